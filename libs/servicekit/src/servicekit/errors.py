@@ -1,0 +1,125 @@
+"""RFC 9457 problem+json for every error a service returns.
+
+Domain code raises ``Problem`` (or a subclass) with a machine-readable code;
+validation errors name the field; anything unexpected becomes a bare 500
+problem without internals (the details go to the log, with the request id).
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from servicekit.tracing import current_trace
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_type(code: str) -> str:
+    return f"urn:proposal-platform:problem:{code}"
+
+
+class Problem(Exception):
+    """An error meant for the client, rendered as problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+class NotFound(Problem):
+    def __init__(self, what: str, ident: str) -> None:
+        super().__init__(404, "not_found", "Not Found", f"{what} {ident} does not exist or is not visible to you")
+
+
+def problem_response(request: Request, problem: Problem) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem_type(problem.code),
+        "title": problem.title,
+        "status": problem.status,
+        "code": problem.code,
+        "instance": request.url.path,
+    }
+    if problem.detail:
+        body["detail"] = problem.detail
+    if problem.errors:
+        body["errors"] = problem.errors
+    if request_id := current_trace().request_id:
+        body["request_id"] = request_id
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        where = loc[0] if loc else "body"
+        field = where if err.get("type") == "json_invalid" else ".".join(loc[1:]) or where
+        out.append({"in": where, "field": field, "message": err.get("msg"), "type": err.get("type")})
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)
+        return problem_response(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = _field_errors(exc)
+        if any(e["type"] == "json_invalid" for e in errors):
+            problem = Problem(400, "malformed_json", "Malformed JSON", "the request body is not valid JSON", errors=errors)
+        else:
+            fields = ", ".join(sorted({e["field"] for e in errors}))
+            problem = Problem(422, "validation_failed", "Validation Failed", f"invalid fields: {fields}", errors=errors)
+        return problem_response(request, problem)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        title = code.replace("_", " ").title()
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+        return problem_response(request, Problem(exc.status_code, code, title, detail, headers=exc.headers))
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(request, Problem(500, "internal_error", "Internal Server Error"))
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

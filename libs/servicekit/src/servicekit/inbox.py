@@ -1,0 +1,198 @@
+"""Inbox and consumer loop: each event applied once, failures dead-lettered.
+
+Per message, one transaction records the event id in the inbox (a
+redelivered event is skipped) and applies the handler; offsets are committed
+manually, after the messages before them are applied. A message that keeps
+failing is sent to the service's dead-letter topic with the error, and the
+partition moves on. An event whose (type, version) the service neither
+handles nor explicitly ignores is dead-lettered too: it is a contract the
+service does not know.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from servicekit.db import Database, UTCDateTime, utcnow
+from servicekit.events import EventEnvelope, EventKey
+from servicekit.kafka import KafkaConnector
+from servicekit.tracing import TraceContext, child_traceparent, set_trace
+
+log = logging.getLogger(__name__)
+
+P = TypeVar("P", bound=BaseModel)
+
+
+class InboxMessage(SQLModel, table=True):
+    __tablename__ = "inbox_message"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    event_type: str = Field(max_length=200)
+    source: str = Field(max_length=200)
+    processed_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class ReceivedEvent(Generic[P]):
+    envelope: EventEnvelope
+    payload: P
+
+
+Handler = Callable[[AsyncSession, ReceivedEvent[Any]], Awaitable[None]]
+
+
+class Subscriptions:
+    """A service's explicit table of the events it handles and the ones it ignores."""
+
+    def __init__(self, topics: list[str]) -> None:
+        self.topics = topics
+        self.handlers: dict[EventKey, tuple[type[BaseModel], Handler]] = {}
+        self.ignored: set[EventKey] = set()
+
+    def on(self, event_type: str, version: int, model: type[P]) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            self.handlers[(event_type, version)] = (model, handler)
+            return handler
+
+        return decorate
+
+    def ignore(self, event_type: str, version: int) -> None:
+        self.ignored.add((event_type, version))
+
+
+class DeadLetter(Exception):
+    """Raised for a message that no retry can fix; it goes straight to the dead-letter topic."""
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        kafka: KafkaConnector,
+        subscriptions: Subscriptions,
+        group_id: str,
+        dead_letter_topic: str,
+        max_attempts: int = 3,
+        retry_backoff_s: float = 0.2,
+    ) -> None:
+        self.database = database
+        self.kafka = kafka
+        self.subscriptions = subscriptions
+        self.group_id = group_id
+        self.dead_letter_topic = dead_letter_topic
+        self.max_attempts = max_attempts
+        self.retry_backoff_s = retry_backoff_s
+        self.applied_total = 0
+        self.dead_lettered_total = 0
+
+    async def run(self) -> None:
+        failures = 0
+        while True:
+            consumer = AIOKafkaConsumer(
+                *self.subscriptions.topics,
+                bootstrap_servers=self.kafka.bootstrap_servers,
+                group_id=self.group_id,
+                client_id=f"{self.kafka.client_id}-consumer",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+            )
+            try:
+                await consumer.start()
+                failures = 0
+                await self._consume(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reconnect after any outage
+                failures += 1
+                if failures == 1:
+                    log.warning("consumer %s restarting after: %s", self.group_id, exc)
+                await asyncio.sleep(min(5.0, 0.2 * 2**failures))
+            finally:
+                try:
+                    await asyncio.wait_for(consumer.stop(), timeout=10)
+                except Exception:  # noqa: BLE001
+                    log.debug("consumer stop raised", exc_info=True)
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batch = await consumer.getmany(timeout_ms=500, max_records=500)
+            for tp, messages in batch.items():
+                for message in messages:
+                    await self.process(message)
+                # Committed only after every message before it was applied or dead-lettered.
+                await consumer.commit({TopicPartition(tp.topic, tp.partition): messages[-1].offset + 1})
+
+    async def process(self, message: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            envelope = EventEnvelope.from_bytes(message.value or b"")
+        except ValidationError as exc:
+            await self._dead_letter(message, f"malformed CloudEvent: {exc.errors()[:3]}")
+            return
+        if envelope.key in self.subscriptions.ignored:
+            return
+        subscription = self.subscriptions.handlers.get(envelope.key)
+        if subscription is None:
+            await self._dead_letter(message, f"unknown event type {envelope.type} v{envelope.dataversion}")
+            return
+        model, handler = subscription
+        set_trace(
+            TraceContext(
+                correlation_id=envelope.correlationid or envelope.id,
+                causation_id=envelope.id,
+                traceparent=child_traceparent(envelope.traceparent),
+            )
+        )
+        error: Exception | None = None
+        for attempt in range(self.max_attempts):
+            try:
+                await self._apply(envelope, model, handler)
+                return
+            except (DeadLetter, ValidationError) as exc:
+                error = exc
+                break
+            except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
+                error = exc
+                log.warning("handling %s %s failed (attempt %d): %s", envelope.type, envelope.id, attempt + 1, exc)
+                await asyncio.sleep(self.retry_backoff_s * 2**attempt)
+        await self._dead_letter(message, f"{type(error).__name__}: {error}")
+
+    async def _apply(self, envelope: EventEnvelope, model: type[BaseModel], handler: Handler) -> None:
+        payload = model.model_validate(envelope.data)
+        async with self.database.session() as session:
+            if await session.get(InboxMessage, envelope.id) is not None:
+                return
+            session.add(InboxMessage(event_id=envelope.id, event_type=envelope.type, source=envelope.source))
+            await handler(session, ReceivedEvent(envelope, payload))
+            try:
+                await session.commit()
+            except IntegrityError:
+                # Another consumer (during a rebalance) applied it first: a duplicate, not a failure.
+                await session.rollback()
+                if await session.get(InboxMessage, envelope.id) is not None:
+                    return
+                raise
+        self.applied_total += 1
+
+    async def _dead_letter(self, message: ConsumerRecord[bytes, bytes], error: str) -> None:
+        log.error("dead-lettering %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)
+        headers = list(message.headers or ()) + [
+            ("dlt_error", error[:4000].encode()),
+            ("dlt_original_topic", message.topic.encode()),
+            ("dlt_original_partition", str(message.partition).encode()),
+            ("dlt_original_offset", str(message.offset).encode()),
+            ("dlt_consumer_group", self.group_id.encode()),
+        ]
+        producer = await self.kafka.producer()
+        # Awaited to the broker's ack: the offset is committed only once the dead letter is safe.
+        await (await producer.send(self.dead_letter_topic, message.value, key=message.key, headers=headers))
+        self.dead_lettered_total += 1

@@ -1,0 +1,128 @@
+"""ASGI middleware shared by the services: trace context and body size limit."""
+
+import json
+import time
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.errors import PROBLEM_JSON, problem_type
+from servicekit.tracing import TraceContext, child_traceparent, new_request_id, set_trace
+
+log = logging.getLogger("servicekit.access")
+
+
+class TraceMiddleware:
+    """Takes X-Request-ID, X-Correlation-ID and traceparent from the request (or makes
+    them), puts them in the context for logs and events, and echoes them back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = _safe_id(headers.get("x-request-id")) or new_request_id()
+        ctx = TraceContext(
+            request_id=request_id,
+            correlation_id=_safe_id(headers.get("x-correlation-id")) or request_id,
+            traceparent=child_traceparent(headers.get("traceparent")),
+        )
+        set_trace(ctx)
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_ids(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                extra = [
+                    (b"x-request-id", ctx.request_id.encode()),  # type: ignore[union-attr]
+                    (b"x-correlation-id", ctx.correlation_id.encode()),  # type: ignore[union-attr]
+                    (b"traceparent", ctx.traceparent.encode()),  # type: ignore[union-attr]
+                ]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_ids)
+        finally:
+            log.info(
+                "%s %s %d",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={"fields": {"duration_ms": round((time.perf_counter() - started) * 1000, 2)}},
+            )
+
+
+def _safe_id(value: str | None) -> str | None:
+    # Ids are echoed into headers and logs: accept only short, plain tokens.
+    if value and len(value) <= 128 and all(c.isalnum() or c in "-_.:" for c in value):
+        return value
+    return None
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over ``max_bytes`` with 413, by header or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for key, value in scope["headers"]:
+            if key == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await self._reject(scope, send)
+                return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._reject(scope, send)
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        body = json.dumps(
+            {
+                "type": problem_type("payload_too_large"),
+                "title": "Payload Too Large",
+                "status": 413,
+                "code": "payload_too_large",
+                "detail": f"request bodies are limited to {self.max_bytes} bytes",
+                "instance": scope["path"],
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,177 @@
+"""What every service process runs: database, outbox relay, consumer, health, middleware.
+
+A service's main.py builds one ``ServiceRuntime`` and hands its ``lifespan``
+to FastAPI, so every service starts, serves and stops the same way.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from servicekit.db import Database
+from servicekit.errors import install_problem_handlers
+from servicekit.events import EventRegistry
+from servicekit.health import health_router
+from servicekit.inbox import EventConsumer, Subscriptions
+from servicekit.kafka import KafkaConnector
+from servicekit.logs import configure_logging
+from servicekit.middleware import BodyLimitMiddleware, TraceMiddleware
+from servicekit.migrations import upgrade_async
+from servicekit.outbox import Outbox, OutboxRelay
+from servicekit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        registry: EventRegistry,
+        migrations: Path,
+        subscriptions: Subscriptions | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.migrations = migrations
+        self.subscriptions = subscriptions
+        self.database = Database(settings.database_url, pool_size=settings.database_pool_size)
+        self.kafka = KafkaConnector(settings.kafka_bootstrap_servers, client_id=settings.consumer_group)
+        self.outbox = Outbox(registry, settings.topic)
+        self.relay = OutboxRelay(
+            database=self.database,
+            kafka=self.kafka,
+            batch_size=settings.relay_batch_size,
+            poll_interval_s=settings.relay_poll_interval_s,
+            lease_s=settings.relay_lease_s,
+        )
+        self.consumer = (
+            EventConsumer(
+                database=self.database,
+                kafka=self.kafka,
+                subscriptions=subscriptions,
+                group_id=settings.consumer_group,
+                dead_letter_topic=settings.dead_letter_topic,
+                max_attempts=settings.consumer_max_attempts,
+                retry_backoff_s=settings.consumer_retry_backoff_s,
+            )
+            if subscriptions
+            else None
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closers: list[Callable[[], Awaitable[Any]]] = []
+
+    def install(self, app: FastAPI) -> None:
+        """Error handlers, middleware and health routes; call before adding the service's routes."""
+        app.state.runtime = self
+        install_problem_handlers(app)
+        app.add_middleware(GZipMiddleware, minimum_size=2048)
+        app.add_middleware(BodyLimitMiddleware, max_bytes=self.settings.max_body_bytes)
+        app.add_middleware(TraceMiddleware)
+        app.include_router(health_router({"database": self.database.ping, "kafka": self.kafka.ping}))
+
+    @asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        s = self.settings
+        configure_logging(service=s.service_name, level=s.log_level, json_lines=s.log_json)
+        if s.migrate_on_start:
+            await upgrade_async(self.migrations, s.database_url)
+        self.spawn("kafka-topics", self._ensure_topics)
+        if s.relay_enabled:
+            self.spawn("outbox-relay", self.relay.run)
+        if self.consumer:
+            self.spawn("event-consumer", self.consumer.run)
+        log.info("%s service started", s.service_name)
+        try:
+            yield
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            for close in self._closers:
+                await close()
+            await self.kafka.close()
+            await self.database.dispose()
+
+    def on_shutdown(self, close: Callable[[], Awaitable[Any]]) -> None:
+        """Registers a resource's close for when the process stops."""
+        self._closers.append(close)
+
+    def spawn(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
+        """Runs a background loop for the life of the process; a crash is logged, not fatal."""
+        async def guarded() -> None:
+            try:
+                await run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background task %s stopped", name)
+
+        self._tasks.append(asyncio.create_task(guarded(), name=name))
+
+    async def _ensure_topics(self) -> None:
+        """Creates the topics this service writes and reads, retrying until Kafka answers."""
+        topics = [self.settings.topic, self.settings.dead_letter_topic]
+        if self.subscriptions:
+            topics += self.subscriptions.topics
+        delay = 0.5
+        while True:
+            try:
+                await self.kafka.ensure_topics(
+                    sorted(set(topics)),
+                    partitions=self.settings.kafka_partitions,
+                    replication_factor=self.settings.kafka_replication_factor,
+                )
+                return
+            except Exception as exc:  # noqa: BLE001 - Kafka may come later
+                log.warning("cannot create topics yet: %s", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    return service_runtime(request.app)
+
+
+async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; the use case commits, anything left uncommitted rolls back."""
+    async with runtime_of(request).database.session() as session:
+        yield session
+
+
+def outbox_of(request: Request) -> Outbox:
+    return runtime_of(request).outbox
+
+
+SessionDep = Annotated[AsyncSession, Depends(db_session)]
+OutboxDep = Annotated[Outbox, Depends(outbox_of)]
+
+
+def service_app(
+    *,
+    title: str,
+    settings: ServiceSettings,
+    registry: EventRegistry,
+    migrations: Path,
+    router: APIRouter,
+    subscriptions: Subscriptions | None = None,
+) -> FastAPI:
+    """The FastAPI app of one service, shaped like every other."""
+    runtime = ServiceRuntime(settings, registry=registry, migrations=migrations, subscriptions=subscriptions)
+    app = FastAPI(title=title, version="0.1.0", lifespan=runtime.lifespan)
+    runtime.install(app)
+    app.include_router(router)
+    return app
+
+
+def service_runtime(app: FastAPI) -> ServiceRuntime:
+    runtime: ServiceRuntime = app.state.runtime
+    return runtime

@@ -1,0 +1,55 @@
+"""Settings common to every service, read from the environment (pydantic-settings)."""
+
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Base settings; each service subclasses it with its own ``env_prefix``.
+
+    Defaults are the embedded development setup: a SQLite file in the working
+    directory and a Kafka broker on localhost.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "service"
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./service.db"
+    database_pool_size: int = 10
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_partitions: int = 3
+    kafka_replication_factor: int = 1
+    # Migrations run at start-up by default (embedded use); production
+    # operators may run them as a separate release step instead.
+    migrate_on_start: bool = True
+    relay_enabled: bool = True
+    relay_batch_size: int = 500
+    relay_poll_interval_s: float = 0.05
+    relay_lease_s: float = 10.0
+    consumer_max_attempts: int = 3
+    consumer_retry_backoff_s: float = 0.2
+    max_body_bytes: int = 1_048_576
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _production_needs_real_database(self) -> "ServiceSettings":
+        if self.environment == "production" and self.database_url.startswith("sqlite"):
+            raise ValueError("production requires a PostgreSQL database_url, not SQLite")
+        return self
+
+    @property
+    def topic(self) -> str:
+        """The one topic this service publishes its events on (DESIGN section 4)."""
+        return f"{self.service_name}.events"
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.service_name}-service"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.consumer_group}.dlt"

@@ -1,0 +1,1 @@
+"""The assignment service: who handles an item, by when, what they did and answered."""

@@ -1,0 +1,5 @@
+"""Events the assignment service publishes on its topic (contracts in contracts/events/)."""
+
+from servicekit.events import EventRegistry
+
+registry = EventRegistry(source="/services/assignment")

@@ -1,0 +1,7 @@
+from fastapi import APIRouter
+
+from evaluation_service.api import proposals, statistics
+
+router = APIRouter()
+router.include_router(proposals.router)
+router.include_router(statistics.router)

@@ -1,0 +1,12 @@
+from fastapi import APIRouter
+
+from evaluation_service import service
+from evaluation_service.models import FiledProposalPublic
+from servicekit.runtime import SessionDep
+
+router = APIRouter(prefix="/proposals", tags=["proposals"])
+
+
+@router.get("/{proposal_id}", operation_id="get_filed_proposal", response_model=FiledProposalPublic)
+async def get_filed_proposal(proposal_id: str, session: SessionDep) -> FiledProposalPublic:
+    return FiledProposalPublic.model_validate(await service.get_filed_proposal(session=session, proposal_id=proposal_id))

@@ -1,0 +1,28 @@
+"""The explicit table of events the evaluation service consumes."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from evaluation_service import service
+from servicekit.inbox import ReceivedEvent, Subscriptions
+
+subscriptions = Subscriptions(topics=["proposal.events"])
+
+
+class ProposalSubmitted(BaseModel):
+    """The fields of proposal.submitted v1 this service reads."""
+
+    proposal_id: str
+    kind: str
+    category: str | None = None
+    submitted_at: datetime
+
+
+@subscriptions.on("proposal.submitted", 1, ProposalSubmitted)
+async def on_proposal_submitted(session: AsyncSession, event: ReceivedEvent[ProposalSubmitted]) -> None:
+    p = event.payload
+    await service.record_filed_proposal(
+        session=session, proposal_id=p.proposal_id, kind=p.kind, category=p.category, submitted_at=p.submitted_at
+    )

@@ -1,0 +1,41 @@
+"""Use cases of the evaluation service: keyword-only functions, one commit each.
+
+Event handlers call the ``record_*`` functions inside the consumer's unit of
+work, so those add rows and never commit.
+"""
+
+from collections import Counter
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from evaluation_service.models import FiledProposal, FilingCount, FilingStatistics
+from servicekit.errors import NotFound
+
+
+async def record_filed_proposal(
+    *, session: AsyncSession, proposal_id: str, kind: str, category: str | None, submitted_at: datetime
+) -> None:
+    session.add(FiledProposal(proposal_id=proposal_id, kind=kind, category=category, submitted_at=submitted_at))
+    count = await session.get(FilingCount, (kind, category or ""))
+    if count is None:
+        count = FilingCount(kind=kind, category=category or "", filed=0)
+    count.filed += 1
+    session.add(count)
+
+
+async def get_filed_proposal(*, session: AsyncSession, proposal_id: str) -> FiledProposal:
+    row = await session.get(FiledProposal, proposal_id)
+    if row is None:
+        raise NotFound("proposal", proposal_id)
+    return row
+
+
+async def filing_statistics(*, session: AsyncSession) -> FilingStatistics:
+    by_kind: Counter[str] = Counter()
+    by_category: Counter[str] = Counter()
+    for row in (await session.exec(select(FilingCount))).all():
+        by_kind[row.kind] += row.filed
+        by_category[row.category or "未分类"] += row.filed
+    return FilingStatistics(total=sum(by_kind.values()), by_kind=dict(by_kind), by_category=dict(by_category))

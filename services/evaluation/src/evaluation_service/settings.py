@@ -1,0 +1,10 @@
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.settings import ServiceSettings
+
+
+class EvaluationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="EVALUATION_", extra="ignore")
+
+    service_name: str = "evaluation"
+    database_url: str = "sqlite+aiosqlite:///./evaluation.db"

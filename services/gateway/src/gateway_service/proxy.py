@@ -1,0 +1,71 @@
+"""Forwarding allow-listed requests to the services over one shared HTTP client."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+import httpx
+from fastapi import Request, Response
+
+from gateway_service.routes import API, Route
+from gateway_service.settings import GatewaySettings
+from servicekit.errors import Problem
+from servicekit.tracing import current_trace
+
+log = logging.getLogger(__name__)
+
+# Hop-by-hop and internal headers are not passed on; these are.
+_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "authorization", "idempotency-key", "if-match", "if-none-match")
+_RESPONSE_HEADERS = ("content-type", "location", "etag", "retry-after", "cache-control")
+
+
+class Upstreams:
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.base_urls = settings.upstreams()
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s),
+            limits=httpx.Limits(
+                max_connections=settings.upstream_max_connections,
+                max_keepalive_connections=settings.upstream_max_connections,
+            ),
+        )
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def forward(self, route: Route, request: Request) -> Response:
+        path = route.upstream_path.format(**{k: quote(v, safe="") for k, v in request.path_params.items()})
+        trace = current_trace()
+        headers = {k: v for k in _REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
+        headers.update(
+            {
+                "x-request-id": trace.request_id or "",
+                "x-correlation-id": trace.correlation_id or "",
+                "traceparent": trace.traceparent or "",
+            }
+        )
+        try:
+            upstream = await self.client.request(
+                route.method,
+                self.base_urls[route.service] + path,
+                params=request.query_params.multi_items(),
+                content=await request.body(),
+                headers=headers,
+            )
+        except httpx.TimeoutException:
+            log.warning("upstream %s timed out on %s", route.service, path)
+            raise Problem(504, "upstream_timeout", "Gateway Timeout", f"the {route.service} service did not answer in time") from None
+        except httpx.TransportError as exc:
+            log.warning("upstream %s unreachable: %s", route.service, exc)
+            raise Problem(503, "upstream_unavailable", "Service Unavailable", f"the {route.service} service is unavailable", headers={"Retry-After": "5"}) from None
+        out = {k: v for k in _RESPONSE_HEADERS if (v := upstream.headers.get(k)) is not None}
+        if "location" in out and out["location"].startswith("/"):
+            out["location"] = API + out["location"]
+        return Response(upstream.content, status_code=upstream.status_code, headers=out)
+
+
+def route_handler(upstreams: Upstreams, route: Route) -> Callable[[Request], Awaitable[Response]]:
+    async def handle(request: Request) -> Response:
+        return await upstreams.forward(route, request)
+
+    return handle

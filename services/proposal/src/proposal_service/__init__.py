@@ -1,0 +1,1 @@
+"""The proposal service: the items members file, from draft to public status."""
