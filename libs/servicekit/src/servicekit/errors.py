@@ -102,7 +102,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         errors = _field_errors(exc)
         if any(e["type"] == "json_invalid" for e in errors):
-            problem = Problem(400, "malformed_json", "Malformed JSON", "the request body is not valid JSON", errors=errors)
+            problem = Problem(
+                400, "malformed_json", "Malformed JSON", "the request body is not valid JSON", errors=errors
+            )
         else:
             fields = ", ".join(sorted({e["field"] for e in errors}))
             problem = Problem(422, "validation_failed", "Validation Failed", f"invalid fields: {fields}", errors=errors)

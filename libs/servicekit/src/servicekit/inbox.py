@@ -120,7 +120,7 @@ class EventConsumer:
             finally:
                 try:
                     await asyncio.wait_for(consumer.stop(), timeout=10)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.debug("consumer stop raised", exc_info=True)
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:

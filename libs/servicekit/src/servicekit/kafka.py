@@ -53,7 +53,7 @@ class KafkaConnector:
         if producer is not None:
             try:
                 await asyncio.wait_for(producer.stop(), timeout=5)
-            except Exception:  # noqa: BLE001 - it failed already; nothing to save
+            except Exception:
                 log.debug("producer stop after failure raised", exc_info=True)
 
     async def ping(self, timeout: float = 1.0) -> None:
@@ -75,7 +75,11 @@ class KafkaConnector:
         await admin.start()
         try:
             existing = set(await admin.list_topics())
-            missing = [NewTopic(t, num_partitions=partitions, replication_factor=replication_factor) for t in topics if t not in existing]
+            missing = [
+                NewTopic(t, num_partitions=partitions, replication_factor=replication_factor)
+                for t in topics
+                if t not in existing
+            ]
             if missing:
                 try:
                     await admin.create_topics(missing)

@@ -1,8 +1,8 @@
 """ASGI middleware shared by the services: trace context and body size limit."""
 
 import json
-import time
 import logging
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

@@ -21,10 +21,10 @@ import weakref
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import Column, Index, Text, event, insert, select, text, update
+from sqlalchemy import Column, Index, Text, event, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from servicekit.db import Database, UTCDateTime, utcnow
@@ -202,7 +202,9 @@ class OutboxRelay:
                 await producer.send(row.topic, row.envelope.encode(), key=row.message_key.encode(), headers=headers)
             )
         results = await asyncio.gather(*futures, return_exceptions=True)
-        sent = [row.position for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)]
+        sent = [
+            row.position for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)
+        ]
         if sent:
             async with self.database.session() as session:
                 await session.exec(  # type: ignore[call-overload]
@@ -216,4 +218,3 @@ class OutboxRelay:
         if failed is not None:
             raise failed
         return len(sent)
-

@@ -107,6 +107,7 @@ class ServiceRuntime:
 
     def spawn(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
         """Runs a background loop for the life of the process; a crash is logged, not fatal."""
+
         async def guarded() -> None:
             try:
                 await run()

@@ -15,7 +15,15 @@ from servicekit.tracing import current_trace
 log = logging.getLogger(__name__)
 
 # Hop-by-hop and internal headers are not passed on; these are.
-_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "authorization", "idempotency-key", "if-match", "if-none-match")
+_REQUEST_HEADERS = (
+    "content-type",
+    "accept",
+    "accept-language",
+    "authorization",
+    "idempotency-key",
+    "if-match",
+    "if-none-match",
+)
 _RESPONSE_HEADERS = ("content-type", "location", "etag", "retry-after", "cache-control")
 
 
@@ -54,10 +62,18 @@ class Upstreams:
             )
         except httpx.TimeoutException:
             log.warning("upstream %s timed out on %s", route.service, path)
-            raise Problem(504, "upstream_timeout", "Gateway Timeout", f"the {route.service} service did not answer in time") from None
+            raise Problem(
+                504, "upstream_timeout", "Gateway Timeout", f"the {route.service} service did not answer in time"
+            ) from None
         except httpx.TransportError as exc:
             log.warning("upstream %s unreachable: %s", route.service, exc)
-            raise Problem(503, "upstream_unavailable", "Service Unavailable", f"the {route.service} service is unavailable", headers={"Retry-After": "5"}) from None
+            raise Problem(
+                503,
+                "upstream_unavailable",
+                "Service Unavailable",
+                f"the {route.service} service is unavailable",
+                headers={"Retry-After": "5"},
+            ) from None
         out = {k: v for k in _RESPONSE_HEADERS if (v := upstream.headers.get(k)) is not None}
         if "location" in out and out["location"].startswith("/"):
             out["location"] = API + out["location"]

@@ -22,7 +22,9 @@ API = "/api/v1"
 ROUTES: tuple[Route, ...] = (
     Route("POST", f"{API}/proposals", "proposal", "/proposals", "submit_proposal", "提交提案"),
     Route("GET", f"{API}/proposals", "proposal", "/proposals", "list_proposals", "提案列表"),
-    Route("GET", f"{API}/proposals/{{proposal_id}}", "proposal", "/proposals/{proposal_id}", "get_proposal", "查看提案"),
+    Route(
+        "GET", f"{API}/proposals/{{proposal_id}}", "proposal", "/proposals/{proposal_id}", "get_proposal", "查看提案"
+    ),
     Route(
         "GET",
         f"{API}/handling/proposals/{{proposal_id}}",

@@ -1,6 +1,7 @@
 """Manual use: ``python -m devstack kafka`` runs a broker until Ctrl-C."""
 
 import argparse
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -26,10 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     with KafkaBroker(data_dir=args.data_dir, port=args.port) as broker:
         print(broker.bootstrap, flush=True)
         print(f"Kafka running, log in {broker.log_file}; Ctrl-C stops it", file=sys.stderr)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             signal.pause()
-        except KeyboardInterrupt:
-            pass
     print("Kafka stopped", file=sys.stderr)
 
 

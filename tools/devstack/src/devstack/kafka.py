@@ -78,15 +78,21 @@ def ensure_jars() -> Path:
         print("fetching Kafka jars through Maven...", file=sys.stderr, flush=True)
         marker.unlink(missing_ok=True)
         shutil.rmtree(libs, ignore_errors=True)
-        subprocess.run(
+        # Output is kept for errors only: even -q -B prints stray ANSI codes.
+        result = subprocess.run(
             [
                 mvn, "-q", "-B", "-f", str(pom),
                 "dependency:copy-dependencies",
                 "-DincludeScope=runtime",
                 f"-DoutputDirectory={libs}",
             ],
-            check=True,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
         )  # fmt: skip
+        if result.returncode != 0:
+            raise RuntimeError(f"Maven failed to fetch the Kafka jars:\n{result.stdout}{result.stderr}")
         marker.write_text(digest)
         print(f"Kafka jars cached in {libs}", file=sys.stderr, flush=True)
     return libs
@@ -214,12 +220,13 @@ class KafkaBroker:
 
     def _write_config(self) -> Path:
         path = self.data_dir / "server.properties"
+        plaintext = f"PLAINTEXT://127.0.0.1:{self.port}"
         props = {
             "process.roles": "broker,controller",
             "node.id": "1",
             "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
-            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "listeners": f"{plaintext},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": plaintext,
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
@@ -246,9 +253,8 @@ class KafkaBroker:
     def _format_storage(self, java: str, classpath: str, config: Path) -> None:
         """Format the KRaft log dir; done once so a restart keeps the data."""
         base = [java, "-Xmx256m", "-cp", classpath, "kafka.tools.StorageTool"]
-        cluster_id = subprocess.run(
-            [*base, "random-uuid"], check=True, capture_output=True, text=True
-        ).stdout.split()[-1]
+        uuid = subprocess.run([*base, "random-uuid"], check=True, capture_output=True, text=True)
+        cluster_id = uuid.stdout.split()[-1]
         with open(self.log_file, "ab") as log:
             subprocess.run(
                 [*base, "format", "-t", cluster_id, "-c", str(config)],
@@ -270,9 +276,7 @@ class KafkaBroker:
             if self._logged_started(offset) and self._port_open():
                 return
             time.sleep(0.1)
-        raise TimeoutError(
-            f"Kafka not ready within {timeout} s; see {self.log_file}:\n{self._log_tail()}"
-        )
+        raise TimeoutError(f"Kafka not ready within {timeout} s; see {self.log_file}:\n{self._log_tail()}")
 
     def _logged_started(self, offset: int) -> bool:
         with open(self.log_file, "rb") as log:

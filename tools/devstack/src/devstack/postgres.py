@@ -29,7 +29,9 @@ def find_bindir() -> Path:
     """Directory holding initdb/pg_ctl: pg_config's, else the newest Debian one."""
     pg_config = shutil.which("pg_config")
     if pg_config is not None:
-        bindir = Path(subprocess.run([pg_config, "--bindir"], check=True, capture_output=True, text=True).stdout.strip())
+        bindir = Path(
+            subprocess.run([pg_config, "--bindir"], check=True, capture_output=True, text=True).stdout.strip()
+        )
         # Debian's pg_config (from libpq-dev) can point at a bindir without the server.
         if (bindir / "initdb").is_file():
             return bindir
@@ -42,7 +44,7 @@ def find_bindir() -> Path:
 def _locale() -> str:
     """C.UTF-8 where the system has it (glibc lists it as C.utf8), else C."""
     try:
-        listed = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout
+        listed = subprocess.run(["locale", "-a"], check=False, capture_output=True, text=True).stdout
     except FileNotFoundError:
         return "C"
     names = {name.lower().replace("-", "") for name in listed.split()}
@@ -51,9 +53,10 @@ def _locale() -> str:
 
 def _run(cmd: list[str]) -> None:
     """Run a PostgreSQL tool, raising with its output if it fails."""
-    result = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    result = subprocess.run(cmd, check=False, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+        output = result.stdout + result.stderr
+        raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}):\n{output}")
 
 
 def _as_service_user() -> list[str]:
@@ -64,8 +67,7 @@ def _as_service_user() -> list[str]:
         subprocess.run(["id", "-u", _SERVICE_USER], check=True, capture_output=True)
     except subprocess.CalledProcessError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", _SERVICE_USER],
-            check=True,
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", _SERVICE_USER], check=True
         )
     return ["runuser", "-u", _SERVICE_USER, "--"]
 
@@ -104,7 +106,8 @@ class PostgresCluster:
         if not (self.pgdata / "PG_VERSION").is_file():
             _run([
                 *prefix, str(self.bindir / "initdb"), "-D", str(self.pgdata),
-                "-A", "trust", "-U", "postgres", "--encoding=UTF8", f"--locale={_locale()}",
+                "-A", "trust", "-U", "postgres",
+                "--encoding=UTF8", f"--locale={_locale()}",
             ])  # fmt: skip
         self._write_settings()
         _run([
@@ -114,7 +117,7 @@ class PostgresCluster:
         self._running = True
 
     def _write_settings(self) -> None:
-        """Put this run's port and socket dir in an included file, rewritten each start."""
+        """Write this run's port and socket dir to a file postgresql.conf includes."""
         conf = self.pgdata / "postgresql.conf"
         include = "include_if_exists = 'devstack.conf'\n"
         if include not in conf.read_text():

@@ -9,4 +9,6 @@ router = APIRouter(prefix="/proposals", tags=["proposals"])
 
 @router.get("/{proposal_id}", operation_id="get_filed_proposal", response_model=FiledProposalPublic)
 async def get_filed_proposal(proposal_id: str, session: SessionDep) -> FiledProposalPublic:
-    return FiledProposalPublic.model_validate(await service.get_filed_proposal(session=session, proposal_id=proposal_id))
+    return FiledProposalPublic.model_validate(
+        await service.get_filed_proposal(session=session, proposal_id=proposal_id)
+    )

@@ -11,7 +11,9 @@ router = APIRouter(prefix="/proposals", tags=["proposals"])
 
 
 @router.post("", operation_id="submit_proposal", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic)
-async def submit_proposal(data: ProposalCreate, session: SessionDep, outbox: OutboxDep, response: Response) -> ProposalPublic:
+async def submit_proposal(
+    data: ProposalCreate, session: SessionDep, outbox: OutboxDep, response: Response
+) -> ProposalPublic:
     proposal = await service.submit_proposal(session=session, outbox=outbox, data=data)
     response.headers["Location"] = f"/proposals/{proposal.id}"
     return ProposalPublic.model_validate(proposal)

@@ -1,7 +1,7 @@
 from sqlmodel import SQLModel
 
 import proposal_service.models  # noqa: F401 - registers the tables
-import servicekit.inbox  # noqa: F401
+import servicekit.inbox
 import servicekit.outbox  # noqa: F401
 from servicekit.migrations import run_env
 

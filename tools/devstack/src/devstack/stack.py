@@ -1,0 +1,146 @@
+"""The four services as real uvicorn processes, for the run command, e2e tests and benchmarks."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack import free_port
+
+SERVICES = ("proposal", "assignment", "evaluation", "gateway")
+
+
+def wait_http(url: str, *, timeout: float, expect: int = 200) -> None:
+    """Polls ``url`` until it answers ``expect``; raises TimeoutError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == expect:
+                    return
+                last = response.status
+        except urllib.error.HTTPError as exc:
+            last = exc.code
+        except OSError as exc:
+            last = exc
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer {expect} within {timeout}s (last: {last})")
+
+
+@dataclass
+class ServiceProcess:
+    """One service under uvicorn, in its own process group so a kill takes all of it."""
+
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    workers: int = 1
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "uvicorn", "--factory", f"{self.name}_service.main:create_app",
+            "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning",
+            "--workers", str(self.workers),
+        ]  # fmt: skip
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            command,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    def wait_live(self, timeout: float = 60) -> None:
+        wait_http(f"{self.url}/health/live", timeout=timeout)
+
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 15) -> None:
+        self._signal(signal.SIGTERM)
+        if self.process is not None:
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no shutdown code runs."""
+        self._signal(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait()
+
+    def _signal(self, signum: int) -> None:
+        if self.is_running():
+            assert self.process is not None
+            try:
+                os.killpg(self.process.pid, signum)
+            except ProcessLookupError:
+                pass
+
+
+class Stack:
+    """The four services wired to one Kafka; databases are SQLite files in ``workdir``
+    unless ``database_urls`` names others (e.g. PostgreSQL databases)."""
+
+    def __init__(
+        self,
+        *,
+        workdir: Path,
+        kafka_bootstrap: str,
+        database_urls: dict[str, str] | None = None,
+        ports: dict[str, int] | None = None,
+        extra_env: dict[str, str] | None = None,
+        workers: int = 1,
+    ) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        ports = ports or {name: free_port() for name in SERVICES}
+        urls = database_urls or {name: f"sqlite+aiosqlite:///{workdir / f'{name}.db'}" for name in SERVICES}
+        self.services: dict[str, ServiceProcess] = {}
+        for name in SERVICES:
+            prefix = name.upper() + "_"
+            env = {
+                f"{prefix}DATABASE_URL": urls[name],
+                f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+                **(extra_env or {}),
+            }
+            if name == "gateway":
+                env.update({f"GATEWAY_{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}" for s in SERVICES if s != name})
+            self.services[name] = ServiceProcess(name, ports[name], env, workdir / f"{name}.log", workers=workers)
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.services[name]
+
+    @property
+    def gateway_url(self) -> str:
+        return self.services["gateway"].url
+
+    def start(self, timeout: float = 90) -> None:
+        for service in self.services.values():
+            service.start()
+        for service in self.services.values():
+            service.wait_live(timeout)
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        for service in self.services.values():
+            wait_http(f"{service.url}/health/ready", timeout=timeout)
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            service._signal(signal.SIGTERM)
+        for service in self.services.values():
+            service.stop()
