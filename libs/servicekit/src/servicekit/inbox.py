@@ -185,7 +185,8 @@ class EventConsumer:
 
     async def _dead_letter(self, message: ConsumerRecord[bytes, bytes], error: str) -> None:
         log.error("dead-lettering %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)
-        headers = list(message.headers or ()) + [
+        headers = [
+            *list(message.headers or ()),
             ("dlt_error", error[:4000].encode()),
             ("dlt_original_topic", message.topic.encode()),
             ("dlt_original_partition", str(message.partition).encode()),

@@ -6,6 +6,7 @@ producer that failed is thrown away and made anew on the next use.
 """
 
 import asyncio
+import contextlib
 import logging
 
 from aiokafka import AIOKafkaProducer
@@ -81,10 +82,8 @@ class KafkaConnector:
                 if t not in existing
             ]
             if missing:
-                try:
+                with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
                     await admin.create_topics(missing)
-                except TopicAlreadyExistsError:
-                    pass  # another replica created it first
         finally:
             await admin.close()
 

@@ -14,6 +14,7 @@ may publish a batch twice; consumers' inboxes drop the duplicates.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -150,10 +151,8 @@ class OutboxRelay:
                 continue
             if published < self.batch_size:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
-                except TimeoutError:
-                    pass
 
     async def hold_lease(self) -> bool:
         """Takes or renews the publishing lease; True while this relay holds it."""

@@ -24,7 +24,7 @@ class TraceContext:
     traceparent: str | None = None
 
 
-_current: ContextVar[TraceContext] = ContextVar("trace_context", default=TraceContext())
+_current: ContextVar[TraceContext] = ContextVar("trace_context", default=TraceContext())  # noqa: B039 - frozen
 
 
 def current_trace() -> TraceContext:

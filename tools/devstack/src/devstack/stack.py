@@ -1,5 +1,6 @@
 """The four services as real uvicorn processes, for the run command, e2e tests and benchmarks."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -87,10 +88,8 @@ class ServiceProcess:
     def _signal(self, signum: int) -> None:
         if self.is_running():
             assert self.process is not None
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signum)
-            except ProcessLookupError:
-                pass
 
 
 class Stack:
