@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy import Column, Index, Text, event, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from servicekit.db import Database, UTCDateTime, utcnow
@@ -161,16 +161,16 @@ class OutboxRelay:
             return True
         until = now + timedelta(seconds=self.lease_s)
         async with self.database.session() as session:
-            result = await session.exec(  # type: ignore[call-overload]
+            result = await session.exec(
                 update(OutboxLease)
-                .where(OutboxLease.name == _LEASE_NAME)  # type: ignore[arg-type]
-                .where((OutboxLease.holder == self.holder) | (OutboxLease.expires_at < now))  # type: ignore[arg-type,operator]
+                .where(col(OutboxLease.name) == _LEASE_NAME)
+                .where((col(OutboxLease.holder) == self.holder) | (col(OutboxLease.expires_at) < now))
                 .values(holder=self.holder, expires_at=until)
             )
             held = result.rowcount == 1
             if not held and await session.get(OutboxLease, _LEASE_NAME) is None:
                 try:
-                    await session.exec(  # type: ignore[call-overload]
+                    await session.exec(
                         insert(OutboxLease).values(name=_LEASE_NAME, holder=self.holder, expires_at=until)
                     )
                     held = True
@@ -206,10 +206,8 @@ class OutboxRelay:
         ]
         if sent:
             async with self.database.session() as session:
-                await session.exec(  # type: ignore[call-overload]
-                    update(OutboxMessage)
-                    .where(OutboxMessage.position.in_(sent))  # type: ignore[union-attr]
-                    .values(published_at=utcnow())
+                await session.exec(
+                    update(OutboxMessage).where(col(OutboxMessage.position).in_(sent)).values(published_at=utcnow())
                 )
                 await session.commit()
             self.published_total += len(sent)

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import tuple_
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import Mapped
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -53,7 +53,7 @@ async def paginate(
     session: AsyncSession,
     query: SelectOfScalar[M],
     *,
-    keys: tuple[InstrumentedAttribute[Any], ...],
+    keys: tuple[Mapped[Any], ...],
     types: tuple[type, ...],
     cursor: str | None,
     limit: int,
@@ -70,4 +70,4 @@ async def paginate(
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor([getattr(last, k.key) for k in keys])
+    return rows[:limit], encode_cursor([getattr(last, str(k.key)) for k in keys])  # type: ignore[attr-defined]

@@ -56,7 +56,7 @@ class Upstreams:
             upstream = await self.client.request(
                 route.method,
                 self.base_urls[route.service] + path,
-                params=request.query_params.multi_items(),
+                params=request.url.query,
                 content=await request.body(),
                 headers=headers,
             )
