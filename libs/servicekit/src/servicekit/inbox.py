@@ -81,6 +81,7 @@ class EventConsumer:
         kafka: KafkaConnector,
         subscriptions: Subscriptions,
         group_id: str,
+        topics: list[str] | None = None,
         dead_letter_topic: str,
         max_attempts: int = 3,
         retry_backoff_s: float = 0.2,
@@ -88,6 +89,7 @@ class EventConsumer:
         self.database = database
         self.kafka = kafka
         self.subscriptions = subscriptions
+        self.topics = topics or subscriptions.topics
         self.group_id = group_id
         self.dead_letter_topic = dead_letter_topic
         self.max_attempts = max_attempts
@@ -99,7 +101,7 @@ class EventConsumer:
         failures = 0
         while True:
             consumer = AIOKafkaConsumer(
-                *self.subscriptions.topics,
+                *self.topics,
                 bootstrap_servers=self.kafka.bootstrap_servers,
                 group_id=self.group_id,
                 client_id=f"{self.kafka.client_id}-consumer",

@@ -58,6 +58,7 @@ class ServiceRuntime:
                 database=self.database,
                 kafka=self.kafka,
                 subscriptions=subscriptions,
+                topics=[settings.namespaced(t) for t in subscriptions.topics],
                 group_id=settings.consumer_group,
                 dead_letter_topic=settings.dead_letter_topic,
                 max_attempts=settings.consumer_max_attempts,
@@ -121,8 +122,8 @@ class ServiceRuntime:
     async def _ensure_topics(self) -> None:
         """Creates the topics this service writes and reads, retrying until Kafka answers."""
         topics = [self.settings.topic, self.settings.dead_letter_topic]
-        if self.subscriptions:
-            topics += self.subscriptions.topics
+        if self.consumer:
+            topics += self.consumer.topics
         delay = 0.5
         while True:
             try:

@@ -20,6 +20,9 @@ class ServiceSettings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./service.db"
     database_pool_size: int = 10
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Prefix of every topic and consumer group, so that several deployments
+    # (environments, bodies, test runs) can share one Kafka cluster.
+    kafka_namespace: str = ""
     kafka_partitions: int = 3
     kafka_replication_factor: int = 1
     # Migrations run at start-up by default (embedded use); production
@@ -44,11 +47,14 @@ class ServiceSettings(BaseSettings):
     @property
     def topic(self) -> str:
         """The one topic this service publishes its events on (DESIGN section 4)."""
-        return f"{self.service_name}.events"
+        return self.namespaced(f"{self.service_name}.events")
+
+    def namespaced(self, name: str) -> str:
+        return f"{self.kafka_namespace}{name}"
 
     @property
     def consumer_group(self) -> str:
-        return f"{self.service_name}-service"
+        return self.namespaced(f"{self.service_name}-service")
 
     @property
     def dead_letter_topic(self) -> str:

@@ -94,7 +94,8 @@ class ServiceProcess:
 
 class Stack:
     """The four services wired to one Kafka; databases are SQLite files in ``workdir``
-    unless ``database_urls`` names others (e.g. PostgreSQL databases)."""
+    unless ``database_urls`` names others (e.g. PostgreSQL databases). A ``namespace``
+    prefixes their topics and consumer groups, so stacks can share a broker."""
 
     def __init__(
         self,
@@ -105,6 +106,7 @@ class Stack:
         ports: dict[str, int] | None = None,
         extra_env: dict[str, str] | None = None,
         workers: int = 1,
+        namespace: str = "",
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         ports = ports or {name: free_port() for name in SERVICES}
@@ -115,6 +117,7 @@ class Stack:
             env = {
                 f"{prefix}DATABASE_URL": urls[name],
                 f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+                f"{prefix}KAFKA_NAMESPACE": namespace,
                 **(extra_env or {}),
             }
             if name == "gateway":

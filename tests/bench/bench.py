@@ -1,0 +1,868 @@
+#!/usr/bin/env python
+"""Benchmark of the platform: HTTP throughput, event propagation, outbox relay, idle memory.
+
+Run from the repository root with the project's venv:
+
+    .venv/bin/python tests/bench/bench.py [--quick] [--json results.json]
+
+It starts its own single-node Kafka and the four services (uvicorn, one
+worker each, SQLite files in a temporary folder, log level WARNING), measures,
+prints a table to stdout (progress goes to stderr) and stops everything it
+started. Targets are printed beside the figures; they never fail the run
+(DESIGN section 6: timing never decides a pass).
+
+What is measured, and how:
+
+1. HTTP: closed-loop load with a fixed number of keep-alive connections, each
+   sending its next request as soon as the previous answer arrived, for a GET
+   and a POST straight at the proposal service and through the gateway.
+   The load generator is ``wrk`` (installed with apt-get when missing) in its
+   own process; without it, a Python (httpx) generator in a separate process.
+   Either way it shares the machine's cores with the services (and Kafka).
+   Before each POST run the consumers' backlog from the previous run is
+   drained, so runs do not pay for each other's events.
+2. Propagation: open-loop submissions through the gateway at a fixed rate
+   (sends scheduled at fixed intervals, whatever the answers' delays), then
+   the assignment projection row of every accepted submission is read and
+   ``received_at - submitted_at`` taken: both are server clocks of this
+   machine, ``submitted_at`` stamped by the proposal service before its
+   commit, ``received_at`` by the assignment consumer as it applies the event.
+3. Relay: an outbox pre-filled in its own SQLite database, published by
+   ``OutboxRelay.publish_pending()`` in a loop until empty, to the real
+   broker (acks=all, idempotent), in this process, before the services start.
+4. Memory: VmRSS of each service process and its children, idle, a few
+   seconds after all four reported ready and before any load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+SERVICES = ("proposal", "assignment", "evaluation", "gateway")
+API = "/api/v1"
+
+TARGET_GATEWAY_RATIO = 0.8
+TARGET_PROPAGATION_P99_MS = 50.0
+TARGET_RELAY_EPS = 5000.0
+TARGET_RSS_MIB = 150.0
+
+PROPOSAL_BODY = {
+    "title": "关于加快老旧小区改造和加装电梯的建议",
+    "content": (
+        "近年来，我区老旧小区居民对改善居住条件的呼声日益强烈。"
+        "建议统筹资金，完善加装电梯的审批流程，建立居民协商机制，"
+        "并加强改造后的长效管理，切实提升群众的获得感和幸福感。"
+    )
+    * 4,
+    "kind": "individual",
+    "category": "城市建设",
+    "lead_proposer": "张三",
+}
+
+_T0 = time.monotonic()
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.monotonic() - _T0:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-p * len(ordered) // 100))))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Profile:
+    http_warmup_s: int
+    http_duration_s: int
+    http_connections: int
+    propagation_rate: float
+    propagation_duration_s: float
+    relay_rows: int
+    idle_settle_s: float
+
+
+FULL = Profile(
+    http_warmup_s=2,
+    http_duration_s=10,
+    http_connections=16,
+    propagation_rate=200.0,
+    propagation_duration_s=10.0,
+    relay_rows=20_000,
+    idle_settle_s=3.0,
+)
+QUICK = Profile(
+    http_warmup_s=1,
+    http_duration_s=2,
+    http_connections=16,
+    propagation_rate=200.0,
+    propagation_duration_s=3.0,
+    relay_rows=5_000,
+    idle_settle_s=1.0,
+)
+
+
+# --------------------------------------------------------------------------- load generators
+
+
+@dataclass
+class LoadResult:
+    name: str
+    method: str
+    target: str
+    generator: str
+    connections: int
+    duration_s: float
+    requests: int
+    errors: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def ensure_wrk() -> str | None:
+    """Path of wrk, installing Debian's package when it is missing; None if that fails."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return None
+    progress("wrk not found: trying apt-get install -y wrk")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "wrk"]
+    try:
+        if subprocess.run(install, env=env, capture_output=True, timeout=300, check=False).returncode != 0:
+            # the package lists may be missing or stale: refresh them once and retry
+            subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=300, check=False)
+            subprocess.run(install, env=env, capture_output=True, timeout=300, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        progress(f"apt-get failed: {exc}")
+    return shutil.which("wrk")
+
+
+def _lua_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+
+
+_WRK_DONE = r"""
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCHJSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,' ..
+    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def wrk_script(method: str, paths: list[str], body: str | None) -> str:
+    lines = []
+    if method == "POST":
+        lines += [
+            "wrk.method = 'POST'",
+            f"wrk.body = {_lua_string(body or '')}",
+            "wrk.headers['Content-Type'] = 'application/json'",
+        ]
+    if len(paths) > 1:
+        lines.append("local paths = {" + ", ".join(_lua_string(p) for p in paths) + "}")
+        lines += [
+            "local i = 0",
+            "request = function()",
+            "  i = i + 1",
+            "  return wrk.format(nil, paths[(i % #paths) + 1])",
+            "end",
+        ]
+    return "\n".join(lines) + "\n" + _WRK_DONE
+
+
+def run_wrk(
+    wrk: str, workdir: Path, base: str, method: str, paths: list[str], body: str | None, connections: int, seconds: int
+) -> dict[str, Any]:
+    script = workdir / f"wrk-{uuid.uuid4().hex[:8]}.lua"
+    script.write_text(wrk_script(method, paths, body), encoding="utf-8")
+    command = [
+        wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base + paths[0],
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    for line in result.stdout.splitlines():
+        if line.startswith("BENCHJSON "):
+            return json.loads(line[len("BENCHJSON ") :])
+    raise RuntimeError(f"wrk gave no result (rc {result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+async def _python_load(spec: dict[str, Any]) -> dict[str, Any]:
+    """Closed loop in a child process: ``connections`` workers, each one request at a time."""
+    import httpx
+
+    paths: list[str] = spec["paths"]
+    body = spec["body"].encode() if spec["body"] is not None else None
+    headers = {"content-type": "application/json"} if body is not None else {}
+    latencies: list[float] = []
+    errors = 0
+    counter = 0
+    limits = httpx.Limits(max_connections=spec["connections"], max_keepalive_connections=spec["connections"])
+    async with httpx.AsyncClient(base_url=spec["base"], limits=limits, timeout=10.0) as client:
+
+        async def worker(until: float, record: bool) -> None:
+            nonlocal errors, counter
+            while time.perf_counter() < until:
+                counter += 1
+                path = paths[counter % len(paths)]
+                started = time.perf_counter()
+                try:
+                    response = await client.request(spec["method"], path, content=body, headers=headers)
+                    ok = response.status_code < 400
+                except httpx.HTTPError:
+                    ok = False
+                if record:
+                    latencies.append(time.perf_counter() - started)
+                    errors += not ok
+
+        for seconds, record in ((spec["warmup"], False), (spec["duration"], True)):
+            if seconds <= 0:
+                continue
+            started = time.perf_counter()
+            until = started + seconds
+            await asyncio.gather(*(worker(until, record) for _ in range(spec["connections"])))
+            elapsed = time.perf_counter() - started
+    return {
+        "requests": len(latencies),
+        "duration_us": int(elapsed * 1e6),
+        "p50_us": int(percentile(latencies, 50) * 1e6),
+        "p99_us": int(percentile(latencies, 99) * 1e6),
+        "max_us": int(max(latencies, default=0) * 1e6),
+        "status": errors,
+        "connect": 0,
+        "read": 0,
+        "write": 0,
+        "timeout": 0,
+    }
+
+
+def run_python_load(
+    base: str, method: str, paths: list[str], body: str | None, connections: int, warmup: int, seconds: int
+) -> dict[str, Any]:
+    spec = {
+        "base": base,
+        "method": method,
+        "paths": paths,
+        "body": body,
+        "connections": connections,
+        "warmup": warmup,
+        "duration": seconds,
+    }
+    result = subprocess.run(
+        [sys.executable, __file__, "--_pyload", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=warmup + seconds + 120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"python load generator failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- process helpers
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def rss_kib(pid: int) -> int:
+    """VmRSS of ``pid`` plus all its descendants, in KiB."""
+    tree = _children()
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(tree.get(current, []))
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` (not its children)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return float("nan")
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --------------------------------------------------------------------------- Kafka helpers
+
+
+async def _consumer_lag(bootstrap: str, groups: list[str], topic: str, timeout: float) -> dict[str, int]:
+    """Waits until every group has committed up to the topic's end; returns the last lag seen."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await admin.start()
+    await consumer.start()
+    lag: dict[str, int] = {}
+    try:
+        partitions: set[int] | None = None
+        deadline = time.monotonic() + timeout
+        while partitions is None and time.monotonic() < deadline:
+            await consumer.topics()
+            partitions = consumer.partitions_for_topic(topic)
+            if partitions is None:
+                await asyncio.sleep(0.2)
+        if partitions is None:
+            return {}
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        last_report = 0.0
+        while True:
+            end = await consumer.end_offsets(tps)
+            for group in groups:
+                committed = await admin.list_consumer_group_offsets(group, partitions=tps)
+                lag[group] = sum(
+                    end[tp] - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0)
+                    for tp in tps
+                )
+            if all(v <= 0 for v in lag.values()) or time.monotonic() > deadline:
+                return lag
+            if time.monotonic() - last_report > 2:
+                progress(f"  waiting for consumers to drain: lag {lag}")
+                last_report = time.monotonic()
+            await asyncio.sleep(0.25)
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+def wait_drained(bootstrap: str, timeout: float = 180) -> dict[str, int]:
+    return asyncio.run(
+        _consumer_lag(bootstrap, ["assignment-service", "evaluation-service"], "proposal.events", timeout)
+    )
+
+
+# --------------------------------------------------------------------------- 3. relay
+
+
+async def _relay_bench(workdir: Path, bootstrap: str, rows: int) -> dict[str, Any]:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from pydantic import BaseModel
+    from sqlmodel import SQLModel
+
+    from servicekit.db import Database
+    from servicekit.events import EventRegistry
+    from servicekit.kafka import KafkaConnector
+    from servicekit.outbox import Outbox, OutboxLease, OutboxMessage, OutboxRelay
+
+    registry = EventRegistry(source="/bench/relay")
+
+    @registry.register("bench.relay.filler", 1)
+    class Filler(BaseModel):  # about the size of a proposal.submitted event
+        proposal_id: str
+        title: str
+        kind: str
+        category: str
+        lead_proposer: str
+        n: int
+
+    topic = f"bench.relay.{uuid.uuid4().hex[:8]}"
+    database = Database(f"sqlite+aiosqlite:///{workdir / 'relay-bench.db'}")
+    kafka = KafkaConnector(bootstrap, client_id="bench-relay")
+    try:
+        async with database.engine.begin() as conn:
+            await conn.run_sync(
+                lambda c: SQLModel.metadata.create_all(c, tables=[OutboxMessage.__table__, OutboxLease.__table__])  # type: ignore[attr-defined]
+            )
+        progress(f"relay: pre-filling the outbox with {rows:,} rows")
+        outbox = Outbox(registry, topic)
+        chunk = 2000
+        for start in range(0, rows, chunk):
+            async with database.session() as session:
+                for n in range(start, min(rows, start + chunk)):
+                    subject = str(uuid.uuid4())
+                    outbox.add(
+                        session,
+                        Filler(
+                            proposal_id=subject,
+                            title=PROPOSAL_BODY["title"],
+                            kind="individual",
+                            category="城市建设",
+                            lead_proposer="张三",
+                            n=n,
+                        ),
+                        subject=subject,
+                    )
+                await session.commit()
+        await kafka.ensure_topics([topic], partitions=3, replication_factor=1)
+        await kafka.producer()  # connected before the clock starts
+        relay = OutboxRelay(database=database, kafka=kafka, batch_size=500)
+        progress("relay: publishing")
+        batches = 0
+        started = time.perf_counter()
+        while await relay.publish_pending():
+            batches += 1
+        elapsed = time.perf_counter() - started
+
+        check = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+        await check.start()
+        try:
+            await check.topics()
+            tps = [TopicPartition(topic, p) for p in sorted(check.partitions_for_topic(topic) or ())]
+            on_broker = sum((await check.end_offsets(tps)).values())
+        finally:
+            await check.stop()
+    finally:
+        await kafka.close()
+        await database.dispose()
+    return {
+        "rows": rows,
+        "published": relay.published_total,
+        "on_broker": on_broker,
+        "batch_size": relay.batch_size,
+        "batches": batches,
+        "seconds": elapsed,
+        "events_per_s": relay.published_total / elapsed if elapsed else float("nan"),
+    }
+
+
+# --------------------------------------------------------------------------- 2. propagation
+
+
+async def _propagation(gateway: str, assignment: str, rate: float, duration: float) -> dict[str, Any]:
+    import httpx
+
+    total = int(rate * duration)
+    body = json.dumps(PROPOSAL_BODY, ensure_ascii=False).encode()
+    headers = {"content-type": "application/json"}
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    accepted: list[str] = []
+    post_latency: list[float] = []
+    lateness: list[float] = []
+    failures = 0
+    async with httpx.AsyncClient(limits=limits, timeout=10.0) as client:
+        # open a few connections first, so the measured run does not pay for connecting
+        await asyncio.gather(*(client.get(f"{gateway}/health/live") for _ in range(8)))
+        loop = asyncio.get_running_loop()
+
+        async def submit(intended: float) -> None:
+            nonlocal failures
+            lateness.append(loop.time() - intended)
+            try:
+                response = await client.post(f"{gateway}{API}/proposals", content=body, headers=headers)
+            except httpx.HTTPError:
+                failures += 1
+                return
+            post_latency.append(loop.time() - intended)  # from the scheduled time: no coordinated omission
+            if response.status_code == 201:
+                accepted.append(response.json()["id"])
+            else:
+                failures += 1
+
+        progress(f"propagation: {total} submissions at {rate:.0f}/s through the gateway (open loop)")
+        tasks: list[asyncio.Task[None]] = []
+        start = loop.time() + 0.1
+        for i in range(total):
+            intended = start + i / rate
+            delay = intended - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(submit(intended)))
+        await asyncio.gather(*tasks)
+        sent_for = loop.time() - start
+
+        progress(f"propagation: reading {len(accepted)} rows from the assignment projection")
+        delays: list[float] = []
+        missing = 0
+        queue = list(accepted)
+        deadline = time.monotonic() + 60
+
+        async def reader() -> None:
+            nonlocal missing
+            while queue:
+                proposal_id = queue.pop()
+                while True:
+                    response = await client.get(f"{assignment}/proposals/{proposal_id}")
+                    if response.status_code == 200:
+                        row = response.json()
+                        received = datetime.fromisoformat(row["received_at"])
+                        submitted = datetime.fromisoformat(row["submitted_at"])
+                        delays.append((received - submitted).total_seconds())
+                        break
+                    if time.monotonic() > deadline:
+                        missing += 1
+                        break
+                    await asyncio.sleep(0.2)
+
+        await asyncio.gather(*(reader() for _ in range(8)))
+    return {
+        "offered_rate": rate,
+        "scheduled": total,
+        "send_seconds": sent_for,
+        "accepted": len(accepted),
+        "failed": failures,
+        "missing_in_projection": missing,
+        "p50_ms": percentile(delays, 50) * 1000,
+        "p90_ms": percentile(delays, 90) * 1000,
+        "p99_ms": percentile(delays, 99) * 1000,
+        "max_ms": max(delays, default=float("nan")) * 1000,
+        "post_p50_ms": percentile(post_latency, 50) * 1000,
+        "post_p99_ms": percentile(post_latency, 99) * 1000,
+        "send_lateness_p99_ms": percentile(lateness, 99) * 1000,
+    }
+
+
+# --------------------------------------------------------------------------- 1. HTTP
+
+
+def seed_proposals(base: str, count: int) -> list[str]:
+    import httpx
+
+    ids = []
+    with httpx.Client(base_url=base, timeout=10.0) as client:
+        for _ in range(count):
+            response = client.post("/proposals", json=PROPOSAL_BODY)
+            response.raise_for_status()
+            ids.append(response.json()["id"])
+    return ids
+
+
+def http_runs(stack: Any, bootstrap: str, workdir: Path, profile: Profile, use_wrk: str | None) -> list[LoadResult]:
+    proposal = stack["proposal"].url
+    gateway = stack.gateway_url
+    progress("http: seeding 100 proposals for the GETs")
+    ids = seed_proposals(proposal, 100)
+    body = json.dumps(PROPOSAL_BODY, ensure_ascii=False)
+    cases = [
+        ("GET proposal", "GET", "direct", proposal, [f"/proposals/{i}" for i in ids], None),
+        ("GET proposal", "GET", "gateway", gateway, [f"{API}/proposals/{i}" for i in ids], None),
+        ("POST proposal", "POST", "direct", proposal, ["/proposals"], body),
+        ("POST proposal", "POST", "gateway", gateway, [f"{API}/proposals"], body),
+    ]
+    results = []
+    pids = {name: stack[name].process.pid for name in SERVICES}
+    for name, method, target, base, paths, payload in cases:
+        if method == "POST":
+            lag = wait_drained(bootstrap)
+            if any(v > 0 for v in lag.values()):
+                progress(f"  consumers still behind before the run: {lag}")
+        progress(f"http: {name} {target}: {profile.http_duration_s}s, {profile.http_connections} connections")
+        cpu_before = {n: cpu_seconds(p) for n, p in pids.items()}
+        if use_wrk:
+            if profile.http_warmup_s:
+                run_wrk(use_wrk, workdir, base, method, paths, payload, profile.http_connections, profile.http_warmup_s)
+            cpu_before = {n: cpu_seconds(p) for n, p in pids.items()}
+            raw = run_wrk(
+                use_wrk, workdir, base, method, paths, payload, profile.http_connections, profile.http_duration_s
+            )
+            generator = "wrk"
+        else:
+            raw = run_python_load(
+                base, method, paths, payload, profile.http_connections, profile.http_warmup_s, profile.http_duration_s
+            )
+            generator = "python-httpx"
+        seconds = raw["duration_us"] / 1e6
+        cpu = {n: round((cpu_seconds(p) - cpu_before[n]) / seconds, 2) for n, p in pids.items()}
+        errors = raw["connect"] + raw["read"] + raw["write"] + raw["status"] + raw["timeout"]
+        results.append(
+            LoadResult(
+                name=name,
+                method=method,
+                target=target,
+                generator=generator,
+                connections=profile.http_connections,
+                duration_s=round(seconds, 2),
+                requests=raw["requests"],
+                errors=errors,
+                rps=raw["requests"] / seconds if seconds else float("nan"),
+                p50_ms=raw["p50_us"] / 1000,
+                p99_ms=raw["p99_us"] / 1000,
+                max_ms=raw["max_us"] / 1000,
+                notes={"cpu_cores_used": cpu},
+            )
+        )
+        r = results[-1]
+        progress(f"  {r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, errors {errors}; CPU {cpu}")
+    return results
+
+
+# --------------------------------------------------------------------------- report
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "MISSED")
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    aligns = ["<" if i == 0 else ">" for i in range(len(headers))]
+    line = "  ".join(f"{h:{a}{w}}" for h, a, w in zip(headers, aligns, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(f"{c:{a}{w}}" for c, a, w in zip(r, aligns, widths, strict=True)) for r in rows]
+    return "\n".join(out)
+
+
+def report(results: dict[str, Any]) -> str:
+    out: list[str] = []
+    meta = results["meta"]
+    out.append(
+        f"Benchmark ({meta['mode']} run) on {meta['cpus']} CPUs, Python {meta['python']}, "
+        f"SQLite, Kafka single node, one uvicorn worker per service"
+    )
+    out.append("")
+
+    http: list[dict[str, Any]] = results.get("http", [])
+    if http:
+        gen = http[0]["generator"]
+        out.append(
+            f"1. HTTP, closed loop: {gen} in a separate process, {http[0]['connections']} keep-alive connections, "
+            f"{http[0]['duration_s']:.0f}s per run after a warm-up; shares the 2 cores with the services"
+        )
+        rows = []
+        by_key = {(r["name"], r["target"]): r for r in http}
+        for r in http:
+            ratio_txt, target_txt, ok_txt = "", "", ""
+            if r["target"] == "gateway" and (r["name"], "direct") in by_key:
+                ratio = r["rps"] / by_key[(r["name"], "direct")]["rps"]
+                r["ratio_to_direct"] = ratio
+                ratio_txt = f"{ratio:.2f}x"
+                target_txt = f">= {TARGET_GATEWAY_RATIO:.1f}x"
+                ok_txt = verdict(ratio >= TARGET_GATEWAY_RATIO)
+            cpu = r["notes"].get("cpu_cores_used", {})
+            cpu_txt = " ".join(f"{k[0]}{v:.2f}" for k, v in cpu.items() if v == v and v >= 0.05)
+            rows.append(
+                [
+                    f"{r['name']} ({r['target']})",
+                    f"{r['rps']:,.0f}",
+                    f"{r['p50_ms']:.1f}",
+                    f"{r['p99_ms']:.1f}",
+                    f"{r['errors']}",
+                    ratio_txt,
+                    target_txt,
+                    ok_txt,
+                    cpu_txt,
+                ]
+            )
+        out.append(
+            table(
+                ["request", "req/s", "p50 ms", "p99 ms", "errors", "gw/direct", "target", "", "CPU cores (p/a/e/g)"],
+                rows,
+            )
+        )
+        out.append("")
+
+    prop = results.get("propagation")
+    if prop:
+        out.append(
+            f"2. Propagation, open loop: {prop['scheduled']} submissions at {prop['offered_rate']:.0f}/s through the "
+            f"gateway; latency = assignment row received_at - proposal submitted_at (server clocks, no polling)"
+        )
+        ok = prop["p99_ms"] < TARGET_PROPAGATION_P99_MS
+        out.append(
+            table(
+                ["figure", "value", "target", ""],
+                [
+                    ["propagation p50", f"{prop['p50_ms']:.1f} ms", "", ""],
+                    ["propagation p90", f"{prop['p90_ms']:.1f} ms", "", ""],
+                    [
+                        "propagation p99",
+                        f"{prop['p99_ms']:.1f} ms",
+                        f"< {TARGET_PROPAGATION_P99_MS:.0f} ms",
+                        verdict(ok),
+                    ],
+                    ["propagation max", f"{prop['max_ms']:.1f} ms", "", ""],
+                    [
+                        "POST p50 / p99 at this rate",
+                        f"{prop['post_p50_ms']:.1f} / {prop['post_p99_ms']:.1f} ms",
+                        "",
+                        "",
+                    ],
+                    [
+                        "accepted / failed / not projected",
+                        f"{prop['accepted']} / {prop['failed']} / {prop['missing_in_projection']}",
+                        "",
+                        "",
+                    ],
+                    ["achieved offered rate", f"{prop['scheduled'] / prop['send_seconds']:.0f}/s", "", ""],
+                ],
+            )
+        )
+        out.append("")
+
+    relay = results.get("relay")
+    if relay:
+        out.append(
+            f"3. Outbox relay: {relay['rows']:,} pre-filled rows in SQLite, publish_pending() (batch "
+            f"{relay['batch_size']}) until empty, acks=all idempotent producer, in the bench process"
+        )
+        ok = relay["events_per_s"] >= TARGET_RELAY_EPS
+        out.append(
+            table(
+                ["figure", "value", "target", ""],
+                [
+                    [
+                        "publish rate",
+                        f"{relay['events_per_s']:,.0f} events/s",
+                        f">= {TARGET_RELAY_EPS:,.0f}",
+                        verdict(ok),
+                    ],
+                    ["time for all rows", f"{relay['seconds']:.2f} s", "", ""],
+                    ["published / on the broker", f"{relay['published']:,} / {relay['on_broker']:,}", "", ""],
+                ],
+            )
+        )
+        out.append("")
+
+    memory = results.get("memory")
+    if memory:
+        out.append("4. Resident memory (VmRSS of the service process and its children)")
+        rows = []
+        for name in SERVICES:
+            idle = memory["idle_mib"].get(name)
+            after = memory.get("after_load_mib", {}).get(name)
+            rows.append(
+                [
+                    name,
+                    f"{idle:.1f}" if idle is not None else "",
+                    f"{after:.1f}" if after is not None else "",
+                    f"< {TARGET_RSS_MIB:.0f}",
+                    verdict(idle < TARGET_RSS_MIB) if idle is not None else "n/a",
+                ]
+            )
+        out.append(table(["service", "idle MiB", "after load MiB", "target (idle)", ""], rows))
+        out.append("")
+    out.append(f"total bench time {meta['seconds']:.0f} s")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short smoke run (about 30-40 s)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this path")
+    parser.add_argument(
+        "--loadgen", choices=("auto", "wrk", "python"), default="auto", help="HTTP load generator (auto: wrk if any)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, databases)")
+    parser.add_argument("--_pyload", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args._pyload:
+        print(json.dumps(asyncio.run(_python_load(json.loads(args._pyload)))))
+        return 0
+
+    from devstack.kafka import KafkaBroker, ensure_jars
+    from devstack.stack import Stack
+
+    profile = QUICK if args.quick else FULL
+    workdir = Path(tempfile.mkdtemp(prefix="proposal-bench-"))
+    results: dict[str, Any] = {
+        "meta": {
+            "mode": "quick" if args.quick else "full",
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "profile": asdict(profile),
+            "targets": {
+                "gateway_to_direct_ratio_min": TARGET_GATEWAY_RATIO,
+                "propagation_p99_ms_max": TARGET_PROPAGATION_P99_MS,
+                "relay_events_per_s_min": TARGET_RELAY_EPS,
+                "idle_rss_mib_max": TARGET_RSS_MIB,
+            },
+        }
+    }
+    use_wrk: str | None = None
+    if args.loadgen in ("auto", "wrk"):
+        use_wrk = ensure_wrk()
+        if use_wrk is None:
+            progress("wrk is not available: using the Python load generator")
+    progress(f"work folder {workdir}")
+    broker: KafkaBroker | None = None
+    stack: Stack | None = None
+    try:
+        ensure_jars()
+        progress("starting Kafka")
+        broker = KafkaBroker(data_dir=workdir / "kafka")
+        broker.start()
+
+        results["relay"] = asyncio.run(_relay_bench(workdir, broker.bootstrap, profile.relay_rows))
+        progress(f"relay: {results['relay']['events_per_s']:,.0f} events/s")
+
+        progress("starting the services")
+        env = {f"{name.upper()}_LOG_LEVEL": "WARNING" for name in SERVICES}
+        stack = Stack(workdir=workdir / "stack", kafka_bootstrap=broker.bootstrap, extra_env=env)
+        stack.start()
+        stack.wait_ready()
+        pids = {name: stack[name].process.pid for name in SERVICES}  # type: ignore[union-attr]
+        time.sleep(profile.idle_settle_s)
+        results["memory"] = {"idle_mib": {name: rss_kib(pid) / 1024 for name, pid in pids.items()}}
+        progress("memory idle: " + ", ".join(f"{n} {v:.0f} MiB" for n, v in results["memory"]["idle_mib"].items()))
+
+        results["propagation"] = asyncio.run(
+            _propagation(
+                stack.gateway_url, stack["assignment"].url, profile.propagation_rate, profile.propagation_duration_s
+            )
+        )
+        p = results["propagation"]
+        progress(f"propagation: p50 {p['p50_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms")
+
+        results["http"] = [asdict(r) for r in http_runs(stack, broker.bootstrap, workdir, profile, use_wrk)]
+        results["memory"]["after_load_mib"] = {name: rss_kib(pid) / 1024 for name, pid in pids.items()}
+    finally:
+        progress("stopping the services and Kafka")
+        if stack is not None:
+            with contextlib.suppress(Exception):
+                stack.stop()
+        if broker is not None:
+            with contextlib.suppress(Exception):
+                broker.stop()
+        if args.keep:
+            progress(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    results["meta"]["seconds"] = time.monotonic() - _T0
+    text = report(results)  # fills ratio_to_direct into the http rows
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+        progress(f"results written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

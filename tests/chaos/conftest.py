@@ -1,0 +1,62 @@
+"""Fixtures of the fault tests: a Kafka broker and a service stack of the test's own.
+
+The session-wide ``kafka`` fixture of the root conftest is shared with other
+tests, so these tests never touch it: each one gets a broker it may kill.
+The broker's port is picked up front, so a stack can be wired to a broker
+that is not running yet.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack import free_port
+from devstack.kafka import KafkaBroker
+from devstack.stack import Stack
+
+_LOG_TAIL_LINES = 60
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    # Lets the fixtures know in their teardown whether the test failed.
+    report = yield
+    setattr(item, f"chaos_report_{report.when}", report)
+    return report
+
+
+def _failed(request: pytest.FixtureRequest) -> bool:
+    report = getattr(request.node, "chaos_report_call", None)
+    return report is None or report.failed
+
+
+def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture
+def broker(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[KafkaBroker]:
+    """A broker of this test's own, on a known port, not started yet."""
+    broker = KafkaBroker(tmp_path / "kafka", port=free_port())
+    try:
+        yield broker
+    finally:
+        broker.kill()  # its data is thrown away with tmp_path; no need for a clean stop
+        if _failed(request):
+            print(f"\n===== broker.log (last {_LOG_TAIL_LINES} lines) =====\n{_tail(broker.log_file)}")
+
+
+@pytest.fixture
+def stack(tmp_path: Path, broker: KafkaBroker, request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """The four services on SQLite, wired to ``broker``; not started yet."""
+    stack = Stack(workdir=tmp_path / "stack", kafka_bootstrap=f"127.0.0.1:{broker.port}")
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        if _failed(request):
+            for name, service in stack.services.items():
+                print(f"\n===== {name}.log (last {_LOG_TAIL_LINES} lines) =====\n{_tail(service.log_path)}")

@@ -1,0 +1,35 @@
+"""contracts/ must be what the code generates, and every consumer must know every
+event type published on the topics it reads (handled or explicitly ignored)."""
+
+import importlib
+import json
+
+import pytest
+
+from devstack.contracts import drift, render
+from devstack.stack import SERVICES
+
+
+def test_committed_contracts_match_the_code() -> None:
+    changed = drift()
+    assert not changed, f"contracts/ is stale, run ./dev contracts: {changed}"
+
+
+def test_openapi_documents_are_3_1_with_operation_ids_on_every_operation() -> None:
+    for name in SERVICES:
+        doc = json.loads(render()[f"openapi/{name}.json"])
+        assert doc["openapi"].startswith("3.1")
+        for path, item in doc["paths"].items():
+            for method, op in item.items():
+                assert op.get("operationId"), f"{name} {method.upper()} {path} has no operationId"
+
+
+@pytest.mark.parametrize("consumer", [s for s in SERVICES if importlib.util.find_spec(f"{s}_service.events.handlers")])
+def test_consumers_handle_or_ignore_every_published_event(consumer: str) -> None:
+    subscriptions = importlib.import_module(f"{consumer}_service.events.handlers").subscriptions
+    known = set(subscriptions.handlers) | subscriptions.ignored
+    for topic in subscriptions.topics:
+        producer = topic.removesuffix(".events")
+        registry = importlib.import_module(f"{producer}_service.events.schemas").registry
+        missing = [key for key in registry.keys() if key not in known]
+        assert not missing, f"{consumer} neither handles nor ignores {missing} from {topic}"

@@ -1,0 +1,29 @@
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack.kafka import KafkaBroker
+from devstack.stack import SERVICES, Stack
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def stack(
+    request: pytest.FixtureRequest, kafka: KafkaBroker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The four services as real processes on the shared broker, on SQLite files or PostgreSQL."""
+    urls = None
+    if request.param == "postgresql":
+        cluster = request.getfixturevalue("postgres")
+        urls = {name: cluster.create_database(f"e2e_{name}_{uuid.uuid4().hex[:8]}") for name in SERVICES}
+    workdir: Path = tmp_path_factory.mktemp(f"stack-{request.param}")
+    # Its own topics and consumer groups: the shared broker holds other tests' events too.
+    namespace = f"e2e-{uuid.uuid4().hex[:8]}."
+    running = Stack(workdir=workdir, kafka_bootstrap=kafka.bootstrap, database_urls=urls, namespace=namespace)
+    running.start()
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
