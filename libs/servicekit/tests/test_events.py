@@ -48,7 +48,7 @@ def test_registry_dispatches_on_type_and_version_not_class() -> None:
     assert registry.model_for("thing.happened", 1) is ThingHappened
     assert registry.model_for("thing.happened", 2) is ThingHappenedV2
     assert registry.model_for("thing.happened", 3) is None
-    assert registry.keys() == [("thing.happened", 1), ("thing.happened", 2)]
+    assert registry.event_keys() == [("thing.happened", 1), ("thing.happened", 2)]
 
 
 def test_registering_the_same_key_twice_fails() -> None:

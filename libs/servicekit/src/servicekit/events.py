@@ -126,5 +126,5 @@ class EventRegistry:
             out[f"{event_type}.v{version}"] = schema
         return out
 
-    def keys(self) -> list[EventKey]:
+    def event_keys(self) -> list[EventKey]:
         return sorted(self._models)
