@@ -2,10 +2,13 @@
 cluster for the whole run, and a fresh database per test on SQLite and on PostgreSQL."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
 from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
@@ -39,3 +42,25 @@ def new_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> s
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database for one test, once on SQLite and once on PostgreSQL."""
     return new_database(request.param, request, tmp_path)
+
+
+@asynccontextmanager
+async def _serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def serve() -> Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """Runs a service app in-process (lifespan included: migrations, relay, consumer)
+    and gives an HTTP client for it."""
+    return _serve
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A Kafka namespace of this test's own, so the shared broker's other topics stay out."""
+    return f"t{uuid.uuid4().hex[:10]}."

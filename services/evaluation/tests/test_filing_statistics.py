@@ -1,0 +1,72 @@
+"""The evaluation service counts each filed item once, with real Kafka, on SQLite and PostgreSQL."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from devstack.kafka import KafkaBroker
+from evaluation_service.main import create_app
+from evaluation_service.settings import EvaluationSettings
+from servicekit.events import EventEnvelope, data_schema_uri
+
+pytestmark = pytest.mark.integration
+
+Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+def submitted(kind: str, category: str | None) -> EventEnvelope:
+    proposal_id = str(uuid.uuid4())
+    return EventEnvelope(
+        source="/services/proposal",
+        type="proposal.submitted",
+        subject=proposal_id,
+        dataschema=data_schema_uri("proposal.submitted", 1),
+        dataversion=1,
+        data={
+            "proposal_id": proposal_id,
+            "title": "标题",
+            "kind": kind,
+            "category": category,
+            "lead_proposer": "某委员",
+            "submitted_at": "2026-03-01T08:00:00Z",
+        },
+    )
+
+
+async def test_statistics_count_each_event_once(
+    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve
+) -> None:
+    events = [
+        submitted("individual", "城市建设"),
+        submitted("individual", "经济发展"),
+        submitted("group", "城市建设"),
+        submitted("joint", None),
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    await producer.start()
+    for event in [*events, events[0], events[2]]:  # two redeliveries
+        await producer.send_and_wait(f"{namespace}proposal.events", event.to_bytes(), key=event.subject.encode())
+    await producer.stop()
+
+    settings = EvaluationSettings(
+        database_url=database_url, kafka_bootstrap_servers=kafka.bootstrap, kafka_namespace=namespace
+    )
+    async with serve(create_app(settings)) as client:
+        deadline = time.monotonic() + 30
+        while (stats := (await client.get("/statistics/filing")).json())["total"] < 4 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1)  # time for a wrong double count to show
+        stats = (await client.get("/statistics/filing")).json()
+        assert (await client.get(f"/proposals/{events[3].subject}")).json()["category"] is None
+    assert stats == {
+        "total": 4,
+        "by_kind": {"individual": 2, "group": 1, "joint": 1},
+        "by_category": {"城市建设": 2, "经济发展": 1, "未分类": 1},
+    }
