@@ -59,6 +59,13 @@ def run_env(target_metadata: MetaData) -> None:
     asyncio.run(run())
 
 
+def check(script_location: Path, database_url: str) -> None:
+    """Raises if the models differ from what the migrations create (alembic check)."""
+    config = alembic_config(script_location, database_url)
+    command.upgrade(config, "head")
+    command.check(config)
+
+
 def autogenerate(script_location: Path, database_url: str, message: str) -> None:
     """Writes a new revision from the difference between the models and a database at head."""
     config = alembic_config(script_location, database_url)

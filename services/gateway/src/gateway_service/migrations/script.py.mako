@@ -11,6 +11,7 @@ import sqlmodel
 from alembic import op
 
 import servicekit.db
+from servicekit.migration_ops import create_messaging_tables_v1, drop_messaging_tables_v1
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}
