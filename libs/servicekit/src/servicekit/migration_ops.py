@@ -6,8 +6,8 @@ keep creating what they created.
 """
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import servicekit.db
 
@@ -16,26 +16,26 @@ def create_messaging_tables_v1() -> None:
     """inbox_message, outbox_lease and outbox_message as of servicekit 0.1."""
     op.create_table(
         "inbox_message",
-        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("event_type", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("event_id", AutoString(length=64), nullable=False),
+        sa.Column("event_type", AutoString(length=200), nullable=False),
+        sa.Column("source", AutoString(length=200), nullable=False),
         sa.Column("processed_at", servicekit.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("event_id"),
     )
     op.create_table(
         "outbox_lease",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("holder", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("name", AutoString(length=100), nullable=False),
+        sa.Column("holder", AutoString(length=100), nullable=False),
         sa.Column("expires_at", servicekit.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
         "outbox_message",
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("message_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("event_type", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("event_id", AutoString(length=64), nullable=False),
+        sa.Column("topic", AutoString(length=200), nullable=False),
+        sa.Column("message_key", AutoString(length=200), nullable=False),
+        sa.Column("event_type", AutoString(length=200), nullable=False),
         sa.Column("envelope", sa.Text(), nullable=False),
         sa.Column("headers", sa.Text(), nullable=False),
         sa.Column("created_at", servicekit.db.UTCDateTime(timezone=True), nullable=False),

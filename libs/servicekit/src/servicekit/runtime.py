@@ -8,6 +8,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +21,7 @@ from servicekit.db import Database
 from servicekit.errors import install_problem_handlers
 from servicekit.events import EventRegistry
 from servicekit.health import health_router
+from servicekit.housekeeping import run_housekeeping
 from servicekit.inbox import EventConsumer, Subscriptions
 from servicekit.kafka import KafkaConnector
 from servicekit.logs import configure_logging
@@ -90,6 +93,16 @@ class ServiceRuntime:
             self.spawn("outbox-relay", self.relay.run)
         if self.consumer:
             self.spawn("event-consumer", self.consumer.run)
+        self.spawn(
+            "housekeeping",
+            partial(
+                run_housekeeping,
+                database=self.database,
+                outbox_retention=timedelta(days=s.outbox_retention_days),
+                inbox_retention=timedelta(days=s.inbox_retention_days),
+                interval_s=s.housekeeping_interval_s,
+            ),
+        )
         log.info("%s service started", s.service_name)
         try:
             yield

@@ -34,6 +34,10 @@ class ServiceSettings(BaseSettings):
     relay_lease_s: float = 10.0
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
+    outbox_retention_days: float = 7
+    # Longer than Kafka's retention, so every possible redelivery is still recognised.
+    inbox_retention_days: float = 14
+    housekeeping_interval_s: float = 3600
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
     log_json: bool = True
