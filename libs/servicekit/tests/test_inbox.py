@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tally_domain import Tally, TallyBroken, TallyBumped, registry
 
@@ -19,11 +20,15 @@ from servicekit.kafka import KafkaConnector
 pytestmark = pytest.mark.integration
 
 
-def tally_subscriptions(topic: str) -> Subscriptions:
+def tally_subscriptions(topic: str, *, outage: list[int] | None = None) -> Subscriptions:
+    """``outage``: how many more times the database "is down" when a bump is handled."""
     subs = Subscriptions(topics=[topic])
 
     @subs.on("tally.bumped", 1, TallyBumped)
     async def bump(session: AsyncSession, event: ReceivedEvent[TallyBumped]) -> None:
+        if outage and outage[0] > 0:
+            outage[0] -= 1
+            raise OperationalError("UPDATE test_tally", {}, ConnectionRefusedError("database is down"))
         tally = await session.get(Tally, event.payload.name) or Tally(name=event.payload.name)
         tally.count += 1
         session.add(tally)
@@ -60,12 +65,14 @@ async def tally(database: Database, name: str) -> int:
         return row.count if row else 0
 
 
-async def run_consumer(database: Database, kafka: KafkaBroker, topic: str) -> tuple[EventConsumer, asyncio.Task[None]]:
+async def run_consumer(
+    database: Database, kafka: KafkaBroker, topic: str, *, outage: list[int] | None = None
+) -> tuple[EventConsumer, asyncio.Task[None]]:
     group = f"g-{uuid.uuid4().hex}"
     consumer = EventConsumer(
         database=database,
         kafka=KafkaConnector(kafka.bootstrap, client_id=group),
-        subscriptions=tally_subscriptions(topic),
+        subscriptions=tally_subscriptions(topic, outage=outage),
         group_id=group,
         dead_letter_topic=f"{group}.dlt",
         max_attempts=2,
@@ -120,6 +127,17 @@ async def test_failing_unknown_and_malformed_messages_go_to_the_dead_letter_topi
     assert [r.value for r in dead] == [broken, unknown.to_bytes(), b"{not json"]
     assert all(dict(r.headers)["dlt_original_topic"] == topic.encode() for r in dead)
     assert await tally(database, "must-not-be-written") == 0  # the failed attempts were rolled back
+
+
+async def test_a_database_outage_is_waited_out_not_dead_lettered(database: Database, kafka: KafkaBroker) -> None:
+    topic = f"inbox-{uuid.uuid4().hex}"
+    await send(kafka.bootstrap, topic, [bumped("d", 1), bumped("d", 2)])
+    outage = [3]  # more failures than max_attempts (2): a message at fault would be dead-lettered by now
+    consumer, task = await run_consumer(database, kafka, topic, outage=outage)
+    await eventually(lambda: _equals(tally(database, "d"), 2), timeout=60)
+    await stop(consumer, task)
+    assert outage == [0]
+    assert consumer.dead_lettered_total == 0
 
 
 async def test_consumer_resumes_from_committed_offsets(database: Database, kafka: KafkaBroker) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,6 +30,8 @@ from servicekit.tracing import TraceContext, child_traceparent, set_trace
 log = logging.getLogger(__name__)
 
 P = TypeVar("P", bound=BaseModel)
+
+_INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
 class InboxMessage(SQLModel, table=True):
@@ -162,6 +164,10 @@ class EventConsumer:
             except (DeadLetter, ValidationError) as exc:
                 error = exc
                 break
+            except _INFRASTRUCTURE_ERRORS:
+                # The database is down or busy, not the message at fault: leave the
+                # offset uncommitted and let the consumer loop retry after a back-off.
+                raise
             except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
                 error = exc
                 log.warning("handling %s %s failed (attempt %d): %s", envelope.type, envelope.id, attempt + 1, exc)
