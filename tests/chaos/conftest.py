@@ -6,8 +6,9 @@ The broker's port is picked up front, so a stack can be wired to a broker
 that is not running yet.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,9 @@ _LOG_TAIL_LINES = 60
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     # Lets the fixtures know in their teardown whether the test failed.
     report = yield
     setattr(item, f"chaos_report_{report.when}", report)
@@ -50,13 +53,27 @@ def broker(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[KafkaBrok
 
 
 @pytest.fixture
-def stack(tmp_path: Path, broker: KafkaBroker, request: pytest.FixtureRequest) -> Iterator[Stack]:
-    """The four services on SQLite, wired to ``broker``; not started yet."""
-    stack = Stack(workdir=tmp_path / "stack", kafka_bootstrap=f"127.0.0.1:{broker.port}")
+def make_stack(tmp_path: Path, broker: KafkaBroker, request: pytest.FixtureRequest) -> Iterator[Callable[..., Stack]]:
+    """Makes stacks of the four services on SQLite, wired to ``broker``, not started yet;
+    keyword arguments go to ``Stack``. Every one is stopped at the end of the test."""
+    stacks: list[Stack] = []
+
+    def make(**kwargs: Any) -> Stack:
+        stack = Stack(workdir=tmp_path / f"stack{len(stacks) or ''}", kafka_bootstrap=broker.bootstrap, **kwargs)
+        stacks.append(stack)
+        return stack
+
     try:
-        yield stack
+        yield make
     finally:
-        stack.stop()
-        if _failed(request):
-            for name, service in stack.services.items():
-                print(f"\n===== {name}.log (last {_LOG_TAIL_LINES} lines) =====\n{_tail(service.log_path)}")
+        for stack in stacks:
+            stack.stop()
+            if _failed(request):
+                for name, service in stack.services.items():
+                    print(f"\n===== {name}.log (last {_LOG_TAIL_LINES} lines) =====\n{_tail(service.log_path)}")
+
+
+@pytest.fixture
+def stack(make_stack: Callable[..., Stack]) -> Stack:
+    """The four services on SQLite, wired to ``broker``; not started yet."""
+    return make_stack()

@@ -88,11 +88,7 @@ class ServiceRuntime:
         configure_logging(service=s.service_name, level=s.log_level, json_lines=s.log_json)
         if s.migrate_on_start:
             await upgrade_async(self.migrations, s.database_url)
-        self.spawn("kafka-topics", self._ensure_topics)
-        if s.relay_enabled:
-            self.spawn("outbox-relay", self.relay.run)
-        if self.consumer:
-            self.spawn("event-consumer", self.consumer.run)
+        self.spawn("kafka", self._start_messaging)
         self.spawn(
             "housekeeping",
             partial(
@@ -132,6 +128,19 @@ class ServiceRuntime:
 
         self._tasks.append(asyncio.create_task(guarded(), name=name))
 
+    async def _start_messaging(self) -> None:
+        """Starts the relay and the consumer once their topics exist.
+
+        Not before: any client's metadata request for a missing topic makes the
+        broker auto-create it with the broker's defaults, not ``kafka_partitions``,
+        and a topic's partition count cannot be lowered or safely raised later.
+        """
+        await self._ensure_topics()
+        if self.settings.relay_enabled:
+            self.spawn("outbox-relay", self.relay.run)
+        if self.consumer:
+            self.spawn("event-consumer", self.consumer.run)
+
     async def _ensure_topics(self) -> None:
         """Creates the topics this service writes and reads, retrying until Kafka answers."""
         topics = [self.settings.topic, self.settings.dead_letter_topic]
@@ -149,7 +158,7 @@ class ServiceRuntime:
             except Exception as exc:  # noqa: BLE001 - Kafka may come later
                 log.warning("cannot create topics yet: %s", exc)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
+                delay = min(delay * 2, 5)
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
