@@ -9,7 +9,9 @@ It starts its own single-node Kafka and the four services (uvicorn, one
 worker each, SQLite files in a temporary folder, log level WARNING), measures,
 prints a table to stdout (progress goes to stderr) and stops everything it
 started. Targets are printed beside the figures; they never fail the run
-(DESIGN section 6: timing never decides a pass).
+(DESIGN section 6: timing never decides a pass). ``--quick`` is a smoke run
+(about a minute, most of it starting Kafka and the services); the full run
+takes about two and a half minutes.
 
 What is measured, and how:
 
@@ -18,20 +20,32 @@ What is measured, and how:
    and a POST straight at the proposal service and through the gateway.
    The load generator is ``wrk`` (installed with apt-get when missing) in its
    own process; without it, a Python (httpx) generator in a separate process.
-   Either way it shares the machine's cores with the services (and Kafka).
-   Before each POST run the consumers' backlog from the previous run is
-   drained, so runs do not pay for each other's events.
+   Either way it shares the machine's two cores with the services and Kafka,
+   so the table also shows the cores each service, the load generator and
+   the whole machine used during the run. Before each POST run the
+   consumers' backlog from the previous run is drained (consumer-group lag
+   read from Kafka), so runs do not pay for each other's events.
 2. Propagation: open-loop submissions through the gateway at a fixed rate
-   (sends scheduled at fixed intervals, whatever the answers' delays), then
-   the assignment projection row of every accepted submission is read and
+   (sends scheduled at fixed intervals, whatever the answers' delays; POST
+   latency counted from the scheduled time), then the assignment projection
+   row of every accepted submission is read once all were sent, and
    ``received_at - submitted_at`` taken: both are server clocks of this
-   machine, ``submitted_at`` stamped by the proposal service before its
-   commit, ``received_at`` by the assignment consumer as it applies the event.
+   machine, ``submitted_at`` stamped by the proposal service as it handles
+   the request, ``received_at`` by the assignment consumer as it applies the
+   event. No polling, so reading does not disturb the run. The full run adds
+   a lower rate, to show the pipeline below the submission capacity.
 3. Relay: an outbox pre-filled in its own SQLite database, published by
    ``OutboxRelay.publish_pending()`` in a loop until empty, to the real
-   broker (acks=all, idempotent), in this process, before the services start.
+   broker (acks=all, idempotent), in this process, before the services start;
+   the count on the broker is checked afterwards.
 4. Memory: VmRSS of each service process and its children, idle, a few
-   seconds after all four reported ready and before any load.
+   seconds after all four reported ready and before any load; and again
+   after the load.
+
+The machine's load is sampled before starting: figures taken while other
+processes keep the cores busy are flagged as not representative.
+``--only`` runs a subset of the parts; ``--env KEY=VALUE`` passes settings to
+the services, to compare configurations (e.g. ``--env PROPOSAL_RELAY_BATCH_SIZE=1000``).
 """
 
 from __future__ import annotations
@@ -42,13 +56,14 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -58,6 +73,7 @@ API = "/api/v1"
 
 TARGET_GATEWAY_RATIO = 0.8
 TARGET_PROPAGATION_P99_MS = 50.0
+TARGET_PROPAGATION_RATE = 200.0
 TARGET_RELAY_EPS = 5000.0
 TARGET_RSS_MIB = 150.0
 
@@ -97,6 +113,8 @@ class Profile:
     http_connections: int
     propagation_rate: float
     propagation_duration_s: float
+    # extra, lower offered rates: how the pipeline behaves below the submission capacity
+    propagation_extra_rates: tuple[float, ...]
     relay_rows: int
     idle_settle_s: float
 
@@ -107,6 +125,7 @@ FULL = Profile(
     http_connections=16,
     propagation_rate=200.0,
     propagation_duration_s=10.0,
+    propagation_extra_rates=(50.0,),
     relay_rows=20_000,
     idle_settle_s=3.0,
 )
@@ -116,6 +135,7 @@ QUICK = Profile(
     http_connections=16,
     propagation_rate=200.0,
     propagation_duration_s=3.0,
+    propagation_extra_rates=(),
     relay_rows=5_000,
     idle_settle_s=1.0,
 )
@@ -316,6 +336,54 @@ def rss_kib(pid: int) -> int:
     return total
 
 
+def busy_cores(seconds: float = 1.0) -> float:
+    """How many cores the whole machine kept busy over ``seconds`` (from /proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return sum(values[:8]) - idle, sum(values[:8])
+
+    busy0, total0 = sample()
+    time.sleep(seconds)
+    busy1, total1 = sample()
+    cores = os.cpu_count() or 1
+    return (busy1 - busy0) / max(1, total1 - total0) * cores
+
+
+class CpuMeter:
+    """CPU cores used over a ``with`` block: per service process, by child processes
+    (the load generator) and by the whole machine."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.cores: dict[str, float] = {}
+        self.children = float("nan")
+        self.machine = float("nan")
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return sum(values[:8]) - values[3] - values[4], sum(values[:8])
+
+    def __enter__(self) -> CpuMeter:
+        self._wall = time.monotonic()
+        self._proc = {n: cpu_seconds(p) for n, p in self.pids.items()}
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._children = usage.ru_utime + usage.ru_stime
+        self._stat = self._machine()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        wall = max(1e-6, time.monotonic() - self._wall)
+        self.cores = {n: round((cpu_seconds(p) - self._proc[n]) / wall, 2) for n, p in self.pids.items()}
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.children = round((usage.ru_utime + usage.ru_stime - self._children) / wall, 2)
+        busy, total = self._machine()
+        share = (busy - self._stat[0]) / max(1, total - self._stat[1])
+        self.machine = round(share * (os.cpu_count() or 1), 2)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of ``pid`` (not its children)."""
     try:
@@ -329,6 +397,16 @@ def cpu_seconds(pid: int) -> float:
 # --------------------------------------------------------------------------- Kafka helpers
 
 
+async def _partitions(consumer: Any, topic: str, deadline: float) -> set[int]:
+    """The topic's partitions, read from fresh cluster metadata (the topic may be new)."""
+    while True:
+        # consumer.topics() returns names only and leaves the client's cached metadata as it was
+        partitions = (await consumer._client.fetch_all_metadata()).partitions_for_topic(topic)
+        if partitions or time.monotonic() > deadline:
+            return set(partitions or ())
+        await asyncio.sleep(0.2)
+
+
 async def _consumer_lag(bootstrap: str, groups: list[str], topic: str, timeout: float) -> dict[str, int]:
     """Waits until every group has committed up to the topic's end; returns the last lag seen."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -340,14 +418,9 @@ async def _consumer_lag(bootstrap: str, groups: list[str], topic: str, timeout: 
     await consumer.start()
     lag: dict[str, int] = {}
     try:
-        partitions: set[int] | None = None
         deadline = time.monotonic() + timeout
-        while partitions is None and time.monotonic() < deadline:
-            await consumer.topics()
-            partitions = consumer.partitions_for_topic(topic)
-            if partitions is None:
-                await asyncio.sleep(0.2)
-        if partitions is None:
+        partitions = await _partitions(consumer, topic, deadline)
+        if not partitions:
             return {}
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         last_report = 0.0
@@ -441,8 +514,8 @@ async def _relay_bench(workdir: Path, bootstrap: str, rows: int) -> dict[str, An
         check = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
         await check.start()
         try:
-            await check.topics()
-            tps = [TopicPartition(topic, p) for p in sorted(check.partitions_for_topic(topic) or ())]
+            partitions = await _partitions(check, topic, time.monotonic() + 30)
+            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
             on_broker = sum((await check.end_offsets(tps)).values())
         finally:
             await check.stop()
@@ -461,6 +534,24 @@ async def _relay_bench(workdir: Path, bootstrap: str, rows: int) -> dict[str, An
 
 
 # --------------------------------------------------------------------------- 2. propagation
+
+
+def warm_pipeline(gateway: str, assignment: str, bootstrap: str, timeout: float = 90) -> float:
+    """Submits one proposal and waits for it in the assignment projection, so the
+    consumers have joined their groups before anything is timed; returns the seconds it took."""
+    import httpx
+
+    started = time.monotonic()
+    with httpx.Client(timeout=10.0) as client:
+        response = client.post(f"{gateway}{API}/proposals", json=PROPOSAL_BODY)
+        response.raise_for_status()
+        proposal_id = response.json()["id"]
+        while client.get(f"{assignment}/proposals/{proposal_id}").status_code != 200:
+            if time.monotonic() - started > timeout:
+                raise TimeoutError("the first submission did not reach the assignment service")
+            time.sleep(0.1)
+    wait_drained(bootstrap, timeout)
+    return time.monotonic() - started
 
 
 async def _propagation(gateway: str, assignment: str, rate: float, duration: float) -> dict[str, Any]:
@@ -502,8 +593,9 @@ async def _propagation(gateway: str, assignment: str, rate: float, duration: flo
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(submit(intended)))
-        await asyncio.gather(*tasks)
         sent_for = loop.time() - start
+        await asyncio.gather(*tasks)
+        answered_after = loop.time() - start
 
         progress(f"propagation: reading {len(accepted)} rows from the assignment projection")
         delays: list[float] = []
@@ -533,6 +625,7 @@ async def _propagation(gateway: str, assignment: str, rate: float, duration: flo
         "offered_rate": rate,
         "scheduled": total,
         "send_seconds": sent_for,
+        "all_answered_after_s": answered_after,
         "accepted": len(accepted),
         "failed": failures,
         "missing_in_projection": missing,
@@ -543,6 +636,8 @@ async def _propagation(gateway: str, assignment: str, rate: float, duration: flo
         "post_p50_ms": percentile(post_latency, 50) * 1000,
         "post_p99_ms": percentile(post_latency, 99) * 1000,
         "send_lateness_p99_ms": percentile(lateness, 99) * 1000,
+        # answers trailing the last send by more than a second: requests queued up
+        "overloaded": answered_after > sent_for + 1.0 or failures > 0,
     }
 
 
@@ -564,6 +659,7 @@ def seed_proposals(base: str, count: int) -> list[str]:
 def http_runs(stack: Any, bootstrap: str, workdir: Path, profile: Profile, use_wrk: str | None) -> list[LoadResult]:
     proposal = stack["proposal"].url
     gateway = stack.gateway_url
+    wait_drained(bootstrap)  # the propagation runs' events must not compete with these runs
     progress("http: seeding 100 proposals for the GETs")
     ids = seed_proposals(proposal, 100)
     body = json.dumps(PROPOSAL_BODY, ensure_ascii=False)
@@ -581,22 +677,28 @@ def http_runs(stack: Any, bootstrap: str, workdir: Path, profile: Profile, use_w
             if any(v > 0 for v in lag.values()):
                 progress(f"  consumers still behind before the run: {lag}")
         progress(f"http: {name} {target}: {profile.http_duration_s}s, {profile.http_connections} connections")
-        cpu_before = {n: cpu_seconds(p) for n, p in pids.items()}
         if use_wrk:
             if profile.http_warmup_s:
                 run_wrk(use_wrk, workdir, base, method, paths, payload, profile.http_connections, profile.http_warmup_s)
-            cpu_before = {n: cpu_seconds(p) for n, p in pids.items()}
-            raw = run_wrk(
-                use_wrk, workdir, base, method, paths, payload, profile.http_connections, profile.http_duration_s
-            )
+            with CpuMeter(pids) as meter:
+                raw = run_wrk(
+                    use_wrk, workdir, base, method, paths, payload, profile.http_connections, profile.http_duration_s
+                )
             generator = "wrk"
         else:
-            raw = run_python_load(
-                base, method, paths, payload, profile.http_connections, profile.http_warmup_s, profile.http_duration_s
-            )
+            with CpuMeter(pids) as meter:  # includes the warm-up: the child process runs both
+                raw = run_python_load(
+                    base,
+                    method,
+                    paths,
+                    payload,
+                    profile.http_connections,
+                    profile.http_warmup_s,
+                    profile.http_duration_s,
+                )
             generator = "python-httpx"
         seconds = raw["duration_us"] / 1e6
-        cpu = {n: round((cpu_seconds(p) - cpu_before[n]) / seconds, 2) for n, p in pids.items()}
+        cpu = meter.cores
         errors = raw["connect"] + raw["read"] + raw["write"] + raw["status"] + raw["timeout"]
         results.append(
             LoadResult(
@@ -612,11 +714,14 @@ def http_runs(stack: Any, bootstrap: str, workdir: Path, profile: Profile, use_w
                 p50_ms=raw["p50_us"] / 1000,
                 p99_ms=raw["p99_us"] / 1000,
                 max_ms=raw["max_us"] / 1000,
-                notes={"cpu_cores_used": cpu},
+                notes={"cpu_cores_used": cpu, "machine_busy_cores": meter.machine, "loadgen_cores": meter.children},
             )
         )
         r = results[-1]
-        progress(f"  {r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, errors {errors}; CPU {cpu}")
+        progress(
+            f"  {r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, errors {errors}; "
+            f"CPU {cpu}, load generator {meter.children}, whole machine {meter.machine}"
+        )
     return results
 
 
@@ -643,6 +748,13 @@ def report(results: dict[str, Any]) -> str:
         f"Benchmark ({meta['mode']} run) on {meta['cpus']} CPUs, Python {meta['python']}, "
         f"SQLite, Kafka single node, one uvicorn worker per service"
     )
+    if meta.get("busy_cores_before", 0) > 0.25:
+        out.append(
+            f"WARNING: other processes kept {meta['busy_cores_before']:.2f} cores busy before the run;"
+            " the figures below are not representative"
+        )
+    if meta.get("service_env_extra"):
+        out.append(f"service environment: {meta['service_env_extra']}")
     out.append("")
 
     http: list[dict[str, Any]] = results.get("http", [])
@@ -663,7 +775,9 @@ def report(results: dict[str, Any]) -> str:
                 target_txt = f">= {TARGET_GATEWAY_RATIO:.1f}x"
                 ok_txt = verdict(ratio >= TARGET_GATEWAY_RATIO)
             cpu = r["notes"].get("cpu_cores_used", {})
-            cpu_txt = " ".join(f"{k[0]}{v:.2f}" for k, v in cpu.items() if v == v and v >= 0.05)
+            cpu_txt = " ".join(f"{v:.2f}" for v in cpu.values())
+            cpu_txt += f" | {r['notes'].get('loadgen_cores', float('nan')):.2f}"
+            cpu_txt += f" | {r['notes'].get('machine_busy_cores', float('nan')):.2f}"
             rows.append(
                 [
                     f"{r['name']} ({r['target']})",
@@ -679,7 +793,17 @@ def report(results: dict[str, Any]) -> str:
             )
         out.append(
             table(
-                ["request", "req/s", "p50 ms", "p99 ms", "errors", "gw/direct", "target", "", "CPU cores (p/a/e/g)"],
+                [
+                    "request",
+                    "req/s",
+                    "p50 ms",
+                    "p99 ms",
+                    "errors",
+                    "gw/direct",
+                    "target",
+                    "",
+                    "cores: proposal assignment evaluation gateway | load gen | machine",
+                ],
                 rows,
             )
         )
@@ -687,40 +811,49 @@ def report(results: dict[str, Any]) -> str:
 
     prop = results.get("propagation")
     if prop:
+        runs = [prop, *results.get("propagation_extra", [])]
         out.append(
-            f"2. Propagation, open loop: {prop['scheduled']} submissions at {prop['offered_rate']:.0f}/s through the "
-            f"gateway; latency = assignment row received_at - proposal submitted_at (server clocks, no polling)"
+            f"2. Propagation, open loop through the gateway ({prop['scheduled'] / prop['offered_rate']:.0f}s per rate);"
+            " latency = assignment row received_at - proposal submitted_at (server clocks, no polling)."
         )
-        ok = prop["p99_ms"] < TARGET_PROPAGATION_P99_MS
         out.append(
-            table(
-                ["figure", "value", "target", ""],
-                [
-                    ["propagation p50", f"{prop['p50_ms']:.1f} ms", "", ""],
-                    ["propagation p90", f"{prop['p90_ms']:.1f} ms", "", ""],
-                    [
-                        "propagation p99",
-                        f"{prop['p99_ms']:.1f} ms",
-                        f"< {TARGET_PROPAGATION_P99_MS:.0f} ms",
-                        verdict(ok),
-                    ],
-                    ["propagation max", f"{prop['max_ms']:.1f} ms", "", ""],
-                    [
-                        "POST p50 / p99 at this rate",
-                        f"{prop['post_p50_ms']:.1f} / {prop['post_p99_ms']:.1f} ms",
-                        "",
-                        "",
-                    ],
-                    [
-                        "accepted / failed / not projected",
-                        f"{prop['accepted']} / {prop['failed']} / {prop['missing_in_projection']}",
-                        "",
-                        "",
-                    ],
-                    ["achieved offered rate", f"{prop['scheduled'] / prop['send_seconds']:.0f}/s", "", ""],
-                ],
+            "   submitted_at is stamped inside the proposal service's request, so time a request queued"
+            " before reaching it shows in the POST latency, not here."
+        )
+
+        def cells(key: str, fmt: str) -> list[str]:
+            return [fmt.format(r[key]) for r in runs]
+
+        rows = [
+            ["propagation p50 ms", *cells("p50_ms", "{:.1f}"), "", ""],
+            ["propagation p90 ms", *cells("p90_ms", "{:.1f}"), "", ""],
+            [
+                "propagation p99 ms",
+                *cells("p99_ms", "{:.1f}"),
+                f"< {TARGET_PROPAGATION_P99_MS:.0f} at {TARGET_PROPAGATION_RATE:.0f}/s",
+                verdict(prop["p99_ms"] < TARGET_PROPAGATION_P99_MS)
+                if prop["offered_rate"] == TARGET_PROPAGATION_RATE
+                else "n/a",
+            ],
+            ["propagation max ms", *cells("max_ms", "{:.1f}"), "", ""],
+            ["POST latency p50 ms", *cells("post_p50_ms", "{:.1f}"), "", ""],
+            ["POST latency p99 ms", *cells("post_p99_ms", "{:.1f}"), "", ""],
+            [
+                "accepted/failed/not projected",
+                *[f"{r['accepted']}/{r['failed']}/{r['missing_in_projection']}" for r in runs],
+                "",
+                "",
+            ],
+            ["accepted per s", *[f"{r['accepted'] / r['all_answered_after_s']:.0f}" for r in runs], "", ""],
+            ["kept up with the offered rate", *["yes" if not r["overloaded"] else "NO" for r in runs], "", ""],
+        ]
+        out.append(table(["offered rate", *[f"{r['offered_rate']:.0f}/s" for r in runs], "target", ""], rows))
+        if prop["overloaded"]:
+            out.append(
+                f"   at {prop['offered_rate']:.0f}/s the submissions were answered only after"
+                f" {prop['all_answered_after_s']:.1f}s for {prop['send_seconds']:.1f}s of sending: the system is past"
+                " its capacity, and the latencies above include its queues."
             )
-        )
         out.append("")
 
     relay = results.get("relay")
@@ -780,6 +913,22 @@ def main() -> int:
         "--loadgen", choices=("auto", "wrk", "python"), default="auto", help="HTTP load generator (auto: wrk if any)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, databases)")
+    parser.add_argument(
+        "--only",
+        default="relay,memory,propagation,http",
+        help="comma-separated parts to run (default: relay,memory,propagation,http)",
+    )
+    parser.add_argument(
+        "--rates",
+        help="offered submission rates for the propagation part, comma-separated (default: 200,50; quick: 200)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the services, e.g. to compare settings (repeatable)",
+    )
     parser.add_argument("--_pyload", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._pyload:
@@ -790,6 +939,25 @@ def main() -> int:
     from devstack.stack import Stack
 
     profile = QUICK if args.quick else FULL
+    if args.rates:
+        try:
+            rates = [float(r) for r in args.rates.split(",") if r.strip()]
+        except ValueError:
+            parser.error(f"--rates needs numbers, not {args.rates!r}")
+        if not rates or min(rates) <= 0:
+            parser.error("--rates needs positive numbers")
+        profile = replace(profile, propagation_rate=rates[0], propagation_extra_rates=tuple(rates[1:]))
+    parts = {p.strip() for p in args.only.split(",") if p.strip()}
+    unknown = parts - {"relay", "memory", "propagation", "http"}
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    service_env = {f"{name.upper()}_LOG_LEVEL": "WARNING" for name in SERVICES}
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--env needs KEY=VALUE, not {item!r}")
+        service_env[key] = value
+    extra_env = {k: v for k, v in service_env.items() if not k.endswith("_LOG_LEVEL") or v != "WARNING"}
     workdir = Path(tempfile.mkdtemp(prefix="proposal-bench-"))
     results: dict[str, Any] = {
         "meta": {
@@ -797,9 +965,13 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "profile": asdict(profile),
+            "parts": sorted(parts),
+            "service_env": service_env,
+            "service_env_extra": extra_env,
             "targets": {
                 "gateway_to_direct_ratio_min": TARGET_GATEWAY_RATIO,
                 "propagation_p99_ms_max": TARGET_PROPAGATION_P99_MS,
+                "propagation_target_rate": TARGET_PROPAGATION_RATE,
                 "relay_events_per_s_min": TARGET_RELAY_EPS,
                 "idle_rss_mib_max": TARGET_RSS_MIB,
             },
@@ -811,6 +983,9 @@ def main() -> int:
         if use_wrk is None:
             progress("wrk is not available: using the Python load generator")
     progress(f"work folder {workdir}")
+    results["meta"]["busy_cores_before"] = round(busy_cores(), 2)
+    if results["meta"]["busy_cores_before"] > 0.25:
+        progress(f"warning: the machine is not idle ({results['meta']['busy_cores_before']:.2f} cores busy)")
     broker: KafkaBroker | None = None
     stack: Stack | None = None
     try:
@@ -819,29 +994,42 @@ def main() -> int:
         broker = KafkaBroker(data_dir=workdir / "kafka")
         broker.start()
 
-        results["relay"] = asyncio.run(_relay_bench(workdir, broker.bootstrap, profile.relay_rows))
-        progress(f"relay: {results['relay']['events_per_s']:,.0f} events/s")
+        if "relay" in parts:
+            results["relay"] = asyncio.run(_relay_bench(workdir, broker.bootstrap, profile.relay_rows))
+            progress(f"relay: {results['relay']['events_per_s']:,.0f} events/s")
 
-        progress("starting the services")
-        env = {f"{name.upper()}_LOG_LEVEL": "WARNING" for name in SERVICES}
-        stack = Stack(workdir=workdir / "stack", kafka_bootstrap=broker.bootstrap, extra_env=env)
-        stack.start()
-        stack.wait_ready()
-        pids = {name: stack[name].process.pid for name in SERVICES}  # type: ignore[union-attr]
-        time.sleep(profile.idle_settle_s)
-        results["memory"] = {"idle_mib": {name: rss_kib(pid) / 1024 for name, pid in pids.items()}}
-        progress("memory idle: " + ", ".join(f"{n} {v:.0f} MiB" for n, v in results["memory"]["idle_mib"].items()))
+        if parts - {"relay"}:
+            progress("starting the services")
+            stack = Stack(workdir=workdir / "stack", kafka_bootstrap=broker.bootstrap, extra_env=service_env)
+            stack.start()
+            stack.wait_ready()
+            pids = {name: stack[name].process.pid for name in SERVICES}  # type: ignore[union-attr]
+            time.sleep(profile.idle_settle_s)
+            idle = {name: rss_kib(pid) / 1024 for name, pid in pids.items()}
+            results["memory"] = {"idle_mib": idle}
+            progress("memory idle: " + ", ".join(f"{n} {v:.0f} MiB" for n, v in idle.items()))
 
-        results["propagation"] = asyncio.run(
-            _propagation(
-                stack.gateway_url, stack["assignment"].url, profile.propagation_rate, profile.propagation_duration_s
-            )
-        )
-        p = results["propagation"]
-        progress(f"propagation: p50 {p['p50_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms")
+            if "propagation" in parts:
+                took = warm_pipeline(stack.gateway_url, stack["assignment"].url, broker.bootstrap)
+                progress(f"propagation: the first event went through in {took:.1f}s")
+                for i, rate in enumerate((profile.propagation_rate, *profile.propagation_extra_rates)):
+                    if i:
+                        wait_drained(broker.bootstrap)
+                    run = asyncio.run(
+                        _propagation(stack.gateway_url, stack["assignment"].url, rate, profile.propagation_duration_s)
+                    )
+                    progress(
+                        f"propagation at {rate:.0f}/s: p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms,"
+                        f" POST p99 {run['post_p99_ms']:.0f} ms"
+                    )
+                    if i:
+                        results.setdefault("propagation_extra", []).append(run)
+                    else:
+                        results["propagation"] = run
 
-        results["http"] = [asdict(r) for r in http_runs(stack, broker.bootstrap, workdir, profile, use_wrk)]
-        results["memory"]["after_load_mib"] = {name: rss_kib(pid) / 1024 for name, pid in pids.items()}
+            if "http" in parts:
+                results["http"] = [asdict(r) for r in http_runs(stack, broker.bootstrap, workdir, profile, use_wrk)]
+                results["memory"]["after_load_mib"] = {name: rss_kib(pid) / 1024 for name, pid in pids.items()}
     finally:
         progress("stopping the services and Kafka")
         if stack is not None:
