@@ -50,7 +50,7 @@ async def publish(bootstrap: str, topic: str, events: list[EventEnvelope]) -> No
         await producer.stop()
 
 
-async def wait_for(client: httpx.AsyncClient, path: str, timeout: float = 30) -> httpx.Response:
+async def wait_for(client: httpx.AsyncClient, path: str, timeout: float = 60) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while (response := await client.get(path)).status_code != 200 and time.monotonic() < deadline:
         await asyncio.sleep(0.1)

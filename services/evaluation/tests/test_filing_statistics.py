@@ -59,7 +59,7 @@ async def test_statistics_count_each_event_once(
         database_url=database_url, kafka_bootstrap_servers=kafka.bootstrap, kafka_namespace=namespace
     )
     async with serve(create_app(settings)) as client:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while (stats := (await client.get("/statistics/filing")).json())["total"] < 4 and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)  # time for a wrong double count to show

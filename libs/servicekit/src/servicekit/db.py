@@ -59,11 +59,18 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(read_only=True), class_=AsyncSession, expire_on_commit=False
+        )
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for one unit of work; the caller commits, anything else rolls back."""
-        async with self._sessions() as session:
+    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session for one unit of work; the caller commits, anything else rolls back.
+
+        ``read_only`` sessions do not take SQLite's write lock up front, so readers
+        never queue behind writers (WAL lets them read beside one).
+        """
+        async with (self._read_sessions if read_only else self._sessions)() as session:
             yield session
 
     async def ping(self) -> None:
@@ -91,4 +98,5 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front: a deferred transaction that later
     # upgrades to writing fails with "database is locked" instead of waiting.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only sessions need no write lock at all.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")

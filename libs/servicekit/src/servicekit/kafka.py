@@ -37,6 +37,8 @@ class KafkaConnector:
                     enable_idempotence=True,
                     acks="all",
                     linger_ms=2,
+                    # aiokafka's 16 KiB default makes send() wait on the broker every ~15 events.
+                    max_batch_size=512 * 1024,
                     request_timeout_ms=self.request_timeout_ms,
                 )
                 try:

@@ -117,13 +117,15 @@ class OutboxRelay:
         database: Database,
         kafka: KafkaConnector,
         batch_size: int = 500,
-        poll_interval_s: float = 0.1,
+        poll_interval_s: float = 0.05,
+        max_poll_interval_s: float = 1.0,
         lease_s: float = 10.0,
     ) -> None:
         self.database = database
         self.kafka = kafka
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
+        self.max_poll_interval_s = max_poll_interval_s
         self.lease_s = lease_s
         self.holder = f"relay-{uuid.uuid4()}"
         self._lease_until: datetime | None = None
@@ -136,7 +138,10 @@ class OutboxRelay:
 
     async def run(self) -> None:
         failures = 0
+        idle_wait = self.poll_interval_s
         while True:
+            # Cleared before reading, so a commit that lands during a publish wakes the next round.
+            self._wake.clear()
             try:
                 published = await self.publish_pending() if await self.hold_lease() else 0
                 failures = 0
@@ -149,10 +154,13 @@ class OutboxRelay:
                 await self.kafka.reset()
                 await asyncio.sleep(min(5.0, 0.2 * 2**failures))
                 continue
-            if published < self.batch_size:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+            if published >= self.batch_size:
+                continue
+            # Polling finds other replicas' rows; an idle relay polls less and less
+            # often (up to max_poll_interval_s), while local commits wake it at once.
+            idle_wait = self.poll_interval_s if published else min(idle_wait * 2, self.max_poll_interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), idle_wait)
 
     async def hold_lease(self) -> bool:
         """Takes or renews the publishing lease; True while this relay holds it."""
@@ -182,7 +190,7 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publishes one batch of pending rows in order; returns how many were published."""
-        async with self.database.session() as session:
+        async with self.database.session(read_only=True) as session:
             rows = (
                 await session.exec(
                     select(OutboxMessage)

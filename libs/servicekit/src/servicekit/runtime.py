@@ -54,6 +54,7 @@ class ServiceRuntime:
             kafka=self.kafka,
             batch_size=settings.relay_batch_size,
             poll_interval_s=settings.relay_poll_interval_s,
+            max_poll_interval_s=settings.relay_max_poll_interval_s,
             lease_s=settings.relay_lease_s,
         )
         self.consumer = (
@@ -166,12 +167,15 @@ def runtime_of(request: Request) -> ServiceRuntime:
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request; the use case commits, anything left uncommitted rolls back."""
-    async with runtime_of(request).database.session() as session:
+    """One session per request; the use case commits, anything left uncommitted rolls back.
+    Safe methods (GET, HEAD, OPTIONS) get a read-only session."""
+    read_only = request.method in ("GET", "HEAD", "OPTIONS")
+    async with runtime_of(request).database.session(read_only=read_only) as session:
         yield session
 
 
-def outbox_of(request: Request) -> Outbox:
+async def outbox_of(request: Request) -> Outbox:
+    # async, so FastAPI does not hand this trivial lookup to a worker thread.
     return runtime_of(request).outbox
 
 

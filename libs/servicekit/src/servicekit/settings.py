@@ -31,6 +31,7 @@ class ServiceSettings(BaseSettings):
     relay_enabled: bool = True
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.05
+    relay_max_poll_interval_s: float = 1.0
     relay_lease_s: float = 10.0
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
