@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from servicekit.db import Database, UTCDateTime, utcnow
@@ -130,11 +130,62 @@ class EventConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
             batch = await consumer.getmany(timeout_ms=500, max_records=500)
-            for tp, messages in batch.items():
-                for message in messages:
-                    await self.process(message)
-                # Committed only after every message before it was applied or dead-lettered.
-                await consumer.commit({TopicPartition(tp.topic, tp.partition): messages[-1].offset + 1})
+            if not batch:
+                continue
+            for messages in batch.values():
+                if not await self.apply_together(messages):
+                    for message in messages:
+                        await self.process(message)
+            # Committed only after every message before it was applied or dead-lettered.
+            await consumer.commit(
+                {TopicPartition(tp.topic, tp.partition): messages[-1].offset + 1 for tp, messages in batch.items()}
+            )
+
+    async def apply_together(self, messages: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        """Applies a partition's batch in one transaction, the fast path when a consumer is
+        behind. False, with nothing written, when any message needs the careful path of
+        ``process`` (retries, dead letters, a duplicate race); the caller then takes it."""
+        if len(messages) < 2:
+            return False
+        try:
+            envelopes = [EventEnvelope.from_bytes(m.value or b"") for m in messages]
+        except ValidationError:
+            return False
+        handled = [e for e in envelopes if e.key not in self.subscriptions.ignored]
+        if any(e.key not in self.subscriptions.handlers for e in handled):
+            return False
+        try:
+            async with self.database.session() as session:
+                ids = list({e.id for e in handled})
+                seen = set(
+                    (await session.exec(select(InboxMessage.event_id).where(col(InboxMessage.event_id).in_(ids)))).all()
+                )
+                applied = 0
+                for envelope in handled:
+                    if envelope.id in seen:
+                        continue
+                    seen.add(envelope.id)
+                    model, handler = self.subscriptions.handlers[envelope.key]
+                    self._enter_trace(envelope)
+                    session.add(InboxMessage(event_id=envelope.id, event_type=envelope.type, source=envelope.source))
+                    await handler(session, ReceivedEvent(envelope, model.model_validate(envelope.data)))
+                    applied += 1
+                await session.commit()
+        except Exception as exc:  # noqa: BLE001 - the per-message path retries or dead-letters it
+            log.debug("batch of %d falls back to one by one: %s", len(messages), exc)
+            return False
+        self.applied_total += applied
+        return True
+
+    @staticmethod
+    def _enter_trace(envelope: EventEnvelope) -> None:
+        set_trace(
+            TraceContext(
+                correlation_id=envelope.correlationid or envelope.id,
+                causation_id=envelope.id,
+                traceparent=child_traceparent(envelope.traceparent),
+            )
+        )
 
     async def process(self, message: ConsumerRecord[bytes, bytes]) -> None:
         try:
@@ -149,13 +200,7 @@ class EventConsumer:
             await self._dead_letter(message, f"unknown event type {envelope.type} v{envelope.dataversion}")
             return
         model, handler = subscription
-        set_trace(
-            TraceContext(
-                correlation_id=envelope.correlationid or envelope.id,
-                causation_id=envelope.id,
-                traceparent=child_traceparent(envelope.traceparent),
-            )
-        )
+        self._enter_trace(envelope)
         error: Exception | None = None
         for attempt in range(self.max_attempts):
             try:
