@@ -1,5 +1,6 @@
 """Async database access for SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -59,6 +60,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if is_sqlite(url) else None
         self._read_sessions = async_sessionmaker(
             self.engine.execution_options(read_only=True), class_=AsyncSession, expire_on_commit=False
         )
@@ -68,10 +70,20 @@ class Database:
         """A session for one unit of work; the caller commits, anything else rolls back.
 
         ``read_only`` sessions do not take SQLite's write lock up front, so readers
-        never queue behind writers (WAL lets them read beside one).
+        never queue behind writers (WAL lets them read beside one). On SQLite, write
+        sessions of one process take turns; never open one inside another.
         """
-        async with (self._read_sessions if read_only else self._sessions)() as session:
-            yield session
+        if read_only:
+            async with self._read_sessions() as session:
+                yield session
+        elif self._write_lock is not None:
+            # SQLite has one writer at a time; queueing writers here, in order, beats
+            # leaving them to SQLite's busy handler, which polls with sleeps of up to 100 ms.
+            async with self._write_lock, self._sessions() as session:
+                yield session
+        else:
+            async with self._sessions() as session:
+                yield session
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
