@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from devstack.kafka import KafkaBroker
+from devstack.keys import DevKeys
 from devstack.postgres import PostgresCluster
 
 
@@ -64,3 +65,9 @@ def serve() -> Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient
 def namespace() -> str:
     """A Kafka namespace of this test's own, so the shared broker's other topics stay out."""
     return f"t{uuid.uuid4().hex[:10]}."
+
+
+@pytest.fixture(scope="session")
+def dev_keys() -> DevKeys:
+    """The gateway's signing key for this run; services trust its JWKS (``auth_jwks``)."""
+    return DevKeys()

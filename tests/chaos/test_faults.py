@@ -25,6 +25,7 @@ import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from devstack.filing import FilingDesk
 from devstack.kafka import KafkaBroker
 from devstack.stack import SERVICES, Stack
 from devstack.topics import read_topic
@@ -45,8 +46,9 @@ MIN_OUTAGE_S = 5.0
 # its counters, which cover all of them.
 EVALUATION_SAMPLE = 100
 CONVERGE_TIMEOUT_S = 120.0
-KINDS = ("individual", "joint", "group", "plenary", "motion", "suggestion")
-CATEGORIES = ("教育", "医疗卫生", None, "交通")
+# Individual items: one draft and one submission each, so an accepted submission is one event.
+KINDS = ("individual",)
+CATEGORIES = ("科教文卫", "城市建设", None, "经济发展")
 DEAD_LETTER_TOPICS = ("assignment-service.dlt", "evaluation-service.dlt")
 CONSUMERS = ("assignment", "evaluation")
 
@@ -92,7 +94,7 @@ class Load:
     """
 
     client: httpx.AsyncClient
-    gateway_url: str
+    desk: FilingDesk
     total: int
     concurrency: int = CONCURRENCY
     start_index: int = 0
@@ -167,15 +169,15 @@ class Load:
                 phase=self.phase,
             )
             self.outcomes.append(outcome)
-            body = {
-                "title": outcome.title,
-                "content": f"fault test submission {i}",
-                "kind": outcome.kind,
-                "category": outcome.category,
-                "lead_proposer": f"member-{i % 37}",
-            }
+            body = self.desk.draft_body(
+                title=outcome.title, content=f"fault test submission {i}", category=outcome.category
+            )
+            member = self.desk.member(i)
             try:
-                response = await self.client.post(f"{self.gateway_url}/api/v1/proposals", json=body)
+                response = await self.client.post(f"{self.desk.prefix}/proposals", json=body, headers=member)
+                if response.status_code == 201:
+                    submit = f"{self.desk.prefix}/proposals/{response.json()['id']}/submit"
+                    response = await self.client.post(submit, headers=member)
             except httpx.HTTPError as exc:
                 outcome.error = f"{type(exc).__name__}: {exc}"
             else:
@@ -196,7 +198,12 @@ async def get_json(client: httpx.AsyncClient, url: str) -> Any:
     return response.json()
 
 
-async def list_all(client: httpx.AsyncClient, url: str) -> list[dict[str, Any]]:
+async def open_desk(client: httpx.AsyncClient, stack: Stack) -> FilingDesk:
+    """A body, session and members to file with, through the gateway."""
+    return await FilingDesk.open(client, stack.keys, prefix=f"{stack.gateway_url}/api/v1", members=37)
+
+
+async def list_all(client: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Every item of a cursor-paginated list."""
     items: list[dict[str, Any]] = []
     cursor: str | None = None
@@ -204,7 +211,7 @@ async def list_all(client: httpx.AsyncClient, url: str) -> list[dict[str, Any]]:
         params: dict[str, str | int] = {"limit": 200}
         if cursor:
             params["cursor"] = cursor
-        response = await client.get(url, params=params)
+        response = await client.get(url, params=params, headers=headers)
         assert response.status_code == 200, f"GET {url}: {response.status_code} {response.text[:300]}"
         page = response.json()
         items += page["items"]
@@ -288,7 +295,7 @@ def crashed_background_tasks(stack: Stack) -> list[str]:
 
 
 async def assert_exactly_once(
-    client: httpx.AsyncClient, stack: Stack, broker: KafkaBroker, outcomes: list[Outcome]
+    client: httpx.AsyncClient, stack: Stack, broker: KafkaBroker, desk: FilingDesk, outcomes: list[Outcome]
 ) -> None:
     """Every accepted submission is in both projections exactly once; nothing else is."""
     accepted = [o for o in outcomes if o.accepted]
@@ -305,7 +312,7 @@ async def assert_exactly_once(
     step("converged")
 
     # The source of truth holds exactly the accepted submissions.
-    proposals = await list_all(client, f"{stack['proposal'].url}/proposals")
+    proposals = await list_all(client, f"{stack['proposal'].url}/proposals", headers=desk.staff())
     assert sorted(p["id"] for p in proposals) == sorted(expected)
     assert not rejected_titles & {p["title"] for p in proposals}, "a refused submission was stored"
 
@@ -372,7 +379,7 @@ async def test_broker_killed_and_restarted_mid_stream(broker: KafkaBroker, stack
     async with make_client() as client:
         await wait_ready(client, stack)
         step("stack ready")
-        async with Load(client, stack.gateway_url, TOTAL) as load:
+        async with Load(client, await open_desk(client, stack), TOTAL) as load:
             await load.wait_accepted(FAULT_AT)
             await asyncio.to_thread(broker.kill)
             step(f"broker killed after {len(load.accepted)} accepted")
@@ -401,7 +408,7 @@ async def test_broker_killed_and_restarted_mid_stream(broker: KafkaBroker, stack
             await load.finish()
             step("load done")
         await wait_ready(client, stack)
-        await assert_exactly_once(client, stack, broker, load.outcomes)
+        await assert_exactly_once(client, stack, broker, load.desk, load.outcomes)
 
 
 async def test_consumers_killed_and_restarted_mid_stream(broker: KafkaBroker, stack: Stack) -> None:
@@ -417,7 +424,7 @@ async def test_consumers_killed_and_restarted_mid_stream(broker: KafkaBroker, st
     async with make_client() as client:
         await wait_ready(client, stack)
         step("stack ready")
-        async with Load(client, stack.gateway_url, TOTAL) as load:
+        async with Load(client, await open_desk(client, stack), TOTAL) as load:
             await load.wait_accepted(FAULT_AT)
             # Killed while consuming: each has applied some of what was sent so far.
             await wait_until(lambda: _consumed_some(client, stack), timeout=30, what="consumers consuming")
@@ -440,7 +447,7 @@ async def test_consumers_killed_and_restarted_mid_stream(broker: KafkaBroker, st
             await load.finish()
             step("load done")
         await wait_ready(client, stack)
-        await assert_exactly_once(client, stack, broker, load.outcomes)
+        await assert_exactly_once(client, stack, broker, load.desk, load.outcomes)
 
 
 async def _consumed_some(client: httpx.AsyncClient, stack: Stack) -> tuple[bool, str]:
@@ -457,7 +464,7 @@ async def test_services_start_while_kafka_is_down_and_catch_up(broker: KafkaBrok
         await assert_not_ready_for_kafka(client, stack)
 
         # Writes are accepted and wait in the outbox.
-        before = Load(client, stack.gateway_url, 100)
+        before = Load(client, await open_desk(client, stack), 100)
         await before.run()
         assert len(before.accepted) == 100, [(o.status, o.error) for o in before.outcomes if not o.accepted][:5]
         assert unpublished_outbox_rows(stack, "proposal") == 100
@@ -470,10 +477,10 @@ async def test_services_start_while_kafka_is_down_and_catch_up(broker: KafkaBrok
         await wait_ready(client, stack)
         step("stack ready")
         # And the live path works once Kafka is there.
-        after = Load(client, stack.gateway_url, 50, start_index=100, run_id=before.run_id)
+        after = Load(client, before.desk, 50, start_index=100, run_id=before.run_id)
         await after.run()
 
-        await assert_exactly_once(client, stack, broker, before.outcomes + after.outcomes)
+        await assert_exactly_once(client, stack, broker, before.desk, before.outcomes + after.outcomes)
 
 
 async def test_topics_get_the_configured_partitions_when_kafka_comes_late(
@@ -484,7 +491,7 @@ async def test_topics_get_the_configured_partitions_when_kafka_comes_late(
     stack.start()
     async with make_client() as client:
         await assert_not_ready_for_kafka(client, stack)
-        await Load(client, stack.gateway_url, 10).run()  # something for the relay to publish
+        await Load(client, await open_desk(client, stack), 10).run()  # something for the relay to publish
     await asyncio.to_thread(broker.start)
     step("broker started")
     wanted = {f"{name}.events" for name in SERVICES} | {f"{name}-service.dlt" for name in SERVICES}

@@ -1,33 +1,40 @@
 """A proposal filed through the gateway reaches every service, over real Kafka,
 with the services running as real processes (on SQLite and on PostgreSQL)."""
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from devstack.filing import FilingDesk
 from devstack.stack import SERVICES, Stack
 
 pytestmark = pytest.mark.e2e
 
-PROPOSAL = {
-    "title": "关于加快推进老旧小区二次供水改造的建议",
-    "content": "建议将老旧小区二次供水设施纳入年度改造计划，明确产权与维护责任。",
-    "kind": "joint",
-    "category": "城市建设",
-    "lead_proposer": "陈静",
-}
+TITLE = "关于加快推进老旧小区二次供水改造的建议"
 
 
-def eventually(fetch: Callable[[], httpx.Response], timeout: float = 30) -> httpx.Response:
+@pytest.fixture(scope="module")
+def desk(stack: Stack) -> FilingDesk:
+    """A body, session and members of the stack's own, set up through the gateway."""
+
+    async def open_desk() -> FilingDesk:
+        async with httpx.AsyncClient(base_url=stack.gateway_url) as client:
+            return await FilingDesk.open(client, stack.keys)
+
+    return asyncio.run(open_desk())
+
+
+async def eventually(fetch: Callable[[], Awaitable[httpx.Response]], timeout: float = 30) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while True:
-        response = fetch()
+        response = await fetch()
         if response.status_code == 200 or time.monotonic() > deadline:
             return response
-        time.sleep(0.1)
+        await asyncio.sleep(0.1)
 
 
 def test_every_service_is_ready(stack: Stack) -> None:
@@ -37,49 +44,73 @@ def test_every_service_is_ready(stack: Stack) -> None:
         assert response.json()["checks"] == {"database": "ok", "kafka": "ok"}
 
 
-def test_a_filed_proposal_reaches_every_projection(stack: Stack) -> None:
-    gateway = httpx.Client(base_url=stack.gateway_url)
-    before = httpx.get(f"{stack['evaluation'].url}/statistics/filing").json()
-    created = gateway.post("/api/v1/proposals", json=PROPOSAL, headers={"X-Request-ID": "e2e-req-1"})
-    assert created.status_code == 201, created.text
-    assert created.headers["x-request-id"] == "e2e-req-1"
-    body = created.json()
-    proposal_id = body["id"]
-    assert created.headers["location"] == f"/api/v1/proposals/{proposal_id}"
-    assert {k: body[k] for k in PROPOSAL} == PROPOSAL
-    assert body["status"] == "submitted"
+async def test_a_filed_proposal_reaches_every_projection(stack: Stack, desk: FilingDesk) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway_url) as client:
+        before = (await client.get(f"{stack['evaluation'].url}/statistics/filing")).json()
+        draft = await client.post(
+            "/api/v1/proposals",
+            json=desk.draft_body(title=TITLE, category="城市建设"),
+            headers={"X-Request-ID": "e2e-req-1", **desk.member()},
+        )
+        assert draft.status_code == 201, draft.text
+        assert draft.headers["x-request-id"] == "e2e-req-1"
+        proposal_id = draft.json()["id"]
+        assert draft.headers["location"] == f"/api/v1/proposals/{proposal_id}"
+        submitted = await client.post(f"/api/v1/proposals/{proposal_id}/submit", headers=desk.member())
+        assert submitted.status_code == 200, submitted.text
+        assert submitted.json()["status"] == "submitted"
+        fetched = await client.get(f"/api/v1/proposals/{proposal_id}", headers=desk.member())
+        assert fetched.status_code == 200 and fetched.json()["title"] == TITLE
 
-    fetched = gateway.get(f"/api/v1/proposals/{proposal_id}")
-    assert fetched.status_code == 200 and fetched.json() == body
+        handling = await eventually(lambda: client.get(f"{stack['assignment'].url}/proposals/{proposal_id}"))
+        assert handling.status_code == 200, handling.text
+        assert handling.json()["status"] == "awaiting_assignment"
+        assert handling.json()["title"] == TITLE
+        via_gateway = await client.get(f"/api/v1/handling/proposals/{proposal_id}")
+        assert via_gateway.json() == handling.json()
 
-    handling = eventually(lambda: httpx.get(f"{stack['assignment'].url}/proposals/{proposal_id}"))
-    assert handling.status_code == 200, handling.text
-    assert handling.json()["status"] == "awaiting_assignment"
-    assert handling.json()["title"] == PROPOSAL["title"]
-    via_gateway = gateway.get(f"/api/v1/handling/proposals/{proposal_id}")
-    assert via_gateway.json() == handling.json()
-
-    filed = eventually(lambda: httpx.get(f"{stack['evaluation'].url}/proposals/{proposal_id}"))
-    assert filed.status_code == 200, filed.text
-    after = gateway.get("/api/v1/statistics/filing").json()
+        filed = await eventually(lambda: client.get(f"{stack['evaluation'].url}/proposals/{proposal_id}"))
+        assert filed.status_code == 200, filed.text
+        after = (await client.get("/api/v1/statistics/filing")).json()
     assert after["total"] == before["total"] + 1
-    assert after["by_kind"].get("joint", 0) == before["by_kind"].get("joint", 0) + 1
+    assert after["by_kind"].get("individual", 0) == before["by_kind"].get("individual", 0) + 1
     assert after["by_category"]["城市建设"] == before["by_category"].get("城市建设", 0) + 1
 
 
-def test_lists_page_with_cursors_without_repeats(stack: Stack) -> None:
-    gateway = httpx.Client(base_url=stack.gateway_url)
-    for i in range(5):
-        assert gateway.post("/api/v1/proposals", json={**PROPOSAL, "title": f"分页测试 {i}"}).status_code == 201
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = gateway.get("/api/v1/proposals", params=params).json()
-        seen += [item["id"] for item in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+async def test_a_member_files_a_joint_item_and_staff_register_it(stack: Stack, desk: FilingDesk) -> None:
+    """The README's walk-through, through the gateway."""
+    async with httpx.AsyncClient(base_url=f"{stack.gateway_url}/api/v1") as client:
+        lead, cosigner, other = desk.member(0), desk.member(1), desk.member(2)
+        body = {**desk.draft_body(title="关于破解老旧小区停车难问题的建议"), "kind": "joint"}
+        item = (await client.post("/proposals", json=body, headers=lead)).json()
+        invited = await client.post(
+            f"/proposals/{item['id']}/cosigners", json={"member_ids": [desk.members[1]["id"]]}, headers=lead
+        )
+        assert invited.status_code == 200, invited.text
+        assert (await client.get(f"/proposals/{item['id']}", headers=other)).status_code == 404
+        accepted = await client.post(f"/proposals/{item['id']}/cosign", json={"accept": True}, headers=cosigner)
+        assert accepted.json()["status"] == "accepted"
+        assert (await client.post(f"/proposals/{item['id']}/submit", headers=lead)).json()["status"] == "submitted"
+        registered = await client.post(f"/proposals/{item['id']}/register", headers=desk.staff())
+        assert registered.status_code == 200, registered.text
+        assert registered.json()["status"] == "registered" and registered.json()["number_label"].startswith("联")
+        timeline = (await client.get(f"/proposals/{item['id']}/timeline", headers=lead)).json()
+        assert [e["action"] for e in timeline][-2:] == ["submitted", "registered"]
+
+
+async def test_lists_page_with_cursors_without_repeats(stack: Stack, desk: FilingDesk) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway_url) as client:
+        for i in range(5):
+            await desk.file(client, title=f"分页测试 {i}")
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/api/v1/proposals", params=params, headers=desk.staff())).json()
+            seen += [item["id"] for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
     assert len(seen) == len(set(seen)) >= 5
 
 
@@ -92,24 +123,29 @@ def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     return body
 
 
-def test_bad_input_gets_a_problem_and_changes_nothing(stack: Stack) -> None:
-    gateway = httpx.Client(base_url=stack.gateway_url)
-    count_before = len(gateway.get("/api/v1/proposals", params={"limit": 200}).json()["items"])
+def test_bad_input_gets_a_problem_and_changes_nothing(stack: Stack, desk: FilingDesk) -> None:
+    gateway = httpx.Client(base_url=stack.gateway_url, headers=desk.member())
+    staff = desk.staff()
+    count_before = len(gateway.get("/api/v1/proposals", params={"limit": 200}, headers=staff).json()["items"])
     json_headers = {"content-type": "application/json"}
+    draft = desk.draft_body(title=TITLE)
 
     problem(gateway.post("/api/v1/proposals", content=b"{not json", headers=json_headers), 400, "malformed_json")
-    unknown = problem(gateway.post("/api/v1/proposals", json={**PROPOSAL, "colour": "red"}), 422, "validation_failed")
+    unknown = problem(gateway.post("/api/v1/proposals", json={**draft, "colour": "red"}), 422, "validation_failed")
     assert [e["field"] for e in unknown["errors"]] == ["colour"]
     wrong = problem(
-        gateway.post("/api/v1/proposals", json={**PROPOSAL, "title": 7, "kind": "petition"}), 422, "validation_failed"
+        gateway.post("/api/v1/proposals", json={**draft, "title": 7, "kind": "petition"}), 422, "validation_failed"
     )
     assert {e["field"] for e in wrong["errors"]} == {"title", "kind"}
     missing = problem(gateway.post("/api/v1/proposals", json={"title": "只有标题"}), 422, "validation_failed")
-    assert {e["field"] for e in missing["errors"]} == {"content", "kind", "lead_proposer"}
-    empty = problem(gateway.post("/api/v1/proposals", json={**PROPOSAL, "title": ""}), 422, "validation_failed")
+    assert {e["field"] for e in missing["errors"]} == {"content", "kind", "session_id"}
+    empty = problem(gateway.post("/api/v1/proposals", json={**draft, "title": ""}), 422, "validation_failed")
     assert [e["field"] for e in empty["errors"]] == ["title"]
-    huge = {**PROPOSAL, "content": "长" * 1_000_000}
+    huge = {**draft, "content": "长" * 1_000_000}
     problem(gateway.post("/api/v1/proposals", json=huge), 413, "payload_too_large")
+    problem(
+        gateway.post("/api/v1/proposals", json=draft, headers={"Authorization": "Bearer forged"}), 401, "unauthorized"
+    )
     problem(gateway.get("/api/v1/no-such-thing"), 404, "not_found")
     problem(gateway.get("/api/v1/proposals/does-not-exist"), 404, "not_found")
     problem(gateway.delete("/api/v1/proposals"), 405, "method_not_allowed")
@@ -120,7 +156,7 @@ def test_bad_input_gets_a_problem_and_changes_nothing(stack: Stack) -> None:
     problem(gateway.get("/api/v1/health/ready"), 404, "not_found")
 
     time.sleep(1)  # a wrongly accepted item would have been published by now
-    assert len(gateway.get("/api/v1/proposals", params={"limit": 200}).json()["items"]) == count_before
+    assert len(gateway.get("/api/v1/proposals", params={"limit": 200}, headers=staff).json()["items"]) == count_before
 
 
 def test_an_unreachable_service_is_a_503_problem_not_a_500(stack: Stack) -> None:

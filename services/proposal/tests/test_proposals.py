@@ -1,18 +1,25 @@
-"""The proposal service in-process, with real Kafka, on SQLite and PostgreSQL."""
+"""The proposal lifecycle in-process, with real Kafka, on SQLite and PostgreSQL."""
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from proposal_world import World, ok, problem
+from sqlalchemy import update
 from sqlmodel import func, select
 
 from devstack.kafka import KafkaBroker
+from devstack.keys import DevKeys
 from devstack.topics import read_topic
 from proposal_service.main import create_app
-from proposal_service.models import Proposal
+from proposal_service.models import Cosignature, Proposal
 from proposal_service.settings import ProposalSettings
+from servicekit.db import utcnow
 from servicekit.events import EventEnvelope
 from servicekit.outbox import OutboxMessage
 from servicekit.runtime import service_runtime
@@ -21,76 +28,321 @@ pytestmark = pytest.mark.integration
 
 Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 
-ITEM = {
-    "title": "关于加强中小学心理健康教育的建议",
-    "content": "建议配齐专职心理教师，建立学生心理健康筛查和转介机制。",
-    "kind": "individual",
-    "category": "科教文卫",
-    "lead_proposer": "刘洋",
-}
 
-
-def make_app(database_url: str, kafka: KafkaBroker, namespace: str) -> FastAPI:
-    return create_app(
-        ProposalSettings(database_url=database_url, kafka_bootstrap_servers=kafka.bootstrap, kafka_namespace=namespace)
+@pytest.fixture
+async def world(
+    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
+) -> AsyncIterator[World]:
+    app = create_app(
+        ProposalSettings(
+            database_url=database_url,
+            kafka_bootstrap_servers=kafka.bootstrap,
+            kafka_namespace=namespace,
+            auth_jwks=dev_keys.jwks,
+            auth_jwks_url=None,
+        )
     )
-
-
-async def counts(app: FastAPI) -> tuple[int, int]:
-    async with service_runtime(app).database.session() as session:
-        proposals = (await session.exec(select(func.count()).select_from(Proposal))).one()
-        events = (await session.exec(select(func.count()).select_from(OutboxMessage))).one()
-    return proposals, events
-
-
-async def test_submitting_stores_the_item_and_publishes_proposal_submitted(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve
-) -> None:
-    app = make_app(database_url, kafka, namespace)
     async with serve(app) as client:
-        response = await client.post("/proposals", json=ITEM)
-        assert response.status_code == 201, response.text
-        created = response.json()
-        records = await read_topic(kafka.bootstrap, f"{namespace}proposal.events", expect=1)
-        assert await counts(app) == (1, 1)
+        w = World(client=client, keys=dev_keys)
+        w.app = app  # type: ignore[attr-defined]
+        yield await w.setup()
 
-    assert len(records) == 1
-    assert records[0].key == created["id"].encode()
-    event = EventEnvelope.from_bytes(records[0].value or b"")
-    assert (event.type, event.dataversion, event.subject, event.source) == (
-        "proposal.submitted",
-        1,
-        created["id"],
-        "/services/proposal",
+
+async def snapshot(w: World) -> tuple[Any, ...]:
+    """What a refused request must leave unchanged: every item's status and version, and the outbox."""
+    app: FastAPI = w.app  # type: ignore[attr-defined]
+    async with service_runtime(app).database.session(read_only=True) as session:
+        items = (await session.exec(select(Proposal.id, Proposal.status, Proposal.version, Proposal.number))).all()
+        events = (await session.exec(select(func.count()).select_from(OutboxMessage))).one()
+    return tuple(sorted(items)), events
+
+
+async def test_a_joint_item_is_drafted_cosigned_submitted_and_registered(
+    world: World, kafka: KafkaBroker, namespace: str
+) -> None:
+    w, c = world, world.client
+    item = await w.draft("刘洋", kind="joint", title="关于破解老旧小区停车难问题的建议")
+    assert item["status"] == "draft" and item["lead_proposer"] == "刘洋"
+    invited = ok(
+        await c.post(
+            f"/proposals/{item['id']}/cosigners",
+            json={"member_ids": [w.members["王芳"]["id"], w.members["陈刚"]["id"]]},
+            headers=w.member("刘洋"),
+        )
     )
-    assert event.correlationid == response.headers["x-correlation-id"]
-    assert event.data == {
-        "proposal_id": created["id"],
-        "title": ITEM["title"],
-        "kind": "individual",
-        "category": "科教文卫",
-        "lead_proposer": "刘洋",
-        "submitted_at": created["submitted_at"],
+    assert [x["status"] for x in invited["cosigners"]] == ["invited", "invited"]
+    ok(await c.post(f"/proposals/{item['id']}/cosign", json={"accept": True}, headers=w.member("王芳")))
+    ok(await c.post(f"/proposals/{item['id']}/cosign", json={"accept": False}, headers=w.member("陈刚")))
+
+    submitted = ok(await c.post(f"/proposals/{item['id']}/submit", headers=w.member("刘洋")))
+    assert submitted["status"] == "submitted"
+    registered = ok(await c.post(f"/proposals/{item['id']}/register", headers=w.staff()))
+    assert (registered["status"], registered["number"], registered["number_label"]) == ("registered", 1, "联0001")
+
+    records = await read_topic(kafka.bootstrap, f"{namespace}proposal.events", expect=2)
+    events = [EventEnvelope.from_bytes(r.value or b"") for r in records]
+    assert [e.type for e in events] == ["proposal.submitted", "proposal.registered"]
+    assert {r.key for r in records} == {item["id"].encode()}
+    assert events[0].data["cosigner_member_ids"] == [w.members["王芳"]["id"]]
+    assert events[1].data["number_label"] == "联0001" and events[1].data["lead_proposer"] == "刘洋"
+
+    timeline = ok(await c.get(f"/proposals/{item['id']}/timeline", headers=w.member("刘洋")))
+    assert [e["action"] for e in timeline] == [
+        "drafted",
+        "cosigners_invited",
+        "cosign_accepted",
+        "cosign_declined",
+        "submitted",
+        "registered",
+    ]
+    assert timeline[-1]["actor"] == "staff:staff-1" and timeline[-1]["to_status"] == "registered"
+    assert timeline[2]["actor"] == f"member:account-{w.members['王芳']['id']}"
+
+
+async def test_refused_decisions_change_nothing(world: World) -> None:
+    w, c = world, world.client
+    lone = await w.draft("刘洋", kind="joint")
+    before = await snapshot(w)
+    problem(await c.post(f"/proposals/{lone['id']}/submit", headers=w.member("刘洋")), 422, "too_few_cosigners")
+    problem(
+        await c.post(
+            "/proposals",
+            json={
+                "session_id": w.session["id"],
+                "kind": "individual",
+                "title": "t",
+                "content": "c",
+                "category_id": "nope",
+            },
+            headers=w.member("刘洋"),
+        ),
+        422,
+        "unknown_category",
+    )
+    assert await snapshot(w) == before
+
+    # An acceptance after the invitation's deadline does not count and changes nothing.
+    ok(
+        await c.post(
+            f"/proposals/{lone['id']}/cosigners",
+            json={"member_ids": [w.members["王芳"]["id"]]},
+            headers=w.member("刘洋"),
+        )
+    )
+    async with service_runtime(w.app).database.session() as session:  # type: ignore[attr-defined]
+        await session.exec(update(Cosignature).values(deadline=utcnow() - timedelta(minutes=1)))  # type: ignore[call-overload]
+        await session.commit()
+    before = await snapshot(w)
+    problem(
+        await c.post(f"/proposals/{lone['id']}/cosign", json={"accept": True}, headers=w.member("王芳")),
+        409,
+        "invitation_expired",
+    )
+    assert await snapshot(w) == before
+
+    item = await w.filed("刘洋")
+    before = await snapshot(w)
+    problem(
+        await c.patch(f"/proposals/{item['id']}", json={"title": "新标题"}, headers=w.member("刘洋")),
+        409,
+        "not_a_draft",
+    )
+    body = problem(
+        await c.post(f"/proposals/{item['id']}/decline", json={"note": "无具体建议"}, headers=w.staff()),
+        422,
+        "validation_failed",
+    )
+    assert [e["field"] for e in body["errors"]] == ["reason"]
+    problem(
+        await c.post(f"/proposals/{item['id']}/merge", json={"merged_ids": [item["id"]]}, headers=w.staff()),
+        422,
+        "merge_into_itself",
+    )
+    problem(await c.post(f"/proposals/{item['id']}/register", headers=w.member("刘洋")), 403, "forbidden")
+    assert await snapshot(w) == before
+
+    ok(await c.post(f"/proposals/{item['id']}/register", headers=w.staff()))
+    before = await snapshot(w)
+    problem(await c.post(f"/proposals/{item['id']}/register", headers=w.staff()), 409, "already_registered")
+    assert await snapshot(w) == before
+
+
+async def test_merging_keeps_links_and_refuses_merged_or_foreign_items(
+    world: World, kafka: KafkaBroker, namespace: str
+) -> None:
+    w, c = world, world.client
+    primary, a, b = [await w.filed(name) for name in ("刘洋", "王芳", "陈刚")]
+    merged = ok(
+        await c.post(f"/proposals/{primary['id']}/merge", json={"merged_ids": [a["id"], b["id"]]}, headers=w.staff())
+    )
+    assert sorted(merged["merged_ids"]) == sorted([a["id"], b["id"]])
+    view = ok(await c.get(f"/proposals/{a['id']}", headers=w.member("王芳")))
+    assert (view["status"], view["merged_into_id"]) == ("merged", primary["id"])
+
+    other = await w.filed("赵敏")
+    later = await w.new_session(14, 4)
+    elsewhere = await w.filed("赵敏", session_id=later["id"])
+    before = await snapshot(w)
+    problem(
+        await c.post(f"/proposals/{a['id']}/merge", json={"merged_ids": [other["id"]]}, headers=w.staff()),
+        409,
+        "primary_not_open",
+    )
+    problem(
+        await c.post(f"/proposals/{other['id']}/merge", json={"merged_ids": [elsewhere["id"]]}, headers=w.staff()),
+        422,
+        "different_sessions",
+    )
+    assert await snapshot(w) == before
+
+    records = await read_topic(kafka.bootstrap, f"{namespace}proposal.events", expect=7)
+    merged_events = [e for r in records if (e := EventEnvelope.from_bytes(r.value or b"")).type == "proposal.merged"]
+    assert {(e.subject, e.data["primary_id"], e.data["lead_member_id"]) for e in merged_events} == {
+        (a["id"], primary["id"], w.members["王芳"]["id"]),
+        (b["id"], primary["id"], w.members["陈刚"]["id"]),
     }
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({**ITEM, "kind": "petition"}, "kind"),
-        ({**ITEM, "title": "x" * 201}, "title"),
-        ({**ITEM, "unknown": 1}, "unknown"),
-        ({k: v for k, v in ITEM.items() if k != "lead_proposer"}, "lead_proposer"),
-        ({**ITEM, "category": ["a"]}, "category"),
-    ],
-)
-async def test_invalid_items_are_refused_and_nothing_is_written(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, body: dict[str, object], field: str
-) -> None:
-    app = make_app(database_url, kafka, namespace)
-    async with serve(app) as client:
-        response = await client.post("/proposals", json=body)
-        assert response.status_code == 422
-        assert response.headers["content-type"] == "application/problem+json"
-        assert [e["field"] for e in response.json()["errors"]] == [field]
-        assert await counts(app) == (0, 0)
+async def test_concurrent_registrations_get_consecutive_numbers_without_gaps(world: World) -> None:
+    w, c = world, world.client
+    items = [await w.filed(name) for name in ("刘洋", "王芳", "陈刚", "赵敏") * 4]
+    responses = await asyncio.gather(*(c.post(f"/proposals/{i['id']}/register", headers=w.staff()) for i in items))
+    assert [r.status_code for r in responses] == [200] * len(items)
+    assert sorted(r.json()["number"] for r in responses) == list(range(1, len(items) + 1))
+    # Registering the same item from two requests at once: one wins, the other is told.
+    extra = await w.filed("刘洋")
+    twice = await asyncio.gather(*(c.post(f"/proposals/{extra['id']}/register", headers=w.staff()) for _ in range(2)))
+    assert sorted(r.status_code for r in twice) == [200, 409]
+    assert max(r.json().get("number") or 0 for r in twice) == len(items) + 1
+
+
+async def test_who_sees_what(world: World) -> None:
+    w, c = world, world.client
+    draft = await w.draft("刘洋", kind="joint")
+    ok(
+        await c.post(
+            f"/proposals/{draft['id']}/cosigners",
+            json={"member_ids": [w.members["王芳"]["id"]]},
+            headers=w.member("刘洋"),
+        )
+    )
+    filed = await w.filed("陈刚")
+    registered = await w.registered("赵敏")
+    other_staff = w.keys.headers("staff", subject="staff-9", body_id="another-body")
+    anonymous: dict[str, str] = {}
+    cases = [
+        # (caller, item, visible)
+        (w.member("刘洋"), draft, True),
+        (w.member("王芳"), draft, True),  # invited cosigner
+        (w.member("陈刚"), draft, False),
+        (w.staff(), draft, False),
+        (w.staff(), filed, True),
+        (other_staff, filed, False),
+        (w.member("刘洋"), filed, False),
+        (anonymous, filed, False),
+        (anonymous, registered, False),  # the session is not published yet
+    ]
+    for headers, item, visible in cases:
+        for path in ("", "/timeline", "/similar"):
+            response = await c.get(f"/proposals/{item['id']}{path}", headers=headers)
+            assert response.status_code == (200 if visible else 404), (headers, item["status"], path, response.text)
+            if not visible:
+                assert item["title"] not in response.text
+        listed = ok(await c.get("/proposals", headers=headers))
+        assert (item["id"] in {x["id"] for x in listed["items"]}) == visible
+    # Changes by someone who cannot see the item are 404 too, never a hint that the draft exists.
+    problem(await c.patch(f"/proposals/{draft['id']}", json={"title": "x"}, headers=w.member("陈刚")), 404, "not_found")
+    problem(await c.post(f"/proposals/{draft['id']}/submit", headers=w.member("陈刚")), 404, "not_found")
+    problem(await c.post(f"/proposals/{filed['id']}/register", headers=other_staff), 404, "not_found")
+    problem(await c.post("/proposals", json={}, headers=anonymous), 401, "unauthorized")
+    problem(await c.get("/proposals", headers={"Authorization": "Bearer nonsense"}), 401, "unauthorized")
+
+    ok(await c.patch(f"/sessions/{w.session['id']}", json={"published": True}, headers=w.staff()))
+    assert ok(await c.get(f"/proposals/{registered['id']}"))["number"] == 1
+    public = ok(await c.get("/proposals"))
+    assert [x["id"] for x in public["items"]] == [registered["id"]]
+
+
+async def test_search_filters_and_stable_pages(world: World) -> None:
+    w, c = world, world.client
+    parking = await w.registered(
+        "刘洋",
+        title="关于破解老旧小区停车难问题的建议",
+        content="建议利用边角地建设立体停车库。",
+        category_id=w.categories["城市建设"],
+    )
+    metro = await w.filed(
+        "王芳",
+        title="关于优化地铁站接驳公交线路的建议",
+        content="建议在地铁站周边增设微循环公交。",
+        category_id=w.categories["城市建设"],
+    )
+    school = await w.filed("陈刚")
+    ok(
+        await c.post(
+            f"/proposals/{parking['id']}/key", json={"key": True, "supervising_leader": "张副市长"}, headers=w.staff()
+        )
+    )
+
+    async def ids(**params: Any) -> list[str]:
+        page = ok(await c.get("/proposals", params=params, headers=w.staff()))
+        return [x["id"] for x in page["items"]]
+
+    assert await ids(q="停车") == [parking["id"]]
+    assert await ids(q="地铁 公交") == [metro["id"]]
+    assert await ids(q="停车 地铁") == []
+    assert set(await ids(category_id=w.categories["城市建设"])) == {parking["id"], metro["id"]}
+    assert await ids(key="true") == [parking["id"]]
+    assert await ids(status="registered") == [parking["id"]]
+    assert await ids(proposer=w.members["陈刚"]["id"]) == [school["id"]]
+    assert await ids(sort="created_at") == [parking["id"], metro["id"], school["id"]]
+    problem(await c.get("/proposals", params={"cursor": "garbage"}), 400, "invalid_cursor")
+    problem(await c.get("/proposals", params={"kind": "petition"}), 422, "validation_failed")
+
+    first = ok(await c.get("/proposals", params={"limit": 2}, headers=w.staff()))
+    await w.filed("赵敏")  # arrives between the pages, newest first: it must not shift the second page
+    second = ok(await c.get("/proposals", params={"limit": 2, "cursor": first["next_cursor"]}, headers=w.staff()))
+    assert [x["id"] for x in first["items"] + second["items"]] == [school["id"], metro["id"], parking["id"]]
+
+
+async def test_similar_items_are_offered_at_submission_and_in_review(world: World) -> None:
+    w, c = world, world.client
+    earlier = await w.new_session(14, 2)
+    past = await w.filed(
+        "王芳",
+        session_id=earlier["id"],
+        title="关于解决老旧小区停车难的建议",
+        content="老旧小区车位严重不足，建议挖潜建设立体停车设施，错时开放机关单位停车场。",
+    )
+    await w.filed(
+        "陈刚",
+        title="关于缓解老旧社区停车难问题的建议",
+        content="建议在老旧小区周边建设立体停车库，推动机关单位停车场错时共享。",
+    )
+    await w.filed("赵敏", title="关于加快发展银发经济的建议", content="建议完善社区养老服务设施，培育养老服务企业。")
+    draft = await w.draft(
+        "刘洋",
+        title="关于破解老旧小区停车难题的建议",
+        content="老旧小区停车位缺口大，建议建设立体停车库，机关单位停车场错时向居民开放。",
+    )
+    result = ok(await c.post(f"/proposals/{draft['id']}/submit", headers=w.member("刘洋")))
+    # Other members' unregistered items are not the proposer's to see; the review sees them all.
+    assert result["similar"] == []
+    review = ok(await c.get(f"/proposals/{draft['id']}/similar", headers=w.staff()))
+    assert [x["same_session"] for x in review] == [True, False]
+    assert review[1]["id"] == past["id"] and all(0 < x["score"] <= 1 for x in review)
+
+
+async def test_members_csv_import_is_all_or_nothing(world: World) -> None:
+    w, c = world, world.client
+    url = f"/bodies/{w.body['id']}/members/import"
+    bad = "姓名,界别,联系电话,电子邮箱,编号\n李雷,教育界,13800000000,li@example.cn,A1\n,经济界,,,A2\n韩梅梅,,,not-an-email,A1\n"
+    body = problem(await c.post(url, content=bad.encode(), headers=w.staff()), 422, "invalid_rows")
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(3, "name"), (4, "email"), (4, "code")]
+    assert len(ok(await c.get(f"/bodies/{w.body['id']}/members", headers=w.staff()))) == 4
+    good = "姓名,界别,党派团体,编号\n李雷,教育界,民进,A1\n韩梅梅,医药卫生界,九三学社,A2\n"
+    assert ok(await c.post(url, content=good.encode("gb18030"), headers=w.staff())) == {"imported": 2}
+    again = problem(await c.post(url, content=good.encode(), headers=w.staff()), 422, "invalid_rows")
+    assert {e["row"] for e in again["errors"]} == {2, 3}
+    problem(await c.post(url, content=good.encode(), headers=w.member("刘洋")), 403, "forbidden")
+    problem(await c.post(url, content=b"foo,bar\n1,2\n", headers=w.staff()), 422, "invalid_csv_header")

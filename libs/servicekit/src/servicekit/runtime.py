@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from servicekit.auth import TokenVerifier
 from servicekit.db import Database
 from servicekit.errors import install_problem_handlers
 from servicekit.events import EventRegistry
@@ -49,6 +50,12 @@ class ServiceRuntime:
         self.database = Database(settings.database_url, pool_size=settings.database_pool_size)
         self.kafka = KafkaConnector(settings.kafka_bootstrap_servers, client_id=settings.consumer_group)
         self.outbox = Outbox(registry, settings.topic)
+        self.verifier = TokenVerifier(
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            jwks=settings.auth_jwks,
+            jwks_url=settings.auth_jwks_url,
+        )
         self.relay = OutboxRelay(
             database=self.database,
             kafka=self.kafka,
@@ -73,6 +80,7 @@ class ServiceRuntime:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._closers: list[Callable[[], Awaitable[Any]]] = []
+        self._starters: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
 
     def install(self, app: FastAPI) -> None:
         """Error handlers, middleware and health routes; call before adding the service's routes."""
@@ -100,6 +108,8 @@ class ServiceRuntime:
                 interval_s=s.housekeeping_interval_s,
             ),
         )
+        for name, run in self._starters:
+            self.spawn(name, run)
         log.info("%s service started", s.service_name)
         try:
             yield
@@ -115,6 +125,10 @@ class ServiceRuntime:
     def on_shutdown(self, close: Callable[[], Awaitable[Any]]) -> None:
         """Registers a resource's close for when the process stops."""
         self._closers.append(close)
+
+    def start_with(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
+        """Runs ``run`` in the background once the process starts (see ``spawn``)."""
+        self._starters.append((name, run))
 
     def spawn(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
         """Runs a background loop for the life of the process; a crash is logged, not fatal."""

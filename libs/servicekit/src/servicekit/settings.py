@@ -40,6 +40,11 @@ class ServiceSettings(BaseSettings):
     inbox_retention_days: float = 14
     housekeeping_interval_s: float = 3600
     max_body_bytes: int = 1_048_576
+    # Access tokens are signed by the gateway and verified here (servicekit.auth).
+    auth_issuer: str = "proposal-platform"
+    auth_audience: str = "proposal-platform-api"
+    auth_jwks: str | None = None
+    auth_jwks_url: str | None = "http://127.0.0.1:8000/.well-known/jwks.json"
     log_level: str = "INFO"
     log_json: bool = True
 

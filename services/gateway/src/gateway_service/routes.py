@@ -19,12 +19,43 @@ class Route:
 
 API = "/api/v1"
 
+
+def public(method: str, path: str, service: str, operation_id: str, summary: str) -> Route:
+    """A route whose public path is the service's own path under /api/v1."""
+    return Route(method, API + path, service, path, operation_id, summary)
+
+
 ROUTES: tuple[Route, ...] = (
-    Route("POST", f"{API}/proposals", "proposal", "/proposals", "submit_proposal", "提交提案"),
-    Route("GET", f"{API}/proposals", "proposal", "/proposals", "list_proposals", "提案列表"),
-    Route(
-        "GET", f"{API}/proposals/{{proposal_id}}", "proposal", "/proposals/{proposal_id}", "get_proposal", "查看提案"
-    ),
+    # bodies, sessions, categories, members
+    public("POST", "/bodies", "proposal", "create_body", "创建机构"),
+    public("GET", "/bodies", "proposal", "list_bodies", "机构列表"),
+    public("GET", "/bodies/{body_id}", "proposal", "get_body", "查看机构"),
+    public("POST", "/bodies/{body_id}/sessions", "proposal", "create_session", "创建会议"),
+    public("GET", "/bodies/{body_id}/sessions", "proposal", "list_sessions", "会议列表"),
+    public("GET", "/sessions/{session_id}", "proposal", "get_session", "查看会议"),
+    public("PATCH", "/sessions/{session_id}", "proposal", "update_session", "修改会议（含公开）"),
+    public("POST", "/bodies/{body_id}/categories", "proposal", "create_category", "新增类别"),
+    public("GET", "/bodies/{body_id}/categories", "proposal", "list_categories", "类别列表"),
+    public("POST", "/bodies/{body_id}/members", "proposal", "create_member", "新增委员"),
+    public("GET", "/bodies/{body_id}/members", "proposal", "list_members", "委员名录"),
+    public("POST", "/bodies/{body_id}/members/import", "proposal", "import_members", "导入委员（CSV）"),
+    # proposals: filing, cosigning, review, reading
+    public("POST", "/proposals", "proposal", "draft_proposal", "起草提案"),
+    public("GET", "/proposals", "proposal", "list_proposals", "提案列表与检索"),
+    public("GET", "/proposals/{proposal_id}", "proposal", "get_proposal", "查看提案"),
+    public("PATCH", "/proposals/{proposal_id}", "proposal", "edit_proposal", "修改草稿"),
+    public("POST", "/proposals/{proposal_id}/cosigners", "proposal", "invite_cosigners", "邀请联名"),
+    public("POST", "/proposals/{proposal_id}/cosign", "proposal", "answer_cosign_invitation", "答复联名邀请"),
+    public("POST", "/proposals/{proposal_id}/submit", "proposal", "submit_proposal", "提交提案"),
+    public("POST", "/proposals/{proposal_id}/withdraw", "proposal", "withdraw_proposal", "撤回提案"),
+    public("POST", "/proposals/{proposal_id}/register", "proposal", "register_proposal", "立案"),
+    public("POST", "/proposals/{proposal_id}/decline", "proposal", "decline_proposal", "不予立案"),
+    public("POST", "/proposals/{proposal_id}/merge", "proposal", "merge_proposals", "并案"),
+    public("POST", "/proposals/{proposal_id}/key", "proposal", "mark_key_proposal", "确定重点提案"),
+    public("POST", "/proposals/{proposal_id}/category", "proposal", "change_proposal_category", "调整类别"),
+    public("GET", "/proposals/{proposal_id}/similar", "proposal", "list_similar_proposals", "相似提案"),
+    public("GET", "/proposals/{proposal_id}/timeline", "proposal", "get_proposal_timeline", "办理轨迹"),
+    # handling and statistics
     Route(
         "GET",
         f"{API}/handling/proposals/{{proposal_id}}",
@@ -33,5 +64,5 @@ ROUTES: tuple[Route, ...] = (
         "get_handling_proposal",
         "查看提案办理状态",
     ),
-    Route("GET", f"{API}/statistics/filing", "evaluation", "/statistics/filing", "get_filing_statistics", "提案统计"),
+    public("GET", "/statistics/filing", "evaluation", "get_filing_statistics", "提案统计"),
 )

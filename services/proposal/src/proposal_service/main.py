@@ -1,22 +1,29 @@
 """App factory of the proposal service."""
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from proposal_service import text
 from proposal_service.api import router
+from proposal_service.events.handlers import subscriptions
 from proposal_service.events.schemas import registry
 from proposal_service.settings import ProposalSettings
-from servicekit.runtime import service_app
+from servicekit.runtime import service_app, service_runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: ProposalSettings | None = None) -> FastAPI:
-    return service_app(
+    app = service_app(
         title="Proposal service",
         settings=settings or ProposalSettings(),
         registry=registry,
         migrations=MIGRATIONS,
         router=router,
+        subscriptions=subscriptions,
     )
+    # jieba loads its dictionary in about a second; do it now rather than in the first search.
+    service_runtime(app).start_with("tokenizer", lambda: asyncio.to_thread(text.warm_up))
+    return app

@@ -1,51 +1,455 @@
-"""Tables and API schemas of the proposal service (SQLModel Base/Create/Public variants)."""
+"""Tables and API schemas of the proposal service (SQLModel Base/Create/Update/Public variants).
+
+Enums are stored as strings so that adding a value needs no type migration.
+"""
 
 import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict
-from sqlalchemy import Column, Index, String, Text
+from pydantic import ConfigDict, EmailStr
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import UTCDateTime, utcnow
 
+FORBID = ConfigDict(extra="forbid")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+# --- bodies, sessions, categories, members -------------------------------------------------------
+
+
+class BodyKind(StrEnum):
+    cppcc = "cppcc"  # 政协
+    npc = "npc"  # 人大
+
+
+class BodyLevel(StrEnum):
+    national = "national"
+    provincial = "provincial"
+    municipal = "municipal"
+    district = "district"
+
+
+DEFAULT_CATEGORIES = ("经济发展", "城市建设", "科教文卫", "社会法制")
+
+
+class BodyBase(SQLModel):
+    name: str = Field(min_length=1, max_length=100, description="机构名称, e.g. 政协武汉市委员会")
+    kind: BodyKind = Field(sa_type=String(10))
+    level: BodyLevel = Field(sa_type=String(20))
+    timezone: str = Field(default="Asia/Shanghai", max_length=50)
+    cosign_days: int = Field(default=5, ge=1, le=60, description="default days a cosigning invitation stays open")
+
+
+class BodyCreate(BodyBase):
+    model_config = FORBID  # type: ignore[assignment]
+    categories: list[str] = Field(default=list(DEFAULT_CATEGORIES), max_length=50)
+    min_cosigners: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="accepted cosigners a joint item (CPPCC) or motion (NPC) needs; default 1 for CPPCC, 4 for NPC",
+    )
+
+
+class Body(BodyBase, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    min_cosigners: int = 1
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+
+
+class BodyPublic(BodyBase):
+    id: str
+    min_cosigners: int
+
+
+class SessionPeriod(StrEnum):
+    plenary = "plenary"  # 大会期间
+    interim = "interim"  # 闭会期间
+
+
+class SessionBase(SQLModel):
+    term: int = Field(ge=1, le=99, description="届")
+    meeting: int = Field(ge=1, le=20, description="次会议")
+    period: SessionPeriod = Field(default=SessionPeriod.plenary, sa_type=String(10))
+    filing_opens_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    filing_closes_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SessionCreate(SessionBase):
+    model_config = FORBID  # type: ignore[assignment]
+
+
+class SessionUpdate(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    period: SessionPeriod | None = None
+    filing_opens_at: datetime | None = None
+    filing_closes_at: datetime | None = None
+    published: bool | None = Field(default=None, description="registered items of the session become public")
+
+
+class Session(SessionBase, table=True):
+    __table_args__ = (UniqueConstraint("body_id", "term", "meeting"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    body_id: str = Field(foreign_key="body.id", index=True, max_length=36)
+    name: str = Field(max_length=50)
+    published: bool = False
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+
+
+class SessionPublic(SessionBase):
+    id: str
+    body_id: str
+    name: str
+    published: bool
+
+
+class Category(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("body_id", "name"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    body_id: str = Field(foreign_key="body.id", index=True, max_length=36)
+    name: str = Field(max_length=50)
+    active: bool = True
+
+
+class CategoryCreate(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    name: str = Field(min_length=1, max_length=50)
+
+
+class CategoryPublic(SQLModel):
+    id: str
+    body_id: str
+    name: str
+    active: bool
+
+
+class MemberBase(SQLModel):
+    name: str = Field(min_length=1, max_length=50, description="姓名")
+    sector: str | None = Field(default=None, max_length=50, description="界别")
+    affiliation: str | None = Field(default=None, max_length=100, description="党派团体")
+    phone: str | None = Field(default=None, max_length=30, description="联系电话")
+    email: str | None = Field(default=None, max_length=100)
+    code: str | None = Field(default=None, max_length=30, description="委员编号, unique within the body")
+
+
+class MemberCreate(MemberBase):
+    model_config = FORBID  # type: ignore[assignment]
+    email: EmailStr | None = Field(default=None, max_length=100)
+
+
+class Member(MemberBase, table=True):
+    __table_args__ = (UniqueConstraint("body_id", "code"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    body_id: str = Field(foreign_key="body.id", index=True, max_length=36)
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+
+
+class MemberPublic(SQLModel):
+    """What any member of the body may see of another (the directory for inviting cosigners)."""
+
+    id: str
+    body_id: str
+    name: str
+    sector: str | None
+    affiliation: str | None
+    code: str | None
+
+
+class MemberImportResult(SQLModel):
+    imported: int
+
+
+# --- proposals -----------------------------------------------------------------------------------
+
 
 class ProposalKind(StrEnum):
-    individual = "individual"
-    joint = "joint"
-    group = "group"
-    plenary = "plenary"
-    motion = "motion"
-    suggestion = "suggestion"
+    individual = "individual"  # 个人提案
+    joint = "joint"  # 联名提案
+    group = "group"  # 集体提案
+    plenary = "plenary"  # 建议案
+    motion = "motion"  # 议案
+    suggestion = "suggestion"  # 建议
 
 
 class ProposalStatus(StrEnum):
+    draft = "draft"
     submitted = "submitted"
+    registered = "registered"
+    declined = "declined"
+    merged = "merged"
+    withdrawn = "withdrawn"
+    assigned = "assigned"
+    replied = "replied"
+    evaluated = "evaluated"
+    closed = "closed"
+    rehandling = "rehandling"
+
+
+class DeclineReason(StrEnum):
+    """The standard grounds for not registering an item (不予立案)."""
+
+    outside_remit = "outside_remit"  # 不属于本机构职责范围
+    state_secret = "state_secret"  # 涉及国家秘密
+    before_court = "before_court"  # 涉及司法审判中的案件
+    private_matter = "private_matter"  # 个人或家庭私事
+    academic_debate = "academic_debate"  # 学术讨论
+    promotion = "promotion"  # 宣传推广产品或企业
+    accusation = "accusation"  # 检举控告具名人员
+    no_concrete_suggestion = "no_concrete_suggestion"  # 无具体建议
+    other = "other"
+
+
+class Referral(StrEnum):
+    """Where a declined text is passed on to, if anywhere."""
+
+    none = "none"
+    public_opinion = "public_opinion"  # 转社情民意
+    for_reference = "for_reference"  # 转有关部门参考
 
 
 class ProposalBase(SQLModel):
     title: str = Field(min_length=1, max_length=200, description="案由")
     content: str = Field(min_length=1, max_length=20_000, description="正文", sa_column=Column(Text, nullable=False))
-    # Enums are stored as strings so that adding a value needs no type migration.
-    kind: ProposalKind = Field(sa_type=String(20))
-    category: str | None = Field(default=None, max_length=50, description="类别")
-    lead_proposer: str = Field(min_length=1, max_length=100, description="领衔人")
 
 
 class ProposalCreate(ProposalBase):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = FORBID  # type: ignore[assignment]
+    session_id: str = Field(max_length=36)
+    kind: ProposalKind
+    category_id: str | None = Field(default=None, max_length=36)
+    lead_member_id: str | None = Field(default=None, max_length=36, description="领衔人; the caller when a member")
+    group_name: str | None = Field(
+        default=None, max_length=100, description="filing party, organisation, sector or committee (group, plenary)"
+    )
+
+
+class ProposalUpdate(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    content: str | None = Field(default=None, min_length=1, max_length=20_000)
+    category_id: str | None = Field(default=None, max_length=36)
+    group_name: str | None = Field(default=None, max_length=100)
 
 
 class Proposal(ProposalBase, table=True):
-    __table_args__ = (Index("ix_proposal_submitted_at_id", "submitted_at", "id"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "kind", "number"),
+        Index("ix_proposal_created_at_id", "created_at", "id"),
+        Index("ix_proposal_body_status", "body_id", "status"),
+    )
 
-    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
-    status: ProposalStatus = Field(default=ProposalStatus.submitted, sa_type=String(20))
-    submitted_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    body_id: str = Field(foreign_key="body.id", max_length=36)
+    session_id: str = Field(foreign_key="session.id", index=True, max_length=36)
+    kind: ProposalKind = Field(sa_type=String(20))
+    category_id: str | None = Field(default=None, foreign_key="category.id", max_length=36)
+    lead_member_id: str | None = Field(default=None, foreign_key="member.id", index=True, max_length=36)
+    group_name: str | None = Field(default=None, max_length=100)
+    created_by: str = Field(max_length=100, index=True, description="account subject of the drafter")
+    status: ProposalStatus = Field(default=ProposalStatus.draft, sa_type=String(20))
+    number: int | None = None
+    key: bool = False
+    supervising_leader: str | None = Field(default=None, max_length=50)
+    merged_into_id: str | None = Field(default=None, foreign_key="proposal.id", max_length=36)
+    decline_reason: DeclineReason | None = Field(default=None, sa_type=String(30))
+    decline_note: str | None = Field(default=None, max_length=1000)
+    referral: Referral | None = Field(default=None, sa_type=String(20))
+    # The handling stage last applied from assignment/evaluation events, as (round, rank): see status.py.
+    handling_round: int = 0
+    handling_rank: int = 0
+    version: int = 0
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    updated_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CosignStatus(StrEnum):
+    invited = "invited"
+    accepted = "accepted"
+    declined = "declined"
+    expired = "expired"  # not answered before the deadline or before submission
+
+
+class Cosignature(SQLModel, table=True):
+    """An invitation to co-sign (联名/附议) and its answer."""
+
+    __table_args__ = (UniqueConstraint("proposal_id", "member_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    proposal_id: str = Field(foreign_key="proposal.id", index=True, max_length=36)
+    member_id: str = Field(foreign_key="member.id", index=True, max_length=36)
+    status: CosignStatus = Field(default=CosignStatus.invited, sa_type=String(10))
+    deadline: datetime = Field(sa_type=UTCDateTime)
+    invited_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CosignInvite(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    member_ids: list[str] = Field(min_length=1, max_length=100)
+    deadline: datetime | None = Field(default=None, description="defaults to the body's cosign_days from now")
+
+
+class CosignAnswer(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    accept: bool
+
+
+class CosignaturePublic(SQLModel):
+    id: str
+    proposal_id: str
+    member_id: str
+    member_name: str
+    status: CosignStatus
+    deadline: datetime
+    answered_at: datetime | None
+
+
+class NumberSequence(SQLModel, table=True):
+    """The last 案号 given per session and kind; its row lock makes numbering gapless."""
+
+    session_id: str = Field(foreign_key="session.id", primary_key=True, max_length=36)
+    kind: str = Field(primary_key=True, max_length=20)
+    last_number: int = 0
+
+
+class TimelineEntry(SQLModel, table=True):
+    """The audit trail: every change of an item, who made it, when and why."""
+
+    __table_args__ = (Index("ix_timelineentry_proposal_at", "proposal_id", "at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    proposal_id: str = Field(foreign_key="proposal.id", max_length=36)
+    at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=50)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str | None = Field(default=None, max_length=20)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class TimelineEntryPublic(SQLModel):
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+
+
+class SearchTerm(SQLModel, table=True):
+    """Inverted index of an item's words (jieba), so that search works for Chinese on any database."""
+
+    term: str = Field(primary_key=True, max_length=40)
+    proposal_id: str = Field(foreign_key="proposal.id", primary_key=True, index=True, max_length=36)
+
+
+class HandlingUnit(SQLModel, table=True):
+    """Projection of the assignment service's assignments: which units handle an item."""
+
+    assignment_id: str = Field(primary_key=True, max_length=36)
+    proposal_id: str = Field(foreign_key="proposal.id", index=True, max_length=36)
+    unit_id: str = Field(index=True, max_length=36)
+    unit_name: str = Field(max_length=100)
+    role: str = Field(max_length=20)
+
+
+# --- review requests -----------------------------------------------------------------------------
+
+
+class Registration(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    category_id: str | None = Field(default=None, max_length=36, description="change the category while registering")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class Declination(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    reason: DeclineReason
+    note: str = Field(min_length=1, max_length=1000)
+    referral: Referral = Referral.none
+
+
+class Merger(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    merged_ids: list[str] = Field(min_length=1, max_length=50)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class KeyMarking(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    key: bool = True
+    supervising_leader: str | None = Field(default=None, min_length=1, max_length=50, description="领办督办领导")
+
+
+class CategoryChange(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    category_id: str = Field(max_length=36)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class Withdrawal(SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    note: str | None = Field(default=None, max_length=1000)
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+
+class HandlingUnitPublic(SQLModel):
+    unit_id: str
+    unit_name: str
+    role: str
 
 
 class ProposalPublic(ProposalBase):
     id: str
+    body_id: str
+    session_id: str
+    kind: ProposalKind
+    category_id: str | None
+    category: str | None
+    lead_member_id: str | None
+    lead_proposer: str | None
+    group_name: str | None
     status: ProposalStatus
-    submitted_at: datetime
+    number: int | None
+    number_label: str | None
+    key: bool
+    supervising_leader: str | None
+    merged_into_id: str | None
+    merged_ids: list[str] = []
+    decline_reason: DeclineReason | None
+    decline_note: str | None
+    referral: Referral | None
+    cosigners: list[CosignaturePublic] = []
+    handling_units: list[HandlingUnitPublic] = []
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    registered_at: datetime | None
+
+
+class SimilarItem(SQLModel):
+    id: str
+    title: str
+    session_id: str
+    number_label: str | None
+    status: ProposalStatus
+    same_session: bool
+    score: float
+
+
+class SubmissionResult(ProposalPublic):
+    similar: list[SimilarItem] = []

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack import free_port
+from devstack.keys import DevKeys
 
 SERVICES = ("proposal", "assignment", "evaluation", "gateway")
 
@@ -107,8 +108,11 @@ class Stack:
         extra_env: dict[str, str] | None = None,
         workers: int = 1,
         namespace: str = "",
+        keys: DevKeys | None = None,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
+        # The gateway signs with the private key; every service trusts its public JWKS.
+        self.keys = keys or DevKeys()
         ports = ports or {name: free_port() for name in SERVICES}
         urls = database_urls or {name: f"sqlite+aiosqlite:///{workdir / f'{name}.db'}" for name in SERVICES}
         self.services: dict[str, ServiceProcess] = {}
@@ -118,9 +122,11 @@ class Stack:
                 f"{prefix}DATABASE_URL": urls[name],
                 f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
                 f"{prefix}KAFKA_NAMESPACE": namespace,
+                f"{prefix}AUTH_JWKS": self.keys.jwks,
                 **(extra_env or {}),
             }
             if name == "gateway":
+                env.update({"GATEWAY_SIGNING_KEY": self.keys.private_pem, "GATEWAY_SIGNING_KEY_ID": self.keys.kid})
                 env.update({f"GATEWAY_{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}" for s in SERVICES if s != name})
             self.services[name] = ServiceProcess(name, ports[name], env, workdir / f"{name}.log", workers=workers)
 

@@ -1,9 +1,12 @@
-"""Reading a topic from the start, for tests and benchmarks that check what was published."""
+"""Reading a topic from the start, for tests and benchmarks that check what was published,
+and publishing into one in another service's place."""
 
 import asyncio
 import time
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from servicekit.events import EventEnvelope
 
 
 async def read_topic(
@@ -42,3 +45,18 @@ async def read_topic(
         return records
     finally:
         await consumer.stop()
+
+
+async def publish(bootstrap: str, topic: str, envelopes: list[EventEnvelope]) -> None:
+    """Sends events as another service's outbox relay would (key = subject, envelope headers),
+    for tests that play the part of that service."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            headers = [(k, v.encode()) for k, v in envelope.kafka_headers_text()]
+            await producer.send_and_wait(
+                topic, envelope.to_bytes(), key=(envelope.subject or "").encode(), headers=headers
+            )
+    finally:
+        await producer.stop()

@@ -9,6 +9,16 @@ from assignment_service import service
 from servicekit.inbox import ReceivedEvent, Subscriptions
 
 subscriptions = Subscriptions(topics=["proposal.events"])
+# Review decisions other than submission do not change this service's skeleton projection yet.
+for _type in (
+    "proposal.withdrawn",
+    "proposal.registered",
+    "proposal.declined",
+    "proposal.merged",
+    "proposal.key_marked",
+    "proposal.category_changed",
+):
+    subscriptions.ignore(_type, 1)
 
 
 class ProposalSubmitted(BaseModel):

@@ -1,34 +1,208 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
-from proposal_service import service
-from proposal_service.models import ProposalCreate, ProposalPublic
+from proposal_service.domain import filing, queries, review
+from proposal_service.domain.items import etag, view, views
+from proposal_service.models import (
+    CategoryChange,
+    CosignAnswer,
+    CosignaturePublic,
+    CosignInvite,
+    Declination,
+    KeyMarking,
+    Member,
+    Merger,
+    ProposalCreate,
+    ProposalKind,
+    ProposalPublic,
+    ProposalStatus,
+    ProposalUpdate,
+    Registration,
+    SimilarItem,
+    SubmissionResult,
+    TimelineEntryPublic,
+    Withdrawal,
+)
+from servicekit.auth import PrincipalDep, SignedInDep
 from servicekit.pagination import Page
 from servicekit.runtime import OutboxDep, SessionDep
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
 
+IfMatch = Annotated[str | None, Header(description='the ETag read before, e.g. W/"3"; a stale one is a 412')]
 
-@router.post("", operation_id="submit_proposal", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic)
-async def submit_proposal(
-    data: ProposalCreate, session: SessionDep, outbox: OutboxDep, response: Response
+
+@router.post("", operation_id="draft_proposal", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic)
+async def draft_proposal(
+    data: ProposalCreate, session: SessionDep, principal: SignedInDep, response: Response
 ) -> ProposalPublic:
-    proposal = await service.submit_proposal(session=session, outbox=outbox, data=data)
-    response.headers["Location"] = f"/proposals/{proposal.id}"
-    return ProposalPublic.model_validate(proposal)
-
-
-@router.get("/{proposal_id}", operation_id="get_proposal", response_model=ProposalPublic)
-async def get_proposal(proposal_id: str, session: SessionDep) -> ProposalPublic:
-    return ProposalPublic.model_validate(await service.get_proposal(session=session, proposal_id=proposal_id))
+    item = await filing.draft_proposal(session=session, principal=principal, data=data)
+    response.headers["Location"] = f"/proposals/{item.id}"
+    response.headers["ETag"] = etag(item)
+    return await view(session, item)
 
 
 @router.get("", operation_id="list_proposals", response_model=Page[ProposalPublic])
 async def list_proposals(
     session: SessionDep,
+    principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    sort: queries.ProposalSort = queries.ProposalSort.newest,
+    q: Annotated[str | None, Query(max_length=200, description="words that must all occur in title or text")] = None,
+    body_id: Annotated[str | None, Query(max_length=36)] = None,
+    session_id: Annotated[str | None, Query(max_length=36)] = None,
+    kind: Annotated[list[ProposalKind] | None, Query()] = None,
+    category_id: Annotated[str | None, Query(max_length=36)] = None,
+    status: Annotated[list[ProposalStatus] | None, Query()] = None,
+    key: bool | None = None,
+    proposer: Annotated[str | None, Query(max_length=36, description="member id: lead or accepted cosigner")] = None,
+    unit_id: Annotated[str | None, Query(max_length=36, description="handling unit")] = None,
 ) -> Page[ProposalPublic]:
-    rows, next_cursor = await service.list_proposals(session=session, limit=limit, cursor=cursor)
-    return Page(items=[ProposalPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
+    rows, next_cursor = await queries.list_proposals(
+        session=session,
+        principal=principal,
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        q=q,
+        body_id=body_id,
+        session_id=session_id,
+        kind=kind,
+        category_id=category_id,
+        status=status,
+        key=key,
+        proposer=proposer,
+        unit_id=unit_id,
+    )
+    return Page(items=await views(session, rows), next_cursor=next_cursor)
+
+
+@router.get("/{proposal_id}", operation_id="get_proposal", response_model=ProposalPublic)
+async def get_proposal(
+    proposal_id: str, session: SessionDep, principal: PrincipalDep, response: Response
+) -> ProposalPublic:
+    item = await queries.get_proposal(session=session, principal=principal, proposal_id=proposal_id)
+    response.headers["ETag"] = etag(item)
+    return await view(session, item)
+
+
+@router.patch("/{proposal_id}", operation_id="edit_proposal", response_model=ProposalPublic)
+async def edit_proposal(
+    proposal_id: str,
+    data: ProposalUpdate,
+    session: SessionDep,
+    principal: SignedInDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProposalPublic:
+    item = await filing.edit_draft(
+        session=session, principal=principal, proposal_id=proposal_id, data=data, if_match=if_match
+    )
+    response.headers["ETag"] = etag(item)
+    return await view(session, item)
+
+
+@router.post("/{proposal_id}/cosigners", operation_id="invite_cosigners", response_model=ProposalPublic)
+async def invite_cosigners(
+    proposal_id: str, data: CosignInvite, session: SessionDep, principal: SignedInDep
+) -> ProposalPublic:
+    item = await filing.invite_cosigners(session=session, principal=principal, proposal_id=proposal_id, data=data)
+    return await view(session, item)
+
+
+@router.post("/{proposal_id}/cosign", operation_id="answer_cosign_invitation", response_model=CosignaturePublic)
+async def answer_cosign_invitation(
+    proposal_id: str, data: CosignAnswer, session: SessionDep, principal: SignedInDep
+) -> CosignaturePublic:
+    invitation = await filing.answer_invitation(
+        session=session, principal=principal, proposal_id=proposal_id, accept=data.accept
+    )
+    member = await session.get_one(Member, invitation.member_id)
+    return CosignaturePublic.model_validate(invitation, update={"member_name": member.name})
+
+
+@router.post("/{proposal_id}/submit", operation_id="submit_proposal", response_model=SubmissionResult)
+async def submit_proposal(
+    proposal_id: str, session: SessionDep, outbox: OutboxDep, principal: SignedInDep
+) -> SubmissionResult:
+    """Submits the draft; the answer lists similar items already filed, for the proposer to check."""
+    item = await filing.submit_proposal(session=session, outbox=outbox, principal=principal, proposal_id=proposal_id)
+    similar = await queries.similar_items(session=session, principal=principal, item=item)
+    return SubmissionResult.model_validate((await view(session, item)).model_dump() | {"similar": similar})
+
+
+@router.post("/{proposal_id}/withdraw", operation_id="withdraw_proposal", response_model=ProposalPublic)
+async def withdraw_proposal(
+    proposal_id: str, session: SessionDep, outbox: OutboxDep, principal: SignedInDep, data: Withdrawal | None = None
+) -> ProposalPublic:
+    item = await filing.withdraw_proposal(
+        session=session, outbox=outbox, principal=principal, proposal_id=proposal_id, data=data or Withdrawal()
+    )
+    return await view(session, item)
+
+
+@router.post("/{proposal_id}/register", operation_id="register_proposal", response_model=ProposalPublic)
+async def register_proposal(
+    proposal_id: str, session: SessionDep, outbox: OutboxDep, principal: SignedInDep, data: Registration | None = None
+) -> ProposalPublic:
+    item = await review.register_proposal(
+        session=session, outbox=outbox, principal=principal, proposal_id=proposal_id, data=data or Registration()
+    )
+    return await view(session, item)
+
+
+@router.post("/{proposal_id}/decline", operation_id="decline_proposal", response_model=ProposalPublic)
+async def decline_proposal(
+    proposal_id: str, data: Declination, session: SessionDep, outbox: OutboxDep, principal: SignedInDep
+) -> ProposalPublic:
+    item = await review.decline_proposal(
+        session=session, outbox=outbox, principal=principal, proposal_id=proposal_id, data=data
+    )
+    return await view(session, item)
+
+
+@router.post("/{proposal_id}/merge", operation_id="merge_proposals", response_model=ProposalPublic)
+async def merge_proposals(
+    proposal_id: str, data: Merger, session: SessionDep, outbox: OutboxDep, principal: SignedInDep
+) -> ProposalPublic:
+    """Merges the items in ``merged_ids`` into this one (并案)."""
+    item = await review.merge_proposals(
+        session=session, outbox=outbox, principal=principal, primary_id=proposal_id, data=data
+    )
+    return await view(session, item)
+
+
+@router.post("/{proposal_id}/key", operation_id="mark_key_proposal", response_model=ProposalPublic)
+async def mark_key_proposal(
+    proposal_id: str, data: KeyMarking, session: SessionDep, outbox: OutboxDep, principal: SignedInDep
+) -> ProposalPublic:
+    item = await review.mark_key(
+        session=session, outbox=outbox, principal=principal, proposal_id=proposal_id, data=data
+    )
+    return await view(session, item)
+
+
+@router.post("/{proposal_id}/category", operation_id="change_proposal_category", response_model=ProposalPublic)
+async def change_proposal_category(
+    proposal_id: str, data: CategoryChange, session: SessionDep, outbox: OutboxDep, principal: SignedInDep
+) -> ProposalPublic:
+    item = await review.change_category(
+        session=session, outbox=outbox, principal=principal, proposal_id=proposal_id, data=data
+    )
+    return await view(session, item)
+
+
+@router.get("/{proposal_id}/similar", operation_id="list_similar_proposals", response_model=list[SimilarItem])
+async def list_similar_proposals(proposal_id: str, session: SessionDep, principal: PrincipalDep) -> list[SimilarItem]:
+    item = await queries.get_proposal(session=session, principal=principal, proposal_id=proposal_id)
+    return await queries.similar_items(session=session, principal=principal, item=item)
+
+
+@router.get("/{proposal_id}/timeline", operation_id="get_proposal_timeline", response_model=list[TimelineEntryPublic])
+async def get_proposal_timeline(
+    proposal_id: str, session: SessionDep, principal: PrincipalDep
+) -> list[TimelineEntryPublic]:
+    entries = await queries.timeline(session=session, principal=principal, proposal_id=proposal_id)
+    return [TimelineEntryPublic.model_validate(e) for e in entries]

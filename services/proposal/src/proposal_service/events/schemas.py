@@ -1,4 +1,9 @@
-"""Events the proposal service publishes on its topic (contracts in contracts/events/)."""
+"""Events the proposal service publishes on its topic (contracts in contracts/events/).
+
+Every payload names the item, its body and session, so consumers can keep
+projections per body without asking back. Within a version only additive
+changes (DESIGN section 4).
+"""
 
 from datetime import datetime
 
@@ -9,11 +14,74 @@ from servicekit.events import EventRegistry
 registry = EventRegistry(source="/services/proposal")
 
 
-@registry.register("proposal.submitted", 1)
-class ProposalSubmitted(BaseModel):
+class ItemRef(BaseModel):
     proposal_id: str
-    title: str
+    body_id: str
+    session_id: str
     kind: str
+
+
+@registry.register("proposal.submitted", 1)
+class ProposalSubmitted(ItemRef):
+    title: str
     category: str | None
-    lead_proposer: str
+    lead_proposer: str | None
     submitted_at: datetime
+    category_id: str | None = None
+    lead_member_id: str | None = None
+    cosigner_member_ids: list[str] = []
+    group_name: str | None = None
+
+
+@registry.register("proposal.withdrawn", 1)
+class ProposalWithdrawn(ItemRef):
+    withdrawn_at: datetime
+    note: str | None
+
+
+@registry.register("proposal.registered", 1)
+class ProposalRegistered(ItemRef):
+    """Carries the text as well: the assignment service learns routing suggestions from it."""
+
+    number: int
+    number_label: str
+    title: str
+    content: str
+    category_id: str | None
+    category: str | None
+    lead_member_id: str | None
+    lead_proposer: str | None
+    cosigner_member_ids: list[str]
+    group_name: str | None
+    key: bool
+    registered_at: datetime
+
+
+@registry.register("proposal.declined", 1)
+class ProposalDeclined(ItemRef):
+    reason: str
+    note: str
+    referral: str
+    declined_at: datetime
+
+
+@registry.register("proposal.merged", 1)
+class ProposalMerged(ItemRef):
+    """One per merged item; its proposers are still told the outcome of the primary item."""
+
+    primary_id: str
+    lead_member_id: str | None
+    cosigner_member_ids: list[str]
+    merged_at: datetime
+
+
+@registry.register("proposal.key_marked", 1)
+class ProposalKeyMarked(ItemRef):
+    key: bool
+    supervising_leader: str | None
+
+
+@registry.register("proposal.category_changed", 1)
+class ProposalCategoryChanged(ItemRef):
+    category_id: str
+    category: str

@@ -1,0 +1,128 @@
+from fastapi import APIRouter, Request, Response, status
+
+from proposal_service.domain import bodies
+from proposal_service.models import (
+    BodyCreate,
+    BodyPublic,
+    CategoryCreate,
+    CategoryPublic,
+    MemberCreate,
+    MemberImportResult,
+    MemberPublic,
+    SessionCreate,
+    SessionPublic,
+    SessionUpdate,
+)
+from servicekit.auth import PrincipalDep, SignedInDep
+from servicekit.runtime import SessionDep
+
+router = APIRouter(tags=["bodies"])
+
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}, "example": "姓名,界别,党派团体,联系电话,电子邮箱,编号\n"}
+        },
+    }
+}
+
+
+@router.post("/bodies", operation_id="create_body", status_code=status.HTTP_201_CREATED, response_model=BodyPublic)
+async def create_body(data: BodyCreate, session: SessionDep, principal: SignedInDep, response: Response) -> BodyPublic:
+    body = await bodies.create_body(session=session, principal=principal, data=data)
+    response.headers["Location"] = f"/bodies/{body.id}"
+    return BodyPublic.model_validate(body)
+
+
+@router.get("/bodies", operation_id="list_bodies", response_model=list[BodyPublic])
+async def list_bodies(session: SessionDep) -> list[BodyPublic]:
+    return [BodyPublic.model_validate(b) for b in await bodies.list_bodies(session=session)]
+
+
+@router.get("/bodies/{body_id}", operation_id="get_body", response_model=BodyPublic)
+async def get_body(body_id: str, session: SessionDep) -> BodyPublic:
+    return BodyPublic.model_validate(await bodies.get_body(session=session, body_id=body_id))
+
+
+@router.post(
+    "/bodies/{body_id}/sessions",
+    operation_id="create_session",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionPublic,
+)
+async def create_session(
+    body_id: str, data: SessionCreate, session: SessionDep, principal: SignedInDep, response: Response
+) -> SessionPublic:
+    row = await bodies.create_session(session=session, principal=principal, body_id=body_id, data=data)
+    response.headers["Location"] = f"/sessions/{row.id}"
+    return SessionPublic.model_validate(row)
+
+
+@router.get("/bodies/{body_id}/sessions", operation_id="list_sessions", response_model=list[SessionPublic])
+async def list_sessions(body_id: str, session: SessionDep) -> list[SessionPublic]:
+    return [SessionPublic.model_validate(s) for s in await bodies.list_sessions(session=session, body_id=body_id)]
+
+
+@router.get("/sessions/{session_id}", operation_id="get_session", response_model=SessionPublic)
+async def get_session(session_id: str, session: SessionDep) -> SessionPublic:
+    return SessionPublic.model_validate(await bodies.get_session(session=session, session_id=session_id))
+
+
+@router.patch("/sessions/{session_id}", operation_id="update_session", response_model=SessionPublic)
+async def update_session(
+    session_id: str, data: SessionUpdate, session: SessionDep, principal: SignedInDep
+) -> SessionPublic:
+    row = await bodies.update_session(session=session, principal=principal, session_id=session_id, data=data)
+    return SessionPublic.model_validate(row)
+
+
+@router.post(
+    "/bodies/{body_id}/categories",
+    operation_id="create_category",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CategoryPublic,
+)
+async def create_category(
+    body_id: str, data: CategoryCreate, session: SessionDep, principal: SignedInDep
+) -> CategoryPublic:
+    category = await bodies.create_category(session=session, principal=principal, body_id=body_id, data=data)
+    return CategoryPublic.model_validate(category)
+
+
+@router.get("/bodies/{body_id}/categories", operation_id="list_categories", response_model=list[CategoryPublic])
+async def list_categories(body_id: str, session: SessionDep) -> list[CategoryPublic]:
+    return [CategoryPublic.model_validate(c) for c in await bodies.list_categories(session=session, body_id=body_id)]
+
+
+@router.post(
+    "/bodies/{body_id}/members",
+    operation_id="create_member",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MemberPublic,
+)
+async def create_member(body_id: str, data: MemberCreate, session: SessionDep, principal: SignedInDep) -> MemberPublic:
+    member = await bodies.create_member(session=session, principal=principal, body_id=body_id, data=data)
+    return MemberPublic.model_validate(member)
+
+
+@router.get("/bodies/{body_id}/members", operation_id="list_members", response_model=list[MemberPublic])
+async def list_members(body_id: str, session: SessionDep, principal: PrincipalDep) -> list[MemberPublic]:
+    members = await bodies.list_members(session=session, principal=principal, body_id=body_id)
+    return [MemberPublic.model_validate(m) for m in members]
+
+
+@router.post(
+    "/bodies/{body_id}/members/import",
+    operation_id="import_members",
+    response_model=MemberImportResult,
+    openapi_extra=CSV_BODY,
+)
+async def import_members(
+    body_id: str, request: Request, session: SessionDep, principal: SignedInDep
+) -> MemberImportResult:
+    """CSV of members (UTF-8 or GB18030); every bad row is reported and then nothing is imported."""
+    imported = await bodies.import_members(
+        session=session, principal=principal, body_id=body_id, raw=await request.body()
+    )
+    return MemberImportResult(imported=imported)

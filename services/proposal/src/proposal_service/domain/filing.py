@@ -1,0 +1,238 @@
+"""Filing: a member drafts, edits, invites cosigners and submits; cosigners answer; the
+proposer may withdraw until registration."""
+
+from datetime import timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from proposal_service.domain import bodies
+from proposal_service.domain.access import is_proposer
+from proposal_service.domain.items import (
+    COSIGNED_KINDS,
+    KINDS_OF_BODY,
+    NEEDS_COSIGNERS,
+    ORGANISATION_KINDS,
+    accepted_cosigners,
+    check_version,
+    conflict,
+    load_visible,
+    record,
+    ref,
+    reindex,
+)
+from proposal_service.domain.status import may_withdraw
+from proposal_service.events.schemas import ProposalSubmitted, ProposalWithdrawn
+from proposal_service.models import (
+    Body,
+    Cosignature,
+    CosignInvite,
+    CosignStatus,
+    Member,
+    Proposal,
+    ProposalCreate,
+    ProposalStatus,
+    ProposalUpdate,
+    Withdrawal,
+)
+from servicekit.auth import Principal, Role, forbidden
+from servicekit.db import utcnow
+from servicekit.errors import Problem
+from servicekit.outbox import Outbox
+
+
+def _field_problem(code: str, field: str, detail: str) -> Problem:
+    return Problem(
+        422, code, "Unprocessable Content", detail, errors=[{"in": "body", "field": field, "message": detail}]
+    )
+
+
+async def _member_of(session: AsyncSession, body_id: str, member_id: str, field: str) -> Member:
+    member = await session.get(Member, member_id)
+    if member is None or member.body_id != body_id:
+        raise _field_problem("unknown_member", field, f"member {member_id} is not a member of this body")
+    return member
+
+
+async def draft_proposal(*, session: AsyncSession, principal: Principal, data: ProposalCreate) -> Proposal:
+    sitting = await bodies.get_session(session=session, session_id=data.session_id)
+    body = await session.get_one(Body, sitting.body_id)
+    if data.kind not in KINDS_OF_BODY[body.kind]:
+        raise _field_problem("kind_not_filed_here", "kind", f"a {body.kind} body does not take {data.kind} items")
+    lead_member_id = data.lead_member_id
+    if principal.role == Role.member and principal.body_id == body.id and principal.member_id:
+        if data.kind == "plenary":
+            raise forbidden("plenary recommendations are filed by the body's staff")
+        if lead_member_id not in (None, principal.member_id):
+            raise _field_problem("not_your_item", "lead_member_id", "a member files items as their own lead proposer")
+        lead_member_id = principal.member_id
+    elif principal.role == Role.staff and principal.body_id == body.id:
+        if data.kind not in ORGANISATION_KINDS:
+            raise forbidden("staff file only group items and plenary recommendations; members file their own")
+    else:
+        raise forbidden("only the body's members (and its staff, for organisations) may file items")
+    if data.kind in ORGANISATION_KINDS and not data.group_name:
+        raise _field_problem("group_name_required", "group_name", "name the party, organisation or committee filing")
+    if lead_member_id:
+        await _member_of(session, body.id, lead_member_id, "lead_member_id")
+    if data.category_id:
+        await bodies.find_category(session=session, body_id=body.id, category_id=data.category_id)
+    item = Proposal.model_validate(
+        data, update={"body_id": body.id, "lead_member_id": lead_member_id, "created_by": principal.subject}
+    )
+    session.add(item)
+    await session.flush()
+    await reindex(session, item)
+    record(session, item, principal=principal, action="drafted", to_status=ProposalStatus.draft)
+    await session.commit()
+    return item
+
+
+async def _own_draft(session: AsyncSession, principal: Principal, proposal_id: str) -> Proposal:
+    item = await load_visible(session, principal, proposal_id, for_update=True)
+    if not is_proposer(principal, item):
+        raise forbidden("only the proposer may change the item")
+    if item.status != ProposalStatus.draft:
+        raise conflict("not_a_draft", f"the item is {item.status}; only drafts can be changed")
+    return item
+
+
+async def edit_draft(
+    *, session: AsyncSession, principal: Principal, proposal_id: str, data: ProposalUpdate, if_match: str | None
+) -> Proposal:
+    item = await _own_draft(session, principal, proposal_id)
+    check_version(item, if_match)
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("title", "content"):
+        if field in changes and changes[field] is None:
+            raise _field_problem("required", field, f"{field} cannot be removed")
+    if changes.get("category_id"):
+        await bodies.find_category(session=session, body_id=item.body_id, category_id=changes["category_id"])
+    for field, value in changes.items():
+        setattr(item, field, value)
+    await reindex(session, item)
+    record(session, item, principal=principal, action="edited", note=", ".join(sorted(changes)) or None)
+    await session.commit()
+    return item
+
+
+async def invite_cosigners(
+    *, session: AsyncSession, principal: Principal, proposal_id: str, data: CosignInvite
+) -> Proposal:
+    item = await _own_draft(session, principal, proposal_id)
+    if item.kind not in COSIGNED_KINDS:
+        raise _field_problem("not_cosigned", "member_ids", f"{item.kind} items have no cosigners")
+    body = await session.get_one(Body, item.body_id)
+    now = utcnow()
+    deadline = data.deadline or now + timedelta(days=body.cosign_days)
+    if deadline <= now:
+        raise _field_problem("deadline_passed", "deadline", "the invitation deadline must be in the future")
+    for member_id in dict.fromkeys(data.member_ids):
+        if member_id == item.lead_member_id:
+            raise _field_problem("lead_cannot_cosign", "member_ids", "the lead proposer cannot co-sign their own item")
+        await _member_of(session, item.body_id, member_id, "member_ids")
+        existing = (
+            await session.exec(
+                select(Cosignature).where(Cosignature.proposal_id == item.id, Cosignature.member_id == member_id)
+            )
+        ).first()
+        invitation = existing or Cosignature(proposal_id=item.id, member_id=member_id, deadline=deadline)
+        if invitation.status != CosignStatus.accepted:
+            invitation.status, invitation.deadline, invitation.invited_at = CosignStatus.invited, deadline, now
+            invitation.answered_at = None
+        session.add(invitation)
+    record(session, item, principal=principal, action="cosigners_invited", note=f"{len(set(data.member_ids))} 人")
+    await session.commit()
+    return item
+
+
+async def answer_invitation(
+    *, session: AsyncSession, principal: Principal, proposal_id: str, accept: bool
+) -> Cosignature:
+    """The invited member accepts or declines, before the deadline and while the item is a draft."""
+    item = await load_visible(session, principal, proposal_id, for_update=True)
+    query = select(Cosignature).where(
+        Cosignature.proposal_id == item.id, Cosignature.member_id == (principal.member_id or "")
+    )
+    invitation = (await session.exec(query)).first()
+    if invitation is None or principal.role != Role.member:
+        raise forbidden("you were not invited to co-sign this item")
+    if item.status != ProposalStatus.draft:
+        raise conflict("cosigning_closed", f"the item is already {item.status}")
+    now = utcnow()
+    if now > invitation.deadline:
+        raise conflict("invitation_expired", "the invitation's deadline has passed")
+    invitation.status = CosignStatus.accepted if accept else CosignStatus.declined
+    invitation.answered_at = now
+    session.add(invitation)
+    record(session, item, principal=principal, action="cosign_accepted" if accept else "cosign_declined", at=now)
+    await session.commit()
+    return invitation
+
+
+async def submit_proposal(*, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str) -> Proposal:
+    item = await _own_draft(session, principal, proposal_id)
+    sitting = await bodies.get_session(session=session, session_id=item.session_id)
+    now = utcnow()
+    if (sitting.filing_opens_at and now < sitting.filing_opens_at) or (
+        sitting.filing_closes_at and now > sitting.filing_closes_at
+    ):
+        raise conflict("filing_closed", f"{sitting.name} is not taking items now")
+    cosigners = await accepted_cosigners(session, item)
+    body = await session.get_one(Body, item.body_id)
+    if item.kind in NEEDS_COSIGNERS and len(cosigners) < body.min_cosigners:
+        raise Problem(
+            422,
+            "too_few_cosigners",
+            "Too Few Cosigners",
+            f"a {item.kind} item needs {body.min_cosigners} accepted cosigner(s); it has {len(cosigners)}",
+        )
+    pending = select(Cosignature).where(Cosignature.proposal_id == item.id, Cosignature.status == CosignStatus.invited)
+    for invitation in (await session.exec(pending)).all():
+        invitation.status = CosignStatus.expired
+        session.add(invitation)
+    item.submitted_at = now
+    record(session, item, principal=principal, action="submitted", to_status=ProposalStatus.submitted, at=now)
+    lead = await session.get(Member, item.lead_member_id) if item.lead_member_id else None
+    category = (
+        await bodies.find_category(session=session, body_id=item.body_id, category_id=item.category_id)
+        if item.category_id
+        else None
+    )
+    outbox.add(
+        session,
+        ProposalSubmitted(
+            **ref(item).model_dump(),
+            title=item.title,
+            category=category.name if category else None,
+            category_id=item.category_id,
+            lead_proposer=lead.name if lead else item.group_name,
+            lead_member_id=item.lead_member_id,
+            cosigner_member_ids=cosigners,
+            group_name=item.group_name,
+            submitted_at=now,
+        ),
+        subject=item.id,
+    )
+    await session.commit()
+    return item
+
+
+async def withdraw_proposal(
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: Withdrawal
+) -> Proposal:
+    item = await load_visible(session, principal, proposal_id, for_update=True)
+    if not is_proposer(principal, item):
+        raise forbidden("only the proposer may withdraw the item")
+    if not may_withdraw(item.status):
+        raise conflict("not_withdrawable", f"the item is {item.status}; items can be withdrawn until registration")
+    was_submitted = item.status == ProposalStatus.submitted
+    record(session, item, principal=principal, action="withdrawn", to_status=ProposalStatus.withdrawn, note=data.note)
+    if was_submitted:  # drafts were never announced, so their withdrawal is not either
+        outbox.add(
+            session,
+            ProposalWithdrawn(**ref(item).model_dump(), withdrawn_at=item.updated_at, note=data.note),
+            subject=item.id,
+        )
+    await session.commit()
+    return item

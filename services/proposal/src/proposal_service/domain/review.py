@@ -1,0 +1,251 @@
+"""Review by the body's committee staff: register (with its number), decline, merge, mark key
+items, change the category. Each decision locks the item, checks the role, writes the audit
+entry and the event in one transaction."""
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from proposal_service.domain import bodies
+from proposal_service.domain.access import is_reviewer
+from proposal_service.domain.items import (
+    accepted_cosigners,
+    conflict,
+    load_visible,
+    number_label,
+    record,
+    ref,
+)
+from proposal_service.domain.status import PUBLIC_STATUSES
+from proposal_service.events.schemas import (
+    ProposalCategoryChanged,
+    ProposalDeclined,
+    ProposalKeyMarked,
+    ProposalMerged,
+    ProposalRegistered,
+)
+from proposal_service.models import (
+    CategoryChange,
+    Declination,
+    KeyMarking,
+    Member,
+    Merger,
+    NumberSequence,
+    Proposal,
+    ProposalStatus,
+    Registration,
+)
+from servicekit.auth import Principal, forbidden
+from servicekit.db import utcnow
+from servicekit.errors import Problem
+from servicekit.outbox import Outbox
+
+
+async def _reviewed(session: AsyncSession, principal: Principal, proposal_id: str) -> Proposal:
+    item = await load_visible(session, principal, proposal_id, for_update=True)
+    if not is_reviewer(principal, item.body_id):
+        raise forbidden("review decisions are for the body's committee staff")
+    return item
+
+
+def _must_be_submitted(item: Proposal) -> None:
+    if item.status == ProposalStatus.submitted:
+        return
+    if item.status in PUBLIC_STATUSES:
+        raise conflict(
+            "already_registered", f"the item is already registered as {number_label(item.kind, item.number)}"
+        )
+    raise conflict("not_submitted", f"the item is {item.status}; only submitted items are reviewed")
+
+
+async def next_number(session: AsyncSession, *, session_id: str, kind: str) -> int:
+    """The next 案号 of the session's series for ``kind``.
+
+    The increment is an UPDATE of the series row, which holds the row's lock
+    until the registration commits: concurrent registrations queue on it, and a
+    rolled-back registration gives its number back, so numbers have no gaps.
+    """
+    bump = (
+        update(NumberSequence)
+        .where(col(NumberSequence.session_id) == session_id, col(NumberSequence.kind) == kind)
+        .values(last_number=NumberSequence.last_number + 1)
+        .returning(col(NumberSequence.last_number))
+    )
+    number: int | None = (await session.exec(bump)).scalar_one_or_none()
+    if number is not None:
+        return number
+    try:  # the series' first number: create the row; a concurrent creator makes us bump theirs
+        async with session.begin_nested():
+            session.add(NumberSequence(session_id=session_id, kind=kind, last_number=1))
+        return 1
+    except IntegrityError:
+        bumped: int = (await session.exec(bump)).scalar_one()
+        return bumped
+
+
+async def register_proposal(
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: Registration
+) -> Proposal:
+    item = await _reviewed(session, principal, proposal_id)
+    _must_be_submitted(item)
+    if data.category_id:
+        await bodies.find_category(session=session, body_id=item.body_id, category_id=data.category_id)
+        item.category_id = data.category_id
+    now = utcnow()
+    item.number = await next_number(session, session_id=item.session_id, kind=item.kind)
+    item.registered_at = now
+    label = number_label(item.kind, item.number) or ""
+    record(
+        session, item, principal=principal, action="registered", to_status=ProposalStatus.registered, note=label, at=now
+    )
+    category = (
+        await bodies.find_category(session=session, body_id=item.body_id, category_id=item.category_id)
+        if item.category_id
+        else None
+    )
+    lead = await session.get(Member, item.lead_member_id) if item.lead_member_id else None
+    outbox.add(
+        session,
+        ProposalRegistered(
+            **ref(item).model_dump(),
+            number=item.number,
+            number_label=label,
+            title=item.title,
+            content=item.content,
+            category_id=item.category_id,
+            category=category.name if category else None,
+            lead_member_id=item.lead_member_id,
+            lead_proposer=lead.name if lead else item.group_name,
+            cosigner_member_ids=await accepted_cosigners(session, item),
+            group_name=item.group_name,
+            key=item.key,
+            registered_at=now,
+        ),
+        subject=item.id,
+    )
+    await session.commit()
+    return item
+
+
+async def decline_proposal(
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: Declination
+) -> Proposal:
+    item = await _reviewed(session, principal, proposal_id)
+    _must_be_submitted(item)
+    item.decline_reason, item.decline_note, item.referral = data.reason, data.note, data.referral
+    record(
+        session,
+        item,
+        principal=principal,
+        action="declined",
+        to_status=ProposalStatus.declined,
+        note=f"{data.reason}: {data.note}",
+    )
+    outbox.add(
+        session,
+        ProposalDeclined(
+            **ref(item).model_dump(),
+            reason=data.reason,
+            note=data.note,
+            referral=data.referral,
+            declined_at=item.updated_at,
+        ),
+        subject=item.id,
+    )
+    await session.commit()
+    return item
+
+
+def _merge_problem(code: str, detail: str) -> Problem:
+    return Problem(
+        422, code, "Invalid Merge", detail, errors=[{"in": "body", "field": "merged_ids", "message": detail}]
+    )
+
+
+async def merge_proposals(
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, primary_id: str, data: Merger
+) -> Proposal:
+    """并案: the merged items point at the primary one and keep their own proposers, who are
+    told the primary item's outcome (proposal.merged names them)."""
+    primary = await _reviewed(session, principal, primary_id)
+    if primary.status not in (ProposalStatus.submitted, *PUBLIC_STATUSES):
+        raise conflict("primary_not_open", f"the primary item is {primary.status}")
+    merged_ids = list(dict.fromkeys(data.merged_ids))
+    if primary.id in merged_ids:
+        raise _merge_problem("merge_into_itself", "an item cannot be merged into itself")
+    items = [await _reviewed(session, principal, merged_id) for merged_id in sorted(merged_ids)]
+    for item in items:
+        if item.session_id != primary.session_id:
+            raise _merge_problem("different_sessions", f"item {item.id} belongs to another session")
+        if item.status != ProposalStatus.submitted:
+            raise conflict("not_mergeable", f"item {item.id} is {item.status}; only submitted items can be merged")
+    now = utcnow()
+    for item in items:
+        item.merged_into_id = primary.id
+        record(
+            session, item, principal=principal, action="merged", to_status=ProposalStatus.merged, note=data.note, at=now
+        )
+        outbox.add(
+            session,
+            ProposalMerged(
+                **ref(item).model_dump(),
+                primary_id=primary.id,
+                lead_member_id=item.lead_member_id,
+                cosigner_member_ids=await accepted_cosigners(session, item),
+                merged_at=now,
+            ),
+            subject=item.id,
+        )
+    record(session, primary, principal=principal, action="merged_in", note=f"并入 {len(items)} 件", at=now)
+    await session.commit()
+    return primary
+
+
+async def mark_key(
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: KeyMarking
+) -> Proposal:
+    item = await _reviewed(session, principal, proposal_id)
+    if item.status not in PUBLIC_STATUSES:
+        raise conflict("not_registered", "only registered items can be key items")
+    if data.key and not data.supervising_leader:
+        raise Problem(
+            422,
+            "leader_required",
+            "Supervising Leader Required",
+            "a key item needs its supervising leader",
+            errors=[{"in": "body", "field": "supervising_leader", "message": "required when key is true"}],
+        )
+    item.key, item.supervising_leader = data.key, data.supervising_leader if data.key else None
+    record(
+        session,
+        item,
+        principal=principal,
+        action="key_marked" if data.key else "key_unmarked",
+        note=data.supervising_leader,
+    )
+    outbox.add(
+        session,
+        ProposalKeyMarked(**ref(item).model_dump(), key=item.key, supervising_leader=item.supervising_leader),
+        subject=item.id,
+    )
+    await session.commit()
+    return item
+
+
+async def change_category(
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: CategoryChange
+) -> Proposal:
+    item = await _reviewed(session, principal, proposal_id)
+    if item.status not in (ProposalStatus.submitted, *PUBLIC_STATUSES):
+        raise conflict("not_open", f"the item is {item.status}")
+    category = await bodies.find_category(session=session, body_id=item.body_id, category_id=data.category_id)
+    item.category_id = category.id
+    record(session, item, principal=principal, action="category_changed", note=category.name)
+    outbox.add(
+        session,
+        ProposalCategoryChanged(**ref(item).model_dump(), category_id=category.id, category=category.name),
+        subject=item.id,
+    )
+    await session.commit()
+    return item
