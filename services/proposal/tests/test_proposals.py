@@ -346,3 +346,59 @@ async def test_members_csv_import_is_all_or_nothing(world: World) -> None:
     assert {e["row"] for e in again["errors"]} == {2, 3}
     problem(await c.post(url, content=good.encode(), headers=w.member("刘洋")), 403, "forbidden")
     problem(await c.post(url, content=b"foo,bar\n1,2\n", headers=w.staff()), 422, "invalid_csv_header")
+
+
+async def test_decline_withdraw_key_and_category_are_published_and_audited(
+    world: World, kafka: KafkaBroker, namespace: str
+) -> None:
+    w, c = world, world.client
+    declined = await w.filed("刘洋", title="关于邻里噪音纠纷的反映")
+    body = ok(
+        await c.post(
+            f"/proposals/{declined['id']}/decline",
+            json={"reason": "private_matter", "note": "属个人纠纷，转社情民意", "referral": "public_opinion"},
+            headers=w.staff(),
+        )
+    )
+    assert (body["status"], body["decline_reason"], body["referral"]) == (
+        "declined",
+        "private_matter",
+        "public_opinion",
+    )
+    problem(await c.post(f"/proposals/{declined['id']}/withdraw", headers=w.member("刘洋")), 409, "not_withdrawable")
+
+    withdrawn = await w.filed("王芳")
+    draft = await w.draft("王芳")
+    assert ok(await c.post(f"/proposals/{withdrawn['id']}/withdraw", headers=w.member("王芳")))["status"] == "withdrawn"
+    assert ok(await c.post(f"/proposals/{draft['id']}/withdraw", headers=w.member("王芳")))["status"] == "withdrawn"
+
+    key = await w.registered("陈刚")
+    problem(await c.post(f"/proposals/{key['id']}/key", json={"key": True}, headers=w.staff()), 422, "leader_required")
+    marked = ok(
+        await c.post(f"/proposals/{key['id']}/key", json={"key": True, "supervising_leader": "李明"}, headers=w.staff())
+    )
+    assert (marked["key"], marked["supervising_leader"]) == (True, "李明")
+    moved = ok(
+        await c.post(
+            f"/proposals/{key['id']}/category", json={"category_id": w.categories["城市建设"]}, headers=w.staff()
+        )
+    )
+    assert moved["category"] == "城市建设"
+    problem(
+        await c.post(f"/proposals/{key['id']}/category", json={"category_id": "nope"}, headers=w.staff()),
+        422,
+        "unknown_category",
+    )
+
+    records = await read_topic(kafka.bootstrap, f"{namespace}proposal.events", expect=8)
+    by_subject: dict[str, list[str]] = {}
+    for r in records:
+        event = EventEnvelope.from_bytes(r.value or b"")
+        by_subject.setdefault(event.subject or "", []).append(event.type)
+    assert by_subject == {
+        declined["id"]: ["proposal.submitted", "proposal.declined"],
+        withdrawn["id"]: ["proposal.submitted", "proposal.withdrawn"],  # the draft's withdrawal is not announced
+        key["id"]: ["proposal.submitted", "proposal.registered", "proposal.key_marked", "proposal.category_changed"],
+    }
+    timeline = ok(await c.get(f"/proposals/{declined['id']}/timeline", headers=w.member("刘洋")))
+    assert timeline[-1]["note"] == "private_matter: 属个人纠纷，转社情民意"

@@ -81,6 +81,7 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._closers: list[Callable[[], Awaitable[Any]]] = []
         self._starters: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
+        self._startup: list[Callable[[], Awaitable[Any]]] = []
 
     def install(self, app: FastAPI) -> None:
         """Error handlers, middleware and health routes; call before adding the service's routes."""
@@ -108,6 +109,8 @@ class ServiceRuntime:
                 interval_s=s.housekeeping_interval_s,
             ),
         )
+        for step in self._startup:
+            await step()
         for name, run in self._starters:
             self.spawn(name, run)
         log.info("%s service started", s.service_name)
@@ -125,6 +128,10 @@ class ServiceRuntime:
     def on_shutdown(self, close: Callable[[], Awaitable[Any]]) -> None:
         """Registers a resource's close for when the process stops."""
         self._closers.append(close)
+
+    def on_startup(self, step: Callable[[], Awaitable[Any]]) -> None:
+        """Awaits ``step`` at start-up, after the migrations and before the first request."""
+        self._startup.append(step)
 
     def start_with(self, name: str, run: Callable[[], Awaitable[Any]]) -> None:
         """Runs ``run`` in the background once the process starts (see ``spawn``)."""

@@ -1,7 +1,14 @@
-from pydantic import AnyHttpUrl
+import json
+
+import argon2
+from pydantic import AnyHttpUrl, Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from gateway_service.accounts.models import normalize_username
+from gateway_service.accounts.tokens import TokenIssuer, generate_private_pem
 from servicekit.settings import ServiceSettings
+
+MIN_PASSWORD_LENGTH = 12
 
 
 class GatewaySettings(ServiceSettings):
@@ -15,6 +22,84 @@ class GatewaySettings(ServiceSettings):
     upstream_connect_timeout_s: float = 2.0
     upstream_timeout_s: float = 10.0
     upstream_max_connections: int = 200
+
+    # Access tokens (see gateway_service.accounts.tokens). The private key is PEM
+    # (python -m gateway_service.accounts keygen); without one, development and
+    # tests get a key generated at start-up, production refuses to start.
+    signing_key: SecretStr | None = None
+    # Defaults to the key's RFC 7638 thumbprint.
+    signing_key_id: str | None = None
+    # A JWKS document of retired public keys, still published (and trusted) so that
+    # tokens signed before a key rotation stay valid until they expire.
+    previous_public_keys: str | None = None
+    access_token_ttl_s: int = Field(default=900, ge=30, le=3600)
+    refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
+
+    # Failed logins are counted in the database, so every replica sees them.
+    login_failure_window_s: int = Field(default=900, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+
+    # argon2id parameters; the defaults are argon2-cffi's (RFC 9106, low memory).
+    # Tests lower them for speed; production refuses anything weaker.
+    password_hash_time_cost: int = Field(default=argon2.DEFAULT_TIME_COST, ge=1)
+    password_hash_memory_cost: int = Field(default=argon2.DEFAULT_MEMORY_COST, ge=8)  # KiB
+    password_hash_parallelism: int = Field(default=argon2.DEFAULT_PARALLELISM, ge=1)
+    # Each hash takes memory_cost KiB and a CPU for ~0.1 s; a burst of logins
+    # waits its turn instead of exhausting the process's memory.
+    password_hash_concurrency: int = Field(default=4, ge=1)
+
+    # If set and no active administrator exists, this one is created at start-up.
+    bootstrap_admin_username: str | None = None
+    bootstrap_admin_password: SecretStr | None = None
+
+    _signing_key_generated: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _check_identity(self) -> "GatewaySettings":
+        production = self.environment == "production"
+        if self.signing_key is None:
+            if production:
+                raise ValueError("production requires GATEWAY_SIGNING_KEY (python -m gateway_service.accounts keygen)")
+            self.signing_key = SecretStr(generate_private_pem())
+            self._signing_key_generated = True
+        issuer = self.token_issuer()
+        self.signing_key_id = issuer.kid
+        # The gateway trusts exactly the keys it publishes, from memory: it must
+        # not fetch its own JWKS over HTTP (the servicekit default for services).
+        self.auth_jwks = json.dumps(issuer.jwks)
+        self.auth_jwks_url = None
+
+        if (self.bootstrap_admin_username is None) != (self.bootstrap_admin_password is None):
+            raise ValueError("set both bootstrap_admin_username and bootstrap_admin_password, or neither")
+        if self.bootstrap_admin_username is not None:
+            self.bootstrap_admin_username = normalize_username(self.bootstrap_admin_username)
+        password = self.bootstrap_admin_password.get_secret_value() if self.bootstrap_admin_password else None
+        if password is not None and (not password or (production and len(password) < MIN_PASSWORD_LENGTH)):
+            raise ValueError(f"the bootstrap admin password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+        if production and (
+            self.password_hash_time_cost < argon2.DEFAULT_TIME_COST
+            or self.password_hash_memory_cost < argon2.DEFAULT_MEMORY_COST
+        ):
+            raise ValueError("production refuses password hash parameters weaker than argon2's defaults")
+        return self
+
+    @property
+    def signing_key_generated(self) -> bool:
+        """True when no key was configured and one was generated for this process only."""
+        return self._signing_key_generated
+
+    def token_issuer(self) -> TokenIssuer:
+        assert self.signing_key is not None  # set by the validator
+        return TokenIssuer(
+            private_pem=self.signing_key.get_secret_value(),
+            kid=self.signing_key_id,
+            issuer=self.auth_issuer,
+            audience=self.auth_audience,
+            access_ttl_s=self.access_token_ttl_s,
+            previous_public_keys=self.previous_public_keys,
+        )
 
     def upstreams(self) -> dict[str, str]:
         return {

@@ -10,6 +10,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -24,6 +25,19 @@ AUDIENCE = "proposal-platform-api"
 class DevKeys:
     key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
     kid: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    @classmethod
+    def stored(cls, path: Path) -> "DevKeys":
+        """The key kept in ``path`` (made on first use), so a restarted run keeps its sessions."""
+        if not path.exists():
+            keys = cls()
+            path.write_text(json.dumps({"kid": keys.kid, "pem": keys.private_pem}))
+            path.chmod(0o600)
+            return keys
+        saved = json.loads(path.read_text())
+        key = serialization.load_pem_private_key(saved["pem"].encode(), password=None)
+        assert isinstance(key, Ed25519PrivateKey)
+        return cls(key=key, kid=saved["kid"])
 
     @property
     def private_pem(self) -> str:

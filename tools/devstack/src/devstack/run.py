@@ -7,41 +7,23 @@ Data lives in .run/ (SQLite files, Kafka's log) and survives restarts;
 """
 
 import argparse
-import json
 import shutil
 import signal
 import sys
 import threading
-import urllib.request
 from pathlib import Path
 
 from devstack import free_port
+from devstack.demo import load_demo_data
 from devstack.kafka import KafkaBroker, ensure_jars
+from devstack.keys import DevKeys
 from devstack.stack import SERVICES, Stack
 
 ROOT = Path(__file__).resolve().parents[4]
-DEMO = ROOT / "deploy" / "demo" / "proposals.json"
 
 
 def say(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
-
-
-def load_demo_data(gateway_url: str) -> int:
-    """Files the demo proposals through the gateway, once per data folder."""
-    items = json.loads(DEMO.read_text())
-    for i, item in enumerate(items, 1):
-        request = urllib.request.Request(
-            f"{gateway_url}/api/v1/proposals",
-            data=json.dumps(item).encode(),
-            headers={"content-type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 201, response.status
-        print(f"\r    demo data {i}/{len(items)}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
-    return len(items)
 
 
 def main() -> None:
@@ -60,7 +42,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     ensure_jars()
     kafka = KafkaBroker(workdir / "kafka", port=free_port())
-    stack = Stack(workdir=workdir, kafka_bootstrap=kafka.bootstrap, ports=ports)
+    keys = DevKeys.stored(workdir / "signing-key.json")
+    stack = Stack(workdir=workdir, kafka_bootstrap=kafka.bootstrap, ports=ports, keys=keys)
     try:
         say("starting Kafka")
         kafka.start()
@@ -69,7 +52,8 @@ def main() -> None:
         stack.wait_ready()
         marker = workdir / "demo-loaded"
         if not marker.exists():
-            say(f"loading demo data: {load_demo_data(stack.gateway_url)} proposals")
+            say("loading demo data")
+            say(f"demo data loaded: {load_demo_data(stack.gateway_url, keys)} items")
             marker.touch()
         print(f"\nGateway:     {stack.gateway_url}/api/v1/proposals   (OpenAPI: {stack.gateway_url}/docs)")
         for name in SERVICES:

@@ -1,5 +1,6 @@
 from fastapi import APIRouter
 
+from gateway_service.accounts.api import router as accounts_router
 from gateway_service.proxy import Upstreams, route_handler
 from gateway_service.routes import ROUTES
 
@@ -15,4 +16,12 @@ def proxy_router(upstreams: Upstreams) -> APIRouter:
             summary=route.summary,
             tags=[route.service],
         )
+    return router
+
+
+def gateway_router(upstreams: Upstreams) -> APIRouter:
+    """The gateway's own routes (sign-in, accounts, JWKS) and the proxied allow-list."""
+    router = APIRouter()
+    router.include_router(accounts_router)
+    router.include_router(proxy_router(upstreams))
     return router

@@ -1,0 +1,403 @@
+"""Use cases of accounts and sign-in: keyword-only functions, one commit each.
+
+A failed login or a reused refresh token is committed (the failure is counted,
+the token family revoked) before the 401 is raised, so that the refusal
+itself leaves its trace.
+"""
+
+import hashlib
+import logging
+import math
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from gateway_service.accounts.models import (
+    Account,
+    AccountCreate,
+    LoginFailure,
+    RefreshToken,
+    plain_text,
+    username_key,
+)
+from gateway_service.accounts.passwords import Passwords
+from gateway_service.accounts.tokens import TokenIssuer
+from gateway_service.settings import GatewaySettings
+from servicekit.auth import Principal, Role, unauthorized
+from servicekit.db import utcnow
+from servicekit.errors import NotFound, Problem
+from servicekit.pagination import decode_cursor, paginate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    failure_window: timedelta
+    max_failures_per_account: int
+    max_failures_per_address: int
+    refresh_ttl: timedelta
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the sign-in use cases need besides a database session; one per process."""
+
+    passwords: Passwords
+    tokens: TokenIssuer
+    policy: LoginPolicy
+
+    @classmethod
+    def from_settings(cls, settings: GatewaySettings) -> "Identity":
+        return cls(
+            passwords=Passwords(
+                time_cost=settings.password_hash_time_cost,
+                memory_cost=settings.password_hash_memory_cost,
+                parallelism=settings.password_hash_parallelism,
+                concurrency=settings.password_hash_concurrency,
+            ),
+            tokens=settings.token_issuer(),
+            policy=LoginPolicy(
+                failure_window=timedelta(seconds=settings.login_failure_window_s),
+                max_failures_per_account=settings.login_max_failures_per_account,
+                max_failures_per_address=settings.login_max_failures_per_address,
+                refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    account: Account
+    access_token: str
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+def invalid_credentials() -> Problem:
+    # One answer for an unknown name, a wrong password and an inactive account,
+    # so that a caller cannot learn which accounts exist.
+    problem = unauthorized("the username or password is wrong")
+    return Problem(401, "invalid_credentials", "Invalid Credentials", problem.detail, headers=problem.headers)
+
+
+def invalid_refresh_token() -> Problem:
+    return Problem(
+        401,
+        "invalid_refresh_token",
+        "Invalid Refresh Token",
+        "the refresh token is unknown, expired or revoked; sign in again",
+        headers=unauthorized("").headers,
+    )
+
+
+def too_many_attempts(retry_after_s: int) -> Problem:
+    return Problem(
+        429,
+        "too_many_attempts",
+        "Too Many Attempts",
+        "too many failed logins; try again later",
+        headers={"Retry-After": str(retry_after_s)},
+    )
+
+
+def username_taken(username: str) -> Problem:
+    return Problem(409, "username_taken", "Username Taken", f"the username {username} is already in use")
+
+
+_REFRESH_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _issued_by_us(refresh_token: str) -> bool:
+    """Whether the text could be one of our tokens (secrets.token_urlsafe's alphabet);
+    anything else is refused before it reaches the database."""
+    return _REFRESH_TOKEN.fullmatch(refresh_token) is not None
+
+
+def _digest(refresh_token: str) -> str:
+    # Refresh tokens carry 256 random bits, so a plain SHA-256 (no salt, no
+    # stretching) cannot be reversed, and it can be looked up by equality.
+    return hashlib.sha256(refresh_token.encode()).hexdigest()
+
+
+async def login(
+    *, session: AsyncSession, identity: Identity, username: str, password: str, address: str
+) -> IssuedTokens:
+    now = utcnow()
+    key = username_key(username)[:128]
+    await _refuse_when_throttled(session=session, policy=identity.policy, account_key=key, address=address, now=now)
+    account = (await session.exec(select(Account).where(Account.username == key))).first()
+    if account is None:
+        await identity.passwords.verify_decoy(password)
+        accepted = False
+    else:
+        # An inactive account's password is still checked, to take the same time.
+        accepted = await identity.passwords.verify(account.password_hash, password) and account.active
+    if account is None or not accepted:
+        session.add(LoginFailure(account_key=key, address=address, failed_at=now))
+        await session.exec(
+            delete(LoginFailure).where(col(LoginFailure.failed_at) <= now - identity.policy.failure_window)
+        )
+        await session.commit()
+        raise invalid_credentials()
+
+    if identity.passwords.needs_rehash(account.password_hash):
+        account.password_hash = await identity.passwords.hash(password)
+        session.add(account)
+    # Success clears the account's failures but not the address's: otherwise an
+    # attacker could reset their address's count by signing in to an account of their own.
+    await session.exec(delete(LoginFailure).where(col(LoginFailure.account_key) == key))
+    # Expired tokens can no longer be presented, so reuse detection no longer needs them.
+    await session.exec(
+        delete(RefreshToken).where(col(RefreshToken.account_id) == account.id, col(RefreshToken.expires_at) < now)
+    )
+    issued = _issue_tokens(session=session, identity=identity, account=account, family_id=str(uuid.uuid4()), now=now)
+    await session.commit()
+    return issued
+
+
+async def _refuse_when_throttled(
+    *, session: AsyncSession, policy: LoginPolicy, account_key: str, address: str, now: datetime
+) -> None:
+    waits = [
+        await _throttled_for(
+            session, col(LoginFailure.account_key) == account_key, policy.max_failures_per_account, policy, now
+        ),
+        await _throttled_for(
+            session, col(LoginFailure.address) == address, policy.max_failures_per_address, policy, now
+        ),
+    ]
+    longest = max((w for w in waits if w is not None), default=None)
+    if longest is not None:
+        # Not the name: a password typed into the name field would end up in the log.
+        log.warning("login throttled for %s s: too many failures for the account or from %s", longest, address)
+        raise too_many_attempts(longest)
+
+
+async def _throttled_for(
+    session: AsyncSession, which: ColumnElement[bool], limit: int, policy: LoginPolicy, now: datetime
+) -> int | None:
+    """Seconds until fewer than ``limit`` failures remain in the window, or None if already fewer."""
+    failed_at = col(LoginFailure.failed_at)
+    recent = (
+        await session.exec(
+            select(failed_at)
+            .where(which, failed_at > now - policy.failure_window)
+            .order_by(failed_at.desc())
+            .limit(limit)
+        )
+    ).all()
+    if len(recent) < limit:
+        return None
+    # Attempts are allowed again once the limit-th most recent failure leaves the window.
+    return max(1, math.ceil((recent[-1] + policy.failure_window - now).total_seconds()))
+
+
+def _issue_tokens(
+    *, session: AsyncSession, identity: Identity, account: Account, family_id: str, now: datetime
+) -> IssuedTokens:
+    refresh_token = secrets.token_urlsafe(32)
+    expires_at = now + identity.policy.refresh_ttl
+    session.add(
+        RefreshToken(
+            token_hash=_digest(refresh_token),
+            family_id=family_id,
+            account_id=account.id,
+            issued_at=now,
+            expires_at=expires_at,
+        )
+    )
+    access_token = identity.tokens.access_token(subject=account.id, role=account.role, **account.token_claims())
+    return IssuedTokens(
+        account=account, access_token=access_token, refresh_token=refresh_token, refresh_expires_at=expires_at
+    )
+
+
+async def refresh(*, session: AsyncSession, identity: Identity, refresh_token: str) -> IssuedTokens:
+    """Spends ``refresh_token`` for a new access token and the next refresh token of its family."""
+    now = utcnow()
+    if not _issued_by_us(refresh_token):
+        raise invalid_refresh_token()
+    token = (await session.exec(select(RefreshToken).where(RefreshToken.token_hash == _digest(refresh_token)))).first()
+    if token is None or token.revoked_at is not None:
+        raise invalid_refresh_token()
+    if token.spent_at is not None:
+        # Only one party can hold the newest token of a family: a spent one coming back
+        # means it was copied. Not knowing which party is the thief, end the family;
+        # the owner signs in again.
+        log.warning("refresh token reused: revoking family %s of account %s", token.family_id, token.account_id)
+        await _revoke_family(session=session, family_id=token.family_id, now=now)
+        await session.commit()
+        raise invalid_refresh_token()
+    if token.expires_at <= now:
+        raise invalid_refresh_token()
+    account = await session.get(Account, token.account_id)
+    if account is None or not account.active:
+        await _revoke_family(session=session, family_id=token.family_id, now=now)
+        await session.commit()
+        raise invalid_refresh_token()
+    # Conditional, so that of two concurrent refreshes with one token only one wins
+    # (on PostgreSQL the loser's update waits for the winner, then matches no row).
+    spent = await session.exec(
+        update(RefreshToken)
+        .where(
+            col(RefreshToken.id) == token.id,
+            col(RefreshToken.spent_at).is_(None),
+            col(RefreshToken.revoked_at).is_(None),
+        )
+        .values(spent_at=now)
+    )
+    if spent.rowcount != 1:
+        log.warning("refresh token spent concurrently: revoking family %s", token.family_id)
+        await _revoke_family(session=session, family_id=token.family_id, now=now)
+        await session.commit()
+        raise invalid_refresh_token()
+    issued = _issue_tokens(session=session, identity=identity, account=account, family_id=token.family_id, now=now)
+    await session.commit()
+    return issued
+
+
+async def logout(*, session: AsyncSession, refresh_token: str) -> None:
+    """Revokes the refresh token's family (this sign-in on this device). An unknown
+    token is not an error: the caller is signed out either way."""
+    if not _issued_by_us(refresh_token):
+        return
+    token = (await session.exec(select(RefreshToken).where(RefreshToken.token_hash == _digest(refresh_token)))).first()
+    if token is None:
+        return
+    await _revoke_family(session=session, family_id=token.family_id, now=utcnow())
+    await session.commit()
+
+
+async def _revoke_family(*, session: AsyncSession, family_id: str, now: datetime) -> None:
+    await session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def signed_in_account(*, session: AsyncSession, principal: Principal) -> Account:
+    """The account behind a verified access token; a 401 once it is deactivated,
+    without waiting for the token to expire."""
+    account = await session.get(Account, principal.subject) if not principal.anonymous else None
+    if account is None or not account.active:
+        raise unauthorized("the account is not active")
+    return account
+
+
+async def create_account(*, session: AsyncSession, passwords: Passwords, data: AccountCreate) -> Account:
+    if (await session.exec(select(Account.id).where(Account.username == data.username))).first() is not None:
+        raise username_taken(data.username)
+    account = Account(
+        **data.model_dump(exclude={"password"}),
+        password_hash=await passwords.hash(data.password),
+    )
+    session.add(account)
+    try:
+        await session.commit()
+    except IntegrityError:
+        # Another request took the name between the check and the insert.
+        await session.rollback()
+        raise username_taken(data.username) from None
+    return account
+
+
+async def get_account(*, session: AsyncSession, account_id: str) -> Account:
+    try:
+        uuid.UUID(account_id)
+    except ValueError:
+        # Not an id we issued: answered without a query that could choke on the text.
+        raise NotFound("account", account_id) from None
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound("account", account_id)
+    return account
+
+
+async def list_accounts(
+    *, session: AsyncSession, role: Role | None, active: bool | None, limit: int, cursor: str | None
+) -> tuple[list[Account], str | None]:
+    """In username order."""
+    if cursor is not None:
+        # A forged cursor can carry text PostgreSQL cannot compare (NUL, lone surrogates).
+        (after,) = decode_cursor(cursor, (str,))
+        try:
+            plain_text(after)
+        except ValueError:
+            raise Problem(
+                400, "invalid_cursor", "Invalid Cursor", "the cursor parameter is not one this API issued"
+            ) from None
+    query = select(Account)
+    if role is not None:
+        query = query.where(col(Account.role) == role)
+    if active is not None:
+        query = query.where(col(Account.active) == active)
+    return await paginate(session, query, keys=(col(Account.username),), types=(str,), cursor=cursor, limit=limit)
+
+
+async def deactivate_account(*, session: AsyncSession, account_id: str, by: Principal) -> Account:
+    """Ends every sign-in of the account at once (refresh tokens revoked); access
+    tokens already issued lapse within their short lifetime."""
+    account = await get_account(session=session, account_id=account_id)
+    if account.id == by.subject:
+        # Guards against locking out the last administrator by accident.
+        raise Problem(409, "cannot_deactivate_self", "Cannot Deactivate Self", "ask another administrator")
+    now = utcnow()
+    account.active = False
+    session.add(account)
+    await session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.account_id) == account.id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    await session.commit()
+    return account
+
+
+async def activate_account(*, session: AsyncSession, account_id: str) -> Account:
+    account = await get_account(session=session, account_id=account_id)
+    account.active = True
+    session.add(account)
+    await session.commit()
+    return account
+
+
+BOOTSTRAP_ADMIN_NAME = "系统管理员"
+
+
+async def ensure_bootstrap_admin(
+    *, session: AsyncSession, passwords: Passwords, username: str, password: str
+) -> Account | None:
+    """Creates the first administrator if there is no active one; None if nothing was done.
+
+    Never changes an existing account: the bootstrap password in the environment
+    is for a fresh installation, not a back door into a running one.
+    """
+    admins = select(Account.id).where(col(Account.role) == Role.admin, col(Account.active).is_(True))
+    if (await session.exec(admins)).first() is not None:
+        return None
+    if (await session.exec(select(Account.id).where(Account.username == username))).first() is not None:
+        log.warning("no active administrator, and the bootstrap username %s is taken by another account", username)
+        return None
+    account = Account(
+        username=username,
+        display_name=BOOTSTRAP_ADMIN_NAME,
+        role=Role.admin,
+        password_hash=await passwords.hash(password),
+    )
+    session.add(account)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()  # another replica created it at the same moment
+        return None
+    log.info("created the bootstrap administrator %s", username)
+    return account
