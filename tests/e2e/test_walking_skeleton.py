@@ -2,6 +2,8 @@
 with the services running as real processes (on SQLite and on PostgreSQL)."""
 
 import asyncio
+import base64
+import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -141,6 +143,10 @@ def test_bad_input_gets_a_problem_and_changes_nothing(stack: Stack, desk: Filing
     assert {e["field"] for e in missing["errors"]} == {"content", "kind", "session_id"}
     empty = problem(gateway.post("/api/v1/proposals", json={**draft, "title": ""}), 422, "validation_failed")
     assert [e["field"] for e in empty["errors"]] == ["title"]
+    nul = problem(gateway.post("/api/v1/proposals", json={**draft, "title": "a\x00b"}), 422, "validation_failed")
+    assert [e["field"] for e in nul["errors"]] == ["title"]
+    forged = base64.urlsafe_b64encode(json.dumps(["2026-01-01T00:00:00+00:00", "\x00"]).encode()).decode()
+    problem(gateway.get("/api/v1/proposals", params={"cursor": forged}), 400, "invalid_cursor")
     huge = {**draft, "content": "长" * 1_000_000}
     problem(gateway.post("/api/v1/proposals", json=huge), 413, "payload_too_large")
     problem(

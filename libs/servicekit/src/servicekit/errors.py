@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit.tracing import current_trace
@@ -118,6 +119,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
         return problem_response(request, Problem(exc.status_code, code, title, detail, headers=exc.headers))
 
+    async def on_data_error(request: Request, exc: Exception) -> JSONResponse:
+        # Values validation lets through but the database refuses, such as NUL characters,
+        # which PostgreSQL text cannot hold. The session rolls back, so nothing is written.
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+        return problem_response(
+            request, Problem(400, "invalid_value", "Invalid Value", "a value in the request cannot be stored")
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(request, Problem(500, "internal_error", "Internal Server Error"))
@@ -125,4 +134,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -38,7 +38,7 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
         for value, kind in zip(raw, types, strict=True):
             if kind is datetime:
                 values.append(datetime.fromisoformat(value))
-            elif isinstance(value, kind):
+            elif isinstance(value, kind) and not (isinstance(value, str) and "\x00" in value):
                 values.append(value)
             else:
                 raise ValueError("wrong type")

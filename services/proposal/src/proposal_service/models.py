@@ -7,13 +7,20 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict, EmailStr
+from pydantic import ConfigDict, EmailStr, field_validator
 from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import UTCDateTime, utcnow
 
 FORBID = ConfigDict(extra="forbid")
+
+
+def no_control_characters(value: str | None) -> str | None:
+    """Text may hold line breaks and tabs, not other control characters (PostgreSQL refuses NUL)."""
+    if value is not None and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise ValueError("control characters are not allowed")
+    return value
 
 
 def new_id() -> str:
@@ -220,6 +227,11 @@ class ProposalBase(SQLModel):
     title: str = Field(min_length=1, max_length=200, description="案由")
     content: str = Field(min_length=1, max_length=20_000, description="正文", sa_column=Column(Text, nullable=False))
 
+    @field_validator("title", "content", check_fields=False)
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return no_control_characters(value)
+
 
 class ProposalCreate(ProposalBase):
     model_config = FORBID  # type: ignore[assignment]
@@ -236,6 +248,7 @@ class ProposalUpdate(SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     title: str | None = Field(default=None, min_length=1, max_length=200)
     content: str | None = Field(default=None, min_length=1, max_length=20_000)
+    _printable = field_validator("title", "content")(no_control_characters)
     category_id: str | None = Field(default=None, max_length=36)
     group_name: str | None = Field(default=None, max_length=100)
 
@@ -331,7 +344,8 @@ class TimelineEntry(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     proposal_id: str = Field(foreign_key="proposal.id", max_length=36)
     at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
-    actor: str = Field(max_length=120)
+    actor: str = Field(max_length=120, description="role:account id, or the producing service")
+    actor_name: str | None = Field(default=None, max_length=100, description="the name the caller's token gives")
     action: str = Field(max_length=50)
     from_status: str | None = Field(default=None, max_length=20)
     to_status: str | None = Field(default=None, max_length=20)
@@ -341,6 +355,7 @@ class TimelineEntry(SQLModel, table=True):
 class TimelineEntryPublic(SQLModel):
     at: datetime
     actor: str
+    actor_name: str | None
     action: str
     from_status: str | None
     to_status: str | None

@@ -18,6 +18,8 @@ import httpx
 from devstack.keys import DevKeys
 
 DEMO = Path(__file__).resolve().parents[4] / "deploy" / "demo"
+# The demo people's password, for development data only (a production gateway has no demo accounts).
+DEMO_PASSWORD = "demo-pass-2026"
 
 BODIES = {
     "cppcc": {"name": "政协武汉市委员会", "kind": "cppcc", "level": "municipal", "members": "members.csv"},
@@ -118,14 +120,57 @@ class DemoLoader:
         elif decision == "withdraw":
             self._call("POST", f"{path}/withdraw", filer, json={"note": "经与相关部门沟通，问题已解决，申请撤回"})
 
+    def accounts(self, admin_username: str, admin_password: str) -> int:
+        """Log-in accounts for the demo people: the bodies' staff and leaders, and every member
+        (user name: the member's code in lower case), all with DEMO_PASSWORD."""
+        login = {"username": admin_username, "password": admin_password}
+        token = self._call("POST", "/auth/login", {}, json=login)["access_token"]
+        admin = {"Authorization": f"Bearer {token}"}
+        people = []
+        for key, body in self.bodies.items():
+            people.append(
+                {
+                    "username": f"{key}-staff",
+                    "display_name": f"{body['name']}提案委",
+                    "role": "staff",
+                    "body_id": body["id"],
+                }
+            )
+            people.append(
+                {
+                    "username": f"{key}-leader",
+                    "display_name": f"{body['name']}督办领导",
+                    "role": "leader",
+                    "body_id": body["id"],
+                }
+            )
+        for code, m in sorted(self.members.items()):
+            people.append(
+                {
+                    "username": code.lower(),
+                    "display_name": m["name"],
+                    "role": "member",
+                    "body_id": m["body_id"],
+                    "member_id": m["id"],
+                }
+            )
+        for i, person in enumerate(people, 1):
+            self._call("POST", "/accounts", admin, json={**person, "password": DEMO_PASSWORD})
+            self.progress(f"demo accounts {i}/{len(people)}")
+        return len(people)
 
-def load_demo_data(gateway_url: str, keys: DevKeys) -> int:
-    """Files the demo data through the gateway; the number of items."""
+
+def load_demo_data(gateway_url: str, keys: DevKeys, *, admin_username: str, admin_password: str) -> tuple[int, int]:
+    """Files the demo data through the gateway and makes the demo people's accounts;
+    the numbers of items and of accounts."""
 
     def progress(message: str) -> None:
         print(f"\r    {message}", end="", file=sys.stderr, flush=True)
 
     with httpx.Client(base_url=gateway_url, timeout=30) as client:
-        count = DemoLoader(client, keys, progress).load()
+        loader = DemoLoader(client, keys, progress)
+        items = loader.load()
+        print(file=sys.stderr)
+        accounts = loader.accounts(admin_username, admin_password)
     print(file=sys.stderr)
-    return count
+    return items, accounts

@@ -7,6 +7,7 @@ Data lives in .run/ (SQLite files, Kafka's log) and survives restarts;
 """
 
 import argparse
+import secrets
 import shutil
 import signal
 import sys
@@ -14,7 +15,7 @@ import threading
 from pathlib import Path
 
 from devstack import free_port
-from devstack.demo import load_demo_data
+from devstack.demo import DEMO_PASSWORD, load_demo_data
 from devstack.kafka import KafkaBroker, ensure_jars
 from devstack.keys import DevKeys
 from devstack.stack import SERVICES, Stack
@@ -24,6 +25,14 @@ ROOT = Path(__file__).resolve().parents[4]
 
 def say(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+def stored_secret(path: Path) -> str:
+    """A password made on the first run and kept in ``path``, so restarts keep it."""
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def main() -> None:
@@ -43,7 +52,10 @@ def main() -> None:
     ensure_jars()
     kafka = KafkaBroker(workdir / "kafka", port=free_port())
     keys = DevKeys.stored(workdir / "signing-key.json")
-    stack = Stack(workdir=workdir, kafka_bootstrap=kafka.bootstrap, ports=ports, keys=keys)
+    admin_password = stored_secret(workdir / "admin-password")
+    stack = Stack(
+        workdir=workdir, kafka_bootstrap=kafka.bootstrap, ports=ports, keys=keys, admin_password=admin_password
+    )
     try:
         say("starting Kafka")
         kafka.start()
@@ -53,9 +65,14 @@ def main() -> None:
         marker = workdir / "demo-loaded"
         if not marker.exists():
             say("loading demo data")
-            say(f"demo data loaded: {load_demo_data(stack.gateway_url, keys)} items")
+            items, accounts = load_demo_data(
+                stack.gateway_url, keys, admin_username="admin", admin_password=admin_password
+            )
+            say(f"demo data loaded: {items} items, {accounts} accounts")
             marker.touch()
         print(f"\nGateway:     {stack.gateway_url}/api/v1/proposals   (OpenAPI: {stack.gateway_url}/docs)")
+        print(f"Sign in:     admin / {admin_password}   (administrator)")
+        print(f"             w001 … w024, d001 … d012, cppcc-staff, npc-staff, cppcc-leader / {DEMO_PASSWORD}")
         for name in SERVICES:
             if name != "gateway":
                 print(f"{name.title():<12} {stack[name].url}/docs")

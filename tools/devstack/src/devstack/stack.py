@@ -109,6 +109,7 @@ class Stack:
         workers: int = 1,
         namespace: str = "",
         keys: DevKeys | None = None,
+        admin_password: str | None = None,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         # The gateway signs with the private key; every service trusts its public JWKS.
@@ -127,6 +128,13 @@ class Stack:
             }
             if name == "gateway":
                 env.update({"GATEWAY_SIGNING_KEY": self.keys.private_pem, "GATEWAY_SIGNING_KEY_ID": self.keys.kid})
+                if admin_password:
+                    env.update(
+                        {
+                            "GATEWAY_BOOTSTRAP_ADMIN_USERNAME": "admin",
+                            "GATEWAY_BOOTSTRAP_ADMIN_PASSWORD": admin_password,
+                        }
+                    )
                 env.update({f"GATEWAY_{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}" for s in SERVICES if s != name})
             self.services[name] = ServiceProcess(name, ports[name], env, workdir / f"{name}.log", workers=workers)
 

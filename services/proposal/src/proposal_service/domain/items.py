@@ -117,6 +117,7 @@ def record(
             proposal_id=item.id,
             at=item.updated_at,
             actor=principal.actor,
+            actor_name=principal.name,
             action=action,
             from_status=before,
             to_status=item.status,

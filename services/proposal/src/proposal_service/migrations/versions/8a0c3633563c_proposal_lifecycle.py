@@ -226,6 +226,7 @@ def upgrade() -> None:
         sa.Column("proposal_id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
         sa.Column("at", servicekit.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("actor_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
         sa.Column("from_status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column("to_status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
