@@ -262,13 +262,13 @@ async def wait_until(
     raise AssertionError(f"{what} not reached within {timeout} s: {detail}")
 
 
-async def wait_converged(client: httpx.AsyncClient, stack: Stack, expected: int) -> None:
+async def wait_converged(client: httpx.AsyncClient, stack: Stack, desk: FilingDesk, expected: int) -> None:
     """Bounded wait until both projections hold at least ``expected`` items, plus a
     short settle time so that late extra or duplicate applications are seen too."""
     assignment, evaluation = stack["assignment"].url, stack["evaluation"].url
 
     async def check() -> tuple[bool, str]:
-        projected = len(await list_all(client, f"{assignment}/proposals"))
+        projected = len(await list_all(client, f"{assignment}/proposals", headers=desk.staff()))
         filed = (await get_json(client, f"{evaluation}/statistics/filing"))["total"]
         return projected >= expected and filed >= expected, (
             f"expected {expected}; assignment projection has {projected}, evaluation counted {filed}"
@@ -308,7 +308,7 @@ async def assert_exactly_once(
     rejected_titles = {o.title for o in rejected}
 
     step(f"waiting for the projections to converge on {len(expected)} submissions")
-    await wait_converged(client, stack, len(expected))
+    await wait_converged(client, stack, desk, len(expected))
     step("converged")
 
     # The source of truth holds exactly the accepted submissions.
@@ -317,7 +317,7 @@ async def assert_exactly_once(
     assert not rejected_titles & {p["title"] for p in proposals}, "a refused submission was stored"
 
     # Assignment: one row per accepted submission, none for a refused one.
-    projected = await list_all(client, f"{stack['assignment'].url}/proposals")
+    projected = await list_all(client, f"{stack['assignment'].url}/proposals", headers=desk.staff())
     projected_ids = [p["proposal_id"] for p in projected]
     duplicates = [i for i, n in Counter(projected_ids).items() if n > 1]
     assert not duplicates, f"assignment projection lists {len(duplicates)} ids more than once"
@@ -427,7 +427,7 @@ async def test_consumers_killed_and_restarted_mid_stream(broker: KafkaBroker, st
         async with Load(client, await open_desk(client, stack), TOTAL) as load:
             await load.wait_accepted(FAULT_AT)
             # Killed while consuming: each has applied some of what was sent so far.
-            await wait_until(lambda: _consumed_some(client, stack), timeout=30, what="consumers consuming")
+            await wait_until(lambda: _consumed_some(client, stack, load.desk), timeout=30, what="consumers consuming")
             await asyncio.gather(*(asyncio.to_thread(service.kill) for service in consumers))
             load.phase = "consumers-down"
             step(f"consumers killed after {len(load.accepted)} accepted")
@@ -450,8 +450,8 @@ async def test_consumers_killed_and_restarted_mid_stream(broker: KafkaBroker, st
         await assert_exactly_once(client, stack, broker, load.desk, load.outcomes)
 
 
-async def _consumed_some(client: httpx.AsyncClient, stack: Stack) -> tuple[bool, str]:
-    projected = (await get_json(client, f"{stack['assignment'].url}/proposals?limit=1"))["items"]
+async def _consumed_some(client: httpx.AsyncClient, stack: Stack, desk: FilingDesk) -> tuple[bool, str]:
+    projected = await list_all(client, f"{stack['assignment'].url}/proposals", headers=desk.staff())
     filed = (await get_json(client, f"{stack['evaluation'].url}/statistics/filing"))["total"]
     return bool(projected) and filed > 0, f"assignment projected {len(projected)}, evaluation filed {filed}"
 
@@ -468,7 +468,7 @@ async def test_services_start_while_kafka_is_down_and_catch_up(broker: KafkaBrok
         await before.run()
         assert len(before.accepted) == 100, [(o.status, o.error) for o in before.outcomes if not o.accepted][:5]
         assert unpublished_outbox_rows(stack, "proposal") == 100
-        assert (await list_all(client, f"{stack['assignment'].url}/proposals")) == []
+        assert (await list_all(client, f"{stack['assignment'].url}/proposals", headers=before.desk.staff())) == []
         await assert_not_ready_for_kafka(client, stack)
 
         step("100 accepted while Kafka is down")

@@ -64,11 +64,14 @@ async def test_a_filed_proposal_reaches_every_projection(stack: Stack, desk: Fil
         fetched = await client.get(f"/api/v1/proposals/{proposal_id}", headers=desk.member())
         assert fetched.status_code == 200 and fetched.json()["title"] == TITLE
 
-        handling = await eventually(lambda: client.get(f"{stack['assignment'].url}/proposals/{proposal_id}"))
+        staff = desk.staff()
+        handling = await eventually(
+            lambda: client.get(f"{stack['assignment'].url}/proposals/{proposal_id}", headers=staff)
+        )
         assert handling.status_code == 200, handling.text
-        assert handling.json()["status"] == "awaiting_assignment"
+        assert handling.json()["status"] == "submitted"  # awaiting registration
         assert handling.json()["title"] == TITLE
-        via_gateway = await client.get(f"/api/v1/handling/proposals/{proposal_id}")
+        via_gateway = await client.get(f"/api/v1/handling/proposals/{proposal_id}", headers=staff)
         assert via_gateway.json() == handling.json()
 
         filed = await eventually(lambda: client.get(f"{stack['evaluation'].url}/proposals/{proposal_id}"))

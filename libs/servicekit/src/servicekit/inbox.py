@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from servicekit.db import Database, UTCDateTime, utcnow
 from servicekit.events import EventEnvelope, EventKey
 from servicekit.kafka import KafkaConnector
+from servicekit.outbox import Outbox
 from servicekit.tracing import TraceContext, child_traceparent, set_trace
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,13 @@ class InboxMessage(SQLModel, table=True):
 class ReceivedEvent(Generic[P]):
     envelope: EventEnvelope
     payload: P
+    outbox: Outbox | None = None
+
+    def emit(self, session: AsyncSession, payload: BaseModel, *, subject: str) -> None:
+        """Publishes an event this one caused, in the handler's transaction (through the outbox)."""
+        if self.outbox is None:
+            raise RuntimeError("this consumer was built without an outbox")
+        self.outbox.add(session, payload, subject=subject, causation_id=self.envelope.id)
 
 
 Handler = Callable[[AsyncSession, ReceivedEvent[Any]], Awaitable[None]]
@@ -87,7 +95,9 @@ class EventConsumer:
         dead_letter_topic: str,
         max_attempts: int = 3,
         retry_backoff_s: float = 0.2,
+        outbox: Outbox | None = None,
     ) -> None:
+        self.outbox = outbox
         self.database = database
         self.kafka = kafka
         self.subscriptions = subscriptions
@@ -168,7 +178,7 @@ class EventConsumer:
                     model, handler = self.subscriptions.handlers[envelope.key]
                     self._enter_trace(envelope)
                     session.add(InboxMessage(event_id=envelope.id, event_type=envelope.type, source=envelope.source))
-                    await handler(session, ReceivedEvent(envelope, model.model_validate(envelope.data)))
+                    await handler(session, ReceivedEvent(envelope, model.model_validate(envelope.data), self.outbox))
                     applied += 1
                 await session.commit()
         except Exception as exc:  # noqa: BLE001 - the per-message path retries or dead-letters it
@@ -225,7 +235,7 @@ class EventConsumer:
             if await session.get(InboxMessage, envelope.id) is not None:
                 return
             session.add(InboxMessage(event_id=envelope.id, event_type=envelope.type, source=envelope.source))
-            await handler(session, ReceivedEvent(envelope, payload))
+            await handler(session, ReceivedEvent(envelope, payload, self.outbox))
             try:
                 await session.commit()
             except IntegrityError:

@@ -74,6 +74,7 @@ class ServiceRuntime:
                 dead_letter_topic=settings.dead_letter_topic,
                 max_attempts=settings.consumer_max_attempts,
                 retry_backoff_s=settings.consumer_retry_backoff_s,
+                outbox=self.outbox,
             )
             if subscriptions
             else None

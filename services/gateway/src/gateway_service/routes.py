@@ -55,7 +55,31 @@ ROUTES: tuple[Route, ...] = (
     public("POST", "/proposals/{proposal_id}/category", "proposal", "change_proposal_category", "调整类别"),
     public("GET", "/proposals/{proposal_id}/similar", "proposal", "list_similar_proposals", "相似提案"),
     public("GET", "/proposals/{proposal_id}/timeline", "proposal", "get_proposal_timeline", "办理轨迹"),
-    # handling and statistics
+    # units and handling rules
+    public("GET", "/units", "assignment", "list_units", "承办单位列表"),
+    public("GET", "/units/{unit_id}", "assignment", "get_unit", "查看承办单位"),
+    public("POST", "/units", "assignment", "create_unit", "新增承办单位"),
+    public("POST", "/units/import", "assignment", "import_units", "导入承办单位（CSV）"),
+    Route(
+        "GET",
+        f"{API}/bodies/{{body_id}}/handling-rules",
+        "assignment",
+        "/bodies/{body_id}/rules",
+        "get_handling_rules",
+        "办理规则",
+    ),
+    Route(
+        "PUT",
+        f"{API}/bodies/{{body_id}}/handling-rules",
+        "assignment",
+        "/bodies/{body_id}/rules",
+        "set_handling_rules",
+        "设置办理规则",
+    ),
+    # assignment and handling
+    Route(
+        "GET", f"{API}/handling/proposals", "assignment", "/proposals", "list_handling_proposals", "待交办与办理中提案"
+    ),
     Route(
         "GET",
         f"{API}/handling/proposals/{{proposal_id}}",
@@ -64,5 +88,34 @@ ROUTES: tuple[Route, ...] = (
         "get_handling_proposal",
         "查看提案办理状态",
     ),
+    public("POST", "/proposals/{proposal_id}/assignments", "assignment", "assign_proposal", "交办"),
+    public("POST", "/proposals/{proposal_id}/assignments/confirm", "assignment", "confirm_assignment", "确认交办"),
+    public("GET", "/proposals/{proposal_id}/assignments", "assignment", "list_proposal_assignments", "承办单位与期限"),
+    public("GET", "/proposals/{proposal_id}/replies", "assignment", "list_replies", "答复"),
+    public("GET", "/proposals/{proposal_id}/routing-suggestions", "assignment", "suggest_units", "推荐承办单位"),
+    public("POST", "/proposals/{proposal_id}/plan", "assignment", "create_handling_plan", "导入办理方案"),
+    public("GET", "/proposals/{proposal_id}/plan", "assignment", "get_handling_plan", "办理方案及进度"),
+    public("GET", "/assignments", "assignment", "list_assignments", "本单位承办件"),
+    public("GET", "/assignments/{assignment_id}", "assignment", "get_assignment", "查看交办"),
+    public("POST", "/assignments/{assignment_id}/acknowledge", "assignment", "acknowledge_assignment", "签收"),
+    public("POST", "/assignments/{assignment_id}/adjustment-requests", "assignment", "request_adjustment", "申请调整"),
+    public("POST", "/adjustment-requests/{request_id}/decision", "assignment", "decide_adjustment", "审核调整申请"),
+    public("POST", "/assignments/{assignment_id}/extensions", "assignment", "request_extension", "申请延期"),
+    public("POST", "/extensions/{extension_id}/decision", "assignment", "decide_extension", "审核延期申请"),
+    public(
+        "POST",
+        "/assignments/{assignment_id}/records",
+        "assignment",
+        "add_handling_record",
+        "沟通联系、协办意见、办理进展",
+    ),
+    public("GET", "/assignments/{assignment_id}/records", "assignment", "list_handling_records", "办理记录"),
+    public("POST", "/assignments/{assignment_id}/reply", "assignment", "reply_to_proposal", "答复提案"),
+    public("POST", "/commitments/{commitment_id}/done", "assignment", "fulfil_commitment", "承诺事项办结"),
+    public("GET", "/supervision/overdue", "assignment", "list_overdue", "超期未办复"),
+    public("GET", "/supervision/due-soon", "assignment", "list_due_soon", "即将到期"),
+    public("POST", "/supervision/scan", "assignment", "scan_deadlines", "执行催办扫描"),
+    public("POST", "/plan-tasks/{task_id}/reports", "assignment", "report_plan_stage", "报送阶段进展"),
+    # statistics
     public("GET", "/statistics/filing", "evaluation", "get_filing_statistics", "提案统计"),
 )

@@ -1,6 +1,8 @@
 from fastapi import APIRouter
 
-from assignment_service.api import proposals
+from assignment_service.api import assignments, proposals, units
 
 router = APIRouter()
+router.include_router(units.router)
 router.include_router(proposals.router)
+router.include_router(assignments.router)

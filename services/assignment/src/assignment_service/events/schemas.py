@@ -45,13 +45,87 @@ class AssignmentReassigned(BaseModel):
 
 @registry.register("handling.completed", 1)
 class HandlingCompleted(BaseModel):
-    """The item is replied: the lead unit, or every separate unit, has replied in this round."""
+    """The item is replied: the lead unit, or every separate unit, has replied in this round.
+    ``outcome`` is the lead's, or for separate units the furthest from solved (the highest class)."""
 
     proposal_id: str
     body_id: str
     round: int
     outcome: str  # A | B | C | D, or the body's own classes
     completed_at: datetime
+    outcomes: dict[str, str] = {}  # unit id → outcome, every replying unit
+    unit_names: dict[str, str] = {}
+    on_time: bool | None = None  # every reply by its due date
+
+
+@registry.register("assignment.acknowledged", 1)
+class AssignmentAcknowledged(BaseModel):
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    acknowledged_at: datetime
+
+
+@registry.register("assignment.adjustment_requested", 1)
+class AdjustmentRequested(BaseModel):
+    request_id: str
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    reason: str
+    requested_at: datetime
+
+
+@registry.register("assignment.extended", 1)
+class AssignmentExtended(BaseModel):
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    previous_due_date: date
+    due_date: date
+    extended_at: datetime
+
+
+@registry.register("assignment.replied", 1)
+class AssignmentReplied(BaseModel):
+    """One unit's reply (答复); the item as a whole is replied with handling.completed."""
+
+    reply_id: str
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    unit_name: str
+    role: str
+    round: int
+    outcome: str
+    publishable: bool
+    on_time: bool
+    contacted: bool  # a contact with the proposer was recorded before the reply
+    replied_at: datetime
+
+
+class DeadlineNotice(BaseModel):
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    due_date: date
+    working_days_left: int
+    day: date
+
+
+@registry.register("assignment.due_soon", 1)
+class AssignmentDueSoon(DeadlineNotice):
+    pass
+
+
+@registry.register("assignment.overdue", 1)
+class AssignmentOverdue(DeadlineNotice):
+    pass
 
 
 @registry.register("assignment.rehandling_opened", 1)

@@ -25,6 +25,20 @@ class EvaluationSubmitted(BaseModel):
     submitted_at: datetime
 
 
+@registry.register("evaluation.unsatisfied", 1)
+class EvaluationUnsatisfied(BaseModel):
+    """A proposer is unsatisfied with a unit's result: the assignment service reopens the handling."""
+
+    evaluation_id: str
+    proposal_id: str
+    body_id: str
+    round: int
+    unit_id: str
+    member_id: str
+    comment: str | None = None
+    submitted_at: datetime
+
+
 @registry.register("evaluation.completed", 1)
 class EvaluationCompleted(BaseModel):
     """The evaluation of a round is over (all rated, or the window closed) and no rehandling follows:

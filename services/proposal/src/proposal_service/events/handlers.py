@@ -12,6 +12,17 @@ from proposal_service.models import ProposalStatus
 from servicekit.inbox import ReceivedEvent, Subscriptions
 
 subscriptions = Subscriptions(topics=["assignment.events", "evaluation.events"])
+# Steps inside handling that do not change the public status (assignment.rehandling_opened does).
+for _type in (
+    "assignment.acknowledged",
+    "assignment.adjustment_requested",
+    "assignment.extended",
+    "assignment.replied",
+    "assignment.due_soon",
+    "assignment.overdue",
+    "evaluation.unsatisfied",
+):
+    subscriptions.ignore(_type, 1)
 
 
 class AssignmentCreated(BaseModel):

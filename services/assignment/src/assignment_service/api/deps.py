@@ -1,0 +1,20 @@
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from assignment_service.domain.suggestions import RoutingModels
+from assignment_service.workdays import WorkCalendar
+
+
+async def calendar_of(request: Request) -> WorkCalendar:
+    calendar: WorkCalendar = request.app.state.calendar
+    return calendar
+
+
+async def routing_models_of(request: Request) -> RoutingModels:
+    models: RoutingModels = request.app.state.routing_models
+    return models
+
+
+CalendarDep = Annotated[WorkCalendar, Depends(calendar_of)]
+RoutingModelsDep = Annotated[RoutingModels, Depends(routing_models_of)]

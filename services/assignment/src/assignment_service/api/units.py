@@ -1,0 +1,60 @@
+from fastapi import APIRouter, Request, Response, status
+
+from assignment_service.domain import rules, units
+from assignment_service.models import (
+    HandlingRulesPublic,
+    HandlingRulesUpdate,
+    UnitCreate,
+    UnitImportResult,
+    UnitPublic,
+)
+from servicekit.auth import SignedInDep
+from servicekit.runtime import SessionDep
+
+router = APIRouter(tags=["units"])
+
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string"}, "example": "编号,名称,上级编号,类型\n"}},
+    }
+}
+
+
+@router.get("/units", operation_id="list_units", response_model=list[UnitPublic])
+async def list_units(session: SessionDep) -> list[UnitPublic]:
+    return [UnitPublic.model_validate(u) for u in await units.list_units(session=session)]
+
+
+@router.get("/units/{unit_id}", operation_id="get_unit", response_model=UnitPublic)
+async def get_unit(unit_id: str, session: SessionDep) -> UnitPublic:
+    return UnitPublic.model_validate(await units.get_unit(session=session, unit_id=unit_id))
+
+
+@router.post("/units", operation_id="create_unit", status_code=status.HTTP_201_CREATED, response_model=UnitPublic)
+async def create_unit(data: UnitCreate, session: SessionDep, principal: SignedInDep, response: Response) -> UnitPublic:
+    unit = await units.create_unit(session=session, principal=principal, data=data)
+    response.headers["Location"] = f"/units/{unit.id}"
+    return UnitPublic.model_validate(unit)
+
+
+@router.post("/units/import", operation_id="import_units", response_model=UnitImportResult, openapi_extra=CSV_BODY)
+async def import_units(request: Request, session: SessionDep, principal: SignedInDep) -> UnitImportResult:
+    """CSV of units (编号,名称,上级编号,类型); every bad row is reported and then nothing is imported."""
+    return UnitImportResult(
+        imported=await units.import_units(session=session, principal=principal, raw=await request.body())
+    )
+
+
+@router.get("/bodies/{body_id}/rules", operation_id="get_handling_rules", response_model=HandlingRulesPublic)
+async def get_handling_rules(body_id: str, session: SessionDep, kind: str = "*") -> HandlingRulesPublic:
+    return HandlingRulesPublic.model_validate(await rules.rules_for(session, body_id=body_id, kind=kind))
+
+
+@router.put("/bodies/{body_id}/rules", operation_id="set_handling_rules", response_model=HandlingRulesPublic)
+async def set_handling_rules(
+    body_id: str, data: HandlingRulesUpdate, session: SessionDep, principal: SignedInDep, kind: str = "*"
+) -> HandlingRulesPublic:
+    """The body's deadlines, windows, outcome classes and contact rule; ``kind`` "*" for all kinds."""
+    row = await rules.set_rules(session=session, principal=principal, body_id=body_id, kind=kind, data=data)
+    return HandlingRulesPublic.model_validate(row)

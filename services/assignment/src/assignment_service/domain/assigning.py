@@ -1,0 +1,381 @@
+"""Assignment (交办) of a registered item to units, acknowledgement (签收), adjustment
+requests (申请调整) and extensions (延期)."""
+
+from collections import Counter
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from assignment_service.domain.access import require_reviewer, require_unit
+from assignment_service.domain.deadlines import local_date, reply_due
+from assignment_service.domain.items import load_assignment, load_item
+from assignment_service.domain.rules import rules_for
+from assignment_service.domain.units import find_unit
+from assignment_service.events.schemas import (
+    AdjustmentRequested,
+    AssignmentAcknowledged,
+    AssignmentCreated,
+    AssignmentExtended,
+    AssignmentReassigned,
+)
+from assignment_service.models import (
+    OPEN_STATUSES,
+    AdjustmentDecision,
+    AdjustmentRequest,
+    AdjustmentRequestCreate,
+    Assignment,
+    AssignmentCreate,
+    AssignmentStatus,
+    Extension,
+    ExtensionCreate,
+    ExtensionDecision,
+    HandlingStatus,
+    ProposalProjection,
+    RequestStatus,
+    Role,
+)
+from assignment_service.workdays import WorkCalendar
+from servicekit.auth import Principal, forbidden
+from servicekit.db import utcnow
+from servicekit.errors import Problem
+from servicekit.outbox import Outbox
+
+
+def conflict(code: str, detail: str) -> Problem:
+    return Problem(409, code, "Conflict", detail)
+
+
+def invalid(code: str, field: str, detail: str) -> Problem:
+    return Problem(
+        422, code, "Unprocessable Content", detail, errors=[{"in": "body", "field": field, "message": detail}]
+    )
+
+
+def check_roles(roles: list[Role]) -> None:
+    """One lead with any co-handlers (主办/协办), or separate units only (分办)."""
+    count = Counter(roles)
+    if count[Role.separate] and (count[Role.lead] or count[Role.co]):
+        raise invalid("mixed_roles", "units", "separate units (分办) cannot be combined with a lead or co-handlers")
+    if count[Role.lead] > 1:
+        raise invalid("two_leads", "units", "an item has one lead unit (主办)")
+    if count[Role.co] and not count[Role.lead]:
+        raise invalid("co_without_lead", "units", "co-handlers (协办) need a lead unit (主办)")
+
+
+async def assign(
+    *,
+    session: AsyncSession,
+    outbox: Outbox,
+    calendar: WorkCalendar,
+    principal: Principal,
+    proposal_id: str,
+    data: AssignmentCreate,
+) -> list[Assignment]:
+    item, existing = await load_item(session, principal, proposal_id, for_update=True)
+    require_reviewer(principal, item.body_id)
+    if item.status != HandlingStatus.awaiting_assignment:
+        code = (
+            "not_registered"
+            if item.status in (HandlingStatus.submitted, HandlingStatus.not_handled)
+            else "already_assigned"
+        )
+        raise conflict(code, f"the item is {item.status}; only registered items awaiting assignment are assigned")
+    check_roles([u.role for u in data.units])
+    unit_ids = [u.unit_id for u in data.units]
+    if len(set(unit_ids)) != len(unit_ids):
+        raise invalid("duplicate_unit", "units", "a unit appears twice")
+    for i, u in enumerate(data.units):
+        await find_unit(session, u.unit_id, f"units.{i}.unit_id")
+    # A new preparation replaces an earlier, unconfirmed one.
+    if existing:
+        await session.exec(delete(Assignment).where(col(Assignment.proposal_id) == item.proposal_id))
+        await session.flush()
+    assignments = [
+        Assignment(
+            proposal_id=item.proposal_id,
+            body_id=item.body_id or "",
+            unit_id=u.unit_id,
+            role=u.role,
+            created_by=principal.actor,
+        )
+        for u in data.units
+    ]
+    session.add_all(assignments)
+    if data.confirm:
+        await _send(session, outbox, calendar, item, assignments)
+    await session.commit()
+    return assignments
+
+
+async def confirm(
+    *, session: AsyncSession, outbox: Outbox, calendar: WorkCalendar, principal: Principal, proposal_id: str
+) -> list[Assignment]:
+    item, assignments = await load_item(session, principal, proposal_id, for_update=True)
+    require_reviewer(principal, item.body_id)
+    prepared = [a for a in assignments if a.status == AssignmentStatus.prepared]
+    if not prepared or item.status != HandlingStatus.awaiting_assignment:
+        raise conflict("nothing_prepared", "the item has no prepared assignment to confirm")
+    await _send(session, outbox, calendar, item, prepared)
+    await session.commit()
+    return assignments
+
+
+async def _send(
+    session: AsyncSession,
+    outbox: Outbox,
+    calendar: WorkCalendar,
+    item: ProposalProjection,
+    assignments: list[Assignment],
+) -> None:
+    rules = await rules_for(session, body_id=item.body_id or "", kind=item.kind)
+    now = utcnow()
+    due, steps = reply_due(calendar, local_date(now), months=rules.reply_months)
+    names = {a.unit_id: (await find_unit(session, a.unit_id, "units")).name for a in assignments}
+    for a in assignments:
+        a.status, a.assigned_at, a.due_date, a.due_rule, a.round = AssignmentStatus.assigned, now, due, steps, 1
+        session.add(a)
+        outbox.add(
+            session,
+            AssignmentCreated(
+                assignment_id=a.id,
+                proposal_id=item.proposal_id,
+                body_id=a.body_id,
+                unit_id=a.unit_id,
+                unit_name=names[a.unit_id],
+                role=a.role,
+                round=1,
+                due_date=due,
+                assigned_at=now,
+            ),
+            subject=item.proposal_id,
+        )
+    item.status, item.round = HandlingStatus.assigned, 1
+    session.add(item)
+
+
+async def _open_assignment(
+    session: AsyncSession, principal: Principal, assignment_id: str
+) -> tuple[Assignment, ProposalProjection]:
+    assignment, item = await load_assignment(session, principal, assignment_id, for_update=True)
+    require_unit(principal, assignment)
+    if assignment.status not in OPEN_STATUSES:
+        raise conflict("assignment_closed", f"the assignment is {assignment.status}")
+    return assignment, item
+
+
+async def acknowledge(*, session: AsyncSession, outbox: Outbox, principal: Principal, assignment_id: str) -> Assignment:
+    assignment, _ = await _open_assignment(session, principal, assignment_id)
+    if assignment.status == AssignmentStatus.acknowledged:
+        raise conflict("already_acknowledged", "the unit has already acknowledged this assignment")
+    assignment.status, assignment.acknowledged_at = AssignmentStatus.acknowledged, utcnow()
+    session.add(assignment)
+    outbox.add(
+        session,
+        AssignmentAcknowledged(
+            assignment_id=assignment.id,
+            proposal_id=assignment.proposal_id,
+            body_id=assignment.body_id,
+            unit_id=assignment.unit_id,
+            acknowledged_at=assignment.acknowledged_at,
+        ),
+        subject=assignment.proposal_id,
+    )
+    await session.commit()
+    return assignment
+
+
+async def request_adjustment(
+    *,
+    session: AsyncSession,
+    outbox: Outbox,
+    calendar: WorkCalendar,
+    principal: Principal,
+    assignment_id: str,
+    data: AdjustmentRequestCreate,
+) -> AdjustmentRequest:
+    """A unit asks to be relieved of an assignment that is not theirs to handle, within the window."""
+    assignment, item = await _open_assignment(session, principal, assignment_id)
+    rules = await rules_for(session, body_id=assignment.body_id, kind=item.kind)
+    assert assignment.assigned_at is not None
+    today = local_date(utcnow())
+    used = calendar.working_days_between(local_date(assignment.assigned_at), today)
+    if used > rules.adjustment_window_days:
+        raise conflict(
+            "adjustment_window_closed",
+            f"adjustment requests are taken within {rules.adjustment_window_days} working days of assignment;"
+            f" {used} have passed",
+        )
+    pending = select(AdjustmentRequest).where(
+        AdjustmentRequest.assignment_id == assignment.id, AdjustmentRequest.status == RequestStatus.pending
+    )
+    if (await session.exec(pending)).first():
+        raise conflict("request_pending", "an adjustment request for this assignment is already pending")
+    if data.suggested_unit_id:
+        await find_unit(session, data.suggested_unit_id, "suggested_unit_id")
+    request = AdjustmentRequest(
+        assignment_id=assignment.id,
+        unit_id=assignment.unit_id,
+        reason=data.reason,
+        suggested_unit_id=data.suggested_unit_id,
+    )
+    session.add(request)
+    outbox.add(
+        session,
+        AdjustmentRequested(
+            request_id=request.id,
+            assignment_id=assignment.id,
+            proposal_id=assignment.proposal_id,
+            body_id=assignment.body_id,
+            unit_id=assignment.unit_id,
+            reason=data.reason,
+            requested_at=request.requested_at,
+        ),
+        subject=assignment.proposal_id,
+    )
+    await session.commit()
+    return request
+
+
+async def decide_adjustment(
+    *,
+    session: AsyncSession,
+    outbox: Outbox,
+    calendar: WorkCalendar,
+    principal: Principal,
+    request_id: str,
+    data: AdjustmentDecision,
+) -> AdjustmentRequest:
+    """Approval moves the assignment to another unit; its clock restarts on the day of the move."""
+    request = await session.get(AdjustmentRequest, request_id, with_for_update=True)
+    if request is None:
+        raise Problem(404, "not_found", "Not Found", f"adjustment request {request_id} does not exist")
+    assignment, item = await load_assignment(session, principal, request.assignment_id, for_update=True)
+    require_reviewer(principal, assignment.body_id)
+    if request.status != RequestStatus.pending:
+        raise conflict("already_decided", f"the request was {request.status}")
+    now = utcnow()
+    request.status = RequestStatus.approved if data.approve else RequestStatus.rejected
+    request.decided_at, request.note = now, data.note
+    if data.approve:
+        if not data.unit_id:
+            raise invalid("unit_required", "unit_id", "name the unit the item moves to")
+        unit = await find_unit(session, data.unit_id, "unit_id")
+        taken = select(Assignment.id).where(Assignment.proposal_id == item.proposal_id, Assignment.unit_id == unit.id)
+        if (await session.exec(taken)).first():
+            raise invalid("unit_already_assigned", "unit_id", f"{unit.name} already handles this item")
+        rules = await rules_for(session, body_id=assignment.body_id, kind=item.kind)
+        previous = assignment.unit_id
+        today = local_date(now)
+        due, steps = reply_due(
+            calendar, today, months=rules.reply_months, reason=f"经批准调整，{today.isoformat()} 重新交办，期限重新计算"
+        )
+        assignment.unit_id, assignment.status, assignment.assigned_at = unit.id, AssignmentStatus.assigned, now
+        assignment.acknowledged_at, assignment.due_date, assignment.due_rule = None, due, steps
+        request.new_unit_id = unit.id
+        session.add(assignment)
+        outbox.add(
+            session,
+            AssignmentReassigned(
+                assignment_id=assignment.id,
+                proposal_id=assignment.proposal_id,
+                body_id=assignment.body_id,
+                previous_unit_id=previous,
+                unit_id=unit.id,
+                unit_name=unit.name,
+                role=assignment.role,
+                round=assignment.round,
+                due_date=due,
+                reassigned_at=now,
+            ),
+            subject=assignment.proposal_id,
+        )
+    session.add(request)
+    await session.commit()
+    return request
+
+
+async def request_extension(
+    *,
+    session: AsyncSession,
+    calendar: WorkCalendar,
+    principal: Principal,
+    assignment_id: str,
+    data: ExtensionCreate,
+) -> Extension:
+    assignment, item = await _open_assignment(session, principal, assignment_id)
+    rules = await rules_for(session, body_id=assignment.body_id, kind=item.kind)
+    assert assignment.assigned_at is not None and assignment.due_date is not None
+    cap, _ = calendar.explain_due(local_date(assignment.assigned_at), months=rules.max_months)
+    if data.due_date <= assignment.due_date:
+        raise invalid("not_later", "due_date", f"the new due date must be after {assignment.due_date.isoformat()}")
+    if data.due_date > cap:
+        raise invalid(
+            "extension_past_cap",
+            "due_date",
+            f"an extended deadline is at most {rules.max_months} months after assignment: {cap.isoformat()}",
+        )
+    extension = Extension(assignment_id=assignment.id, due_date=data.due_date, reason=data.reason)
+    session.add(extension)
+    await session.commit()
+    return extension
+
+
+async def decide_extension(
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, extension_id: str, data: ExtensionDecision
+) -> Extension:
+    extension = await session.get(Extension, extension_id, with_for_update=True)
+    if extension is None:
+        raise Problem(404, "not_found", "Not Found", f"extension {extension_id} does not exist")
+    assignment, _ = await load_assignment(session, principal, extension.assignment_id, for_update=True)
+    require_reviewer(principal, assignment.body_id)
+    if extension.status != RequestStatus.pending:
+        raise conflict("already_decided", f"the extension was {extension.status}")
+    now = utcnow()
+    extension.status = RequestStatus.approved if data.approve else RequestStatus.rejected
+    extension.decided_at, extension.note = now, data.note
+    if data.approve:
+        previous = assignment.due_date
+        assert previous is not None
+        assignment.due_date = extension.due_date
+        assignment.due_rule = [
+            *assignment.due_rule,
+            f"经批准延期至 {extension.due_date.isoformat()}：{extension.reason}",
+        ]
+        session.add(assignment)
+        outbox.add(
+            session,
+            AssignmentExtended(
+                assignment_id=assignment.id,
+                proposal_id=assignment.proposal_id,
+                body_id=assignment.body_id,
+                unit_id=assignment.unit_id,
+                previous_due_date=previous,
+                due_date=extension.due_date,
+                extended_at=now,
+            ),
+            subject=assignment.proposal_id,
+        )
+    session.add(extension)
+    await session.commit()
+    return extension
+
+
+async def unit_assignments(
+    *, session: AsyncSession, principal: Principal, unit_id: str | None, status: AssignmentStatus | None
+) -> list[Assignment]:
+    """A unit's inbox (unit staff: their own unit); the body's staff may name any unit."""
+    query = select(Assignment)
+    if principal.unit_id and principal.role == "unit_staff":
+        query = query.where(Assignment.unit_id == principal.unit_id)
+    elif principal.role in ("staff", "leader") and principal.body_id:
+        query = query.where(Assignment.body_id == principal.body_id)
+        if unit_id:
+            query = query.where(Assignment.unit_id == unit_id)
+    else:
+        raise forbidden("assignment lists are for units and the body's staff")
+    if status:
+        query = query.where(Assignment.status == status)
+    if principal.role == "unit_staff":
+        query = query.where(Assignment.status != AssignmentStatus.prepared)
+    return list((await session.exec(query.order_by(col(Assignment.due_date), col(Assignment.id)))).all())

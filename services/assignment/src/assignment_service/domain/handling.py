@@ -1,0 +1,305 @@
+"""Handling: contacts with the proposer, co-handlers' opinions, progress notes, replies
+(答复) with their outcome class, and rehandling (重新办理) after an unsatisfied evaluation."""
+
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from assignment_service.domain.access import is_body_staff, is_proposer, is_unit_of, require_unit
+from assignment_service.domain.assigning import conflict, invalid
+from assignment_service.domain.deadlines import local_date, reply_due
+from assignment_service.domain.items import load_assignment, load_item, unit_names
+from assignment_service.domain.rules import rules_for
+from assignment_service.events.schemas import AssignmentReplied, HandlingCompleted, RehandlingOpened
+from assignment_service.models import (
+    OPEN_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    Commitment,
+    CommitmentPublic,
+    HandlingRecord,
+    HandlingRecordCreate,
+    HandlingRecordKind,
+    HandlingStatus,
+    ProposalProjection,
+    Reply,
+    ReplyCreate,
+    ReplyPublic,
+    Role,
+)
+from assignment_service.workdays import WorkCalendar
+from servicekit.auth import Principal
+from servicekit.db import utcnow
+from servicekit.errors import Problem
+from servicekit.inbox import ReceivedEvent
+from servicekit.outbox import Outbox
+
+REPLYING_ROLES = (Role.lead, Role.separate)
+
+
+async def add_record(
+    *, session: AsyncSession, principal: Principal, assignment_id: str, data: HandlingRecordCreate
+) -> HandlingRecord:
+    assignment, _ = await load_assignment(session, principal, assignment_id)
+    require_unit(principal, assignment)
+    if assignment.status == AssignmentStatus.reassigned:
+        raise conflict("assignment_closed", "the assignment was moved to another unit")
+    if data.kind == HandlingRecordKind.contact and (data.contact_kind is None or data.occurred_on is None):
+        missing = "contact_kind" if data.contact_kind is None else "occurred_on"
+        raise invalid("contact_incomplete", missing, "a contact needs its kind and its date")
+    if data.kind == HandlingRecordKind.opinion:
+        if assignment.role != Role.co:
+            raise invalid("not_a_co_handler", "kind", "opinions are sent by co-handlers (协办) to the lead unit")
+        lead_replied = select(Assignment.id).where(
+            Assignment.proposal_id == assignment.proposal_id,
+            Assignment.role == Role.lead,
+            Assignment.status == AssignmentStatus.replied,
+        )
+        if (await session.exec(lead_replied)).first():
+            raise conflict("lead_replied", "the lead unit has already replied")
+    record = HandlingRecord(
+        assignment_id=assignment.id,
+        proposal_id=assignment.proposal_id,
+        round=assignment.round,
+        kind=data.kind,
+        text=data.text,
+        contact_kind=data.contact_kind,
+        occurred_on=data.occurred_on,
+        created_by=principal.actor,
+    )
+    session.add(record)
+    await session.commit()
+    return record
+
+
+async def list_records(*, session: AsyncSession, principal: Principal, assignment_id: str) -> list[HandlingRecord]:
+    """The assignment's records for its unit and the body's staff; the lead unit also reads
+    the co-handlers' opinions (on the lead's own assignment)."""
+    assignment, item = await load_assignment(session, principal, assignment_id)
+    if not (is_unit_of(principal, assignment) or is_body_staff(principal, item.body_id)):
+        raise Problem(
+            404, "not_found", "Not Found", f"assignment {assignment_id} does not exist or is not visible to you"
+        )
+    query = select(HandlingRecord).where(HandlingRecord.assignment_id == assignment.id)
+    if assignment.role == Role.lead:
+        co_ids = select(Assignment.id).where(
+            Assignment.proposal_id == assignment.proposal_id, Assignment.role == Role.co
+        )
+        opinions = select(HandlingRecord).where(
+            col(HandlingRecord.assignment_id).in_(co_ids), HandlingRecord.kind == HandlingRecordKind.opinion
+        )
+        rows = [*(await session.exec(query)).all(), *(await session.exec(opinions)).all()]
+    else:
+        rows = list((await session.exec(query)).all())
+    return sorted(rows, key=lambda r: (r.created_at, r.id))
+
+
+async def reply(
+    *,
+    session: AsyncSession,
+    outbox: Outbox,
+    calendar: WorkCalendar,
+    principal: Principal,
+    assignment_id: str,
+    data: ReplyCreate,
+) -> Reply:
+    assignment, item = await load_assignment(session, principal, assignment_id, for_update=True)
+    require_unit(principal, assignment)
+    if assignment.role == Role.co:
+        raise invalid(
+            "co_handler_cannot_reply", "assignment", "co-handlers send their opinion to the lead, who replies"
+        )
+    if assignment.status == AssignmentStatus.replied:
+        raise conflict("already_replied", "the unit has already replied in this round")
+    if assignment.status not in OPEN_STATUSES:
+        raise conflict("assignment_closed", f"the assignment is {assignment.status}")
+    rules = await rules_for(session, body_id=assignment.body_id, kind=item.kind)
+    if data.outcome not in rules.outcome_classes:
+        raise invalid("unknown_outcome", "outcome", f"the outcome must be one of {', '.join(rules.outcome_classes)}")
+    if data.outcome == "B" and not data.commitments:
+        raise invalid("commitments_required", "commitments", "a B reply (being solved) lists its commitments and dates")
+    contacts = select(HandlingRecord.id).where(
+        HandlingRecord.assignment_id == assignment.id, HandlingRecord.kind == HandlingRecordKind.contact
+    )
+    contacted = (await session.exec(contacts)).first() is not None
+    if rules.contact_required and not contacted:
+        raise conflict("contact_required", "this body requires a recorded contact with the proposer before the reply")
+    now = utcnow()
+    assert assignment.due_date is not None
+    on_time = local_date(now) <= assignment.due_date
+    answer = Reply(
+        assignment_id=assignment.id,
+        proposal_id=assignment.proposal_id,
+        unit_id=assignment.unit_id,
+        round=assignment.round,
+        text=data.text,
+        outcome=data.outcome,
+        publishable=data.publishable,
+        replied_at=now,
+        created_by=principal.actor,
+    )
+    session.add(answer)
+    await session.flush()
+    session.add_all(Commitment(reply_id=answer.id, text=c.text, target_date=c.target_date) for c in data.commitments)
+    assignment.status = AssignmentStatus.replied
+    session.add(assignment)
+    names = await unit_names(session, {assignment.unit_id})
+    outbox.add(
+        session,
+        AssignmentReplied(
+            reply_id=answer.id,
+            assignment_id=assignment.id,
+            proposal_id=assignment.proposal_id,
+            body_id=assignment.body_id,
+            unit_id=assignment.unit_id,
+            unit_name=names.get(assignment.unit_id, ""),
+            role=assignment.role,
+            round=assignment.round,
+            outcome=data.outcome,
+            publishable=data.publishable,
+            on_time=on_time,
+            contacted=contacted,
+            replied_at=now,
+        ),
+        subject=assignment.proposal_id,
+    )
+    await _complete_if_replied(session, outbox, item)
+    await session.commit()
+    return answer
+
+
+async def _latest_replies(session: AsyncSession, proposal_id: str) -> dict[str, Reply]:
+    """Each assignment's reply of its latest round: a rehandled reply replaces the first for the outcome."""
+    rows = (await session.exec(select(Reply).where(Reply.proposal_id == proposal_id))).all()
+    latest: dict[str, Reply] = {}
+    for r in sorted(rows, key=lambda r: r.round):
+        latest[r.assignment_id] = r
+    return latest
+
+
+async def _complete_if_replied(session: AsyncSession, outbox: Outbox, item: ProposalProjection) -> None:
+    """The item is replied once every replying unit (the lead, or all separate units) has replied."""
+    query = select(Assignment).where(
+        Assignment.proposal_id == item.proposal_id, col(Assignment.role).in_(list(REPLYING_ROLES))
+    )
+    replying = list((await session.exec(query)).all())
+    if any(a.status != AssignmentStatus.replied for a in replying):
+        return
+    latest = await _latest_replies(session, item.proposal_id)
+    replies = [latest[a.id] for a in replying if a.id in latest]
+    lead = next((latest[a.id] for a in replying if a.role == Role.lead and a.id in latest), None)
+    # For separate units the item's outcome is the one furthest from solved (A solved … D for reference).
+    outcome = lead.outcome if lead else max(r.outcome for r in replies)
+    due = {a.id: a.due_date for a in replying}
+    now = utcnow()
+    item.status, item.outcome = HandlingStatus.replied, outcome
+    session.add(item)
+    names = await unit_names(session, {r.unit_id for r in replies})
+    outbox.add(
+        session,
+        HandlingCompleted(
+            proposal_id=item.proposal_id,
+            body_id=item.body_id or "",
+            round=item.round,
+            outcome=outcome,
+            completed_at=now,
+            outcomes={r.unit_id: r.outcome for r in replies},
+            unit_names=names,
+            on_time=all(local_date(r.replied_at) <= (due[r.assignment_id] or local_date(now)) for r in replies),
+        ),
+        subject=item.proposal_id,
+    )
+
+
+async def open_rehandling(
+    *,
+    session: AsyncSession,
+    calendar: WorkCalendar,
+    event: ReceivedEvent[Any],
+    proposal_id: str,
+    unit_id: str,
+    rated_round: int,
+) -> None:
+    """An unsatisfied result reopens the rated unit's assignment in the next round, with the
+    rehandling deadline. Several unsatisfied ratings of one round open that round once; a
+    rating of a round already superseded changes nothing. Runs in the consumer's transaction."""
+    item = await session.get(ProposalProjection, proposal_id, with_for_update=True)
+    if item is None or item.status not in (HandlingStatus.replied, HandlingStatus.rehandling):
+        return
+    next_round = rated_round + 1
+    if item.round > next_round or (item.round == rated_round and item.status != HandlingStatus.replied):
+        return
+    query = select(Assignment).where(
+        Assignment.proposal_id == proposal_id,
+        Assignment.unit_id == unit_id,
+        col(Assignment.role).in_(list(REPLYING_ROLES)),
+    )
+    assignment = (await session.exec(query)).first()
+    if assignment is None or assignment.round != rated_round or assignment.status != AssignmentStatus.replied:
+        return
+    rules = await rules_for(session, body_id=assignment.body_id, kind=item.kind)
+    now = utcnow()
+    today = local_date(now)
+    due, steps = reply_due(
+        calendar, today, months=rules.rehandling_months, reason=f"满意度测评不满意，{today.isoformat()} 重新办理"
+    )
+    assignment.round, assignment.status, assignment.due_date, assignment.due_rule = (
+        next_round,
+        AssignmentStatus.assigned,
+        due,
+        steps,
+    )
+    session.add(assignment)
+    if item.round < next_round:
+        item.round, item.status = next_round, HandlingStatus.rehandling
+        session.add(item)
+        event.emit(
+            session,
+            RehandlingOpened(
+                proposal_id=proposal_id, body_id=item.body_id or "", round=next_round, due_date=due, opened_at=now
+            ),
+            subject=proposal_id,
+        )
+
+
+async def list_replies(*, session: AsyncSession, principal: Principal, proposal_id: str) -> list[ReplyPublic]:
+    """Replies of every round, the current ones marked; a member sees the publishable ones of
+    their own items, a unit its own."""
+    item, assignments = await load_item(session, principal, proposal_id)
+    rows = (await session.exec(select(Reply).where(Reply.proposal_id == proposal_id))).all()
+    if not is_body_staff(principal, item.body_id):
+        own = {a.id for a in assignments if is_unit_of(principal, a)}
+        member = is_proposer(principal, item)
+        rows = [r for r in rows if r.assignment_id in own or (member and r.publishable)]
+    latest = await _latest_replies(session, proposal_id)
+    names = await unit_names(session, {r.unit_id for r in rows})
+    commitments = (
+        await session.exec(select(Commitment).where(col(Commitment.reply_id).in_([r.id for r in rows])))
+    ).all()
+    return [
+        ReplyPublic.model_validate(
+            r,
+            update={
+                "unit_name": names.get(r.unit_id, ""),
+                "current": (current := latest.get(r.assignment_id)) is not None and current.id == r.id,
+                "commitments": [CommitmentPublic.model_validate(c) for c in commitments if c.reply_id == r.id],
+            },
+        )
+        for r in sorted(rows, key=lambda r: (r.round, r.replied_at))
+    ]
+
+
+async def fulfil_commitment(*, session: AsyncSession, principal: Principal, commitment_id: str) -> Commitment:
+    commitment = await session.get(Commitment, commitment_id, with_for_update=True)
+    if commitment is None:
+        raise Problem(404, "not_found", "Not Found", f"commitment {commitment_id} does not exist")
+    answer = await session.get_one(Reply, commitment.reply_id)
+    assignment, _ = await load_assignment(session, principal, answer.assignment_id)
+    require_unit(principal, assignment)
+    if commitment.done_on is not None:
+        raise conflict("already_done", "the commitment is already marked done")
+    commitment.done_on = local_date(utcnow())
+    session.add(commitment)
+    await session.commit()
+    return commitment

@@ -1,0 +1,126 @@
+"""The unit tree (承办单位): the government, its departments, districts and their departments."""
+
+import csv
+import io
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from assignment_service.models import Unit, UnitCreate
+from servicekit.auth import Principal, Role, forbidden
+from servicekit.errors import NotFound, Problem
+
+UNIT_COLUMNS = {"编号": "code", "名称": "name", "上级编号": "parent_code", "类型": "kind"} | {
+    name: name for name in ("code", "name", "parent_code", "kind")
+}
+
+
+def _require_admin(principal: Principal) -> None:
+    if principal.role != Role.admin:
+        raise forbidden("only an administrator may change the unit tree")
+
+
+async def get_unit(*, session: AsyncSession, unit_id: str) -> Unit:
+    unit = await session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("unit", unit_id)
+    return unit
+
+
+async def find_unit(session: AsyncSession, unit_id: str, field: str) -> Unit:
+    """An active unit, or a 422 naming the field."""
+    unit = await session.get(Unit, unit_id)
+    if unit is None or not unit.active:
+        raise Problem(
+            422,
+            "unknown_unit",
+            "Unknown Unit",
+            f"unit {unit_id} does not exist",
+            errors=[{"in": "body", "field": field, "message": "unknown unit"}],
+        )
+    return unit
+
+
+async def list_units(*, session: AsyncSession) -> list[Unit]:
+    return list((await session.exec(select(Unit).order_by(col(Unit.code)))).all())
+
+
+async def create_unit(*, session: AsyncSession, principal: Principal, data: UnitCreate) -> Unit:
+    _require_admin(principal)
+    parent = None
+    if data.parent_code:
+        parent = (await session.exec(select(Unit).where(Unit.code == data.parent_code))).first()
+        if parent is None:
+            raise Problem(
+                422,
+                "unknown_parent",
+                "Unknown Parent",
+                f"no unit has code {data.parent_code}",
+                errors=[{"in": "body", "field": "parent_code", "message": "unknown unit code"}],
+            )
+    unit = Unit(code=data.code, name=data.name, kind=data.kind, parent_id=parent.id if parent else None)
+    session.add(unit)
+    try:
+        await session.commit()
+    except IntegrityError:
+        raise Problem(409, "unit_code_taken", "Unit Code Taken", f"code {data.code} is already used") from None
+    return unit
+
+
+def parse_unit_rows(raw: bytes) -> tuple[list[tuple[int, UnitCreate]], list[dict[str, Any]]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030", errors="strict")
+    reader = csv.DictReader(io.StringIO(text))
+    headers = [h.strip() for h in reader.fieldnames or []]
+    if not headers or any(h not in UNIT_COLUMNS for h in headers):
+        raise Problem(422, "invalid_csv_header", "Invalid CSV Header", "the first row must be: 编号,名称,上级编号,类型")
+    rows: list[tuple[int, UnitCreate]] = []
+    errors: list[dict[str, Any]] = []
+    for line, record in enumerate(reader, start=2):
+        values = {UNIT_COLUMNS[k.strip()]: (v or "").strip() or None for k, v in record.items() if k is not None}
+        if values.get("kind") is None:
+            values.pop("kind", None)
+        try:
+            rows.append((line, UnitCreate.model_validate(values)))
+        except ValidationError as exc:
+            errors += [{"row": line, "field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    return rows, errors
+
+
+async def import_units(*, session: AsyncSession, principal: Principal, raw: bytes) -> int:
+    """All rows or none; a parent must be an existing unit or come earlier in the file."""
+    _require_admin(principal)
+    rows, errors = parse_unit_rows(raw)
+    existing = {u.code: u for u in (await session.exec(select(Unit))).all()}
+    created: dict[str, Unit] = {}
+    for line, data in rows:
+        if data.code in existing or data.code in created:
+            errors.append({"row": line, "field": "code", "message": f"code {data.code} is already used"})
+            continue
+        parent = created.get(data.parent_code or "") or existing.get(data.parent_code or "")
+        if data.parent_code and parent is None:
+            errors.append({"row": line, "field": "parent_code", "message": f"unknown parent {data.parent_code}"})
+            continue
+        created[data.code] = Unit(
+            code=data.code, name=data.name, kind=data.kind, parent_id=parent.id if parent else None
+        )
+    if errors:
+        raise Problem(
+            422,
+            "invalid_rows",
+            "Invalid Rows",
+            f"{len(errors)} problem(s) in the file; nothing was imported",
+            errors=errors,
+        )
+    if not created:
+        raise Problem(422, "empty_file", "Empty File", "the file has no unit rows")
+    for unit in created.values():
+        session.add(unit)
+        await session.flush()  # parents before children
+    await session.commit()
+    return len(created)
