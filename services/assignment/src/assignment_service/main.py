@@ -3,6 +3,7 @@
 from functools import partial
 from pathlib import Path
 
+from cn_workdays import WorkCalendar
 from fastapi import FastAPI
 
 from assignment_service.api import router
@@ -12,7 +13,6 @@ from assignment_service.domain.supervision import run_scanner
 from assignment_service.events.handlers import subscriptions
 from assignment_service.events.schemas import registry
 from assignment_service.settings import AssignmentSettings
-from assignment_service.workdays import WorkCalendar
 from servicekit.runtime import service_app, service_runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"

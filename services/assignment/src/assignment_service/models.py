@@ -166,6 +166,10 @@ class AssignmentCreate(SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     units: list[UnitRole] = Field(min_length=1, max_length=20)
     confirm: bool = Field(default=True, description="send to the units now; false prepares it for a later confirm")
+    assigned_on: date | None = Field(
+        default=None,
+        description="the day it was assigned, when recording an assignment made on paper before (default: today)",
+    )
 
 
 class Assignment(SQLModel, table=True):

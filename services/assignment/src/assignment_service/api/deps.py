@@ -1,9 +1,9 @@
 from typing import Annotated
 
+from cn_workdays import WorkCalendar
 from fastapi import Depends, Request
 
 from assignment_service.domain.suggestions import RoutingModels
-from assignment_service.workdays import WorkCalendar
 
 
 async def calendar_of(request: Request) -> WorkCalendar:

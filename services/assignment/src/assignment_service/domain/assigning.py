@@ -2,13 +2,15 @@
 requests (申请调整) and extensions (延期)."""
 
 from collections import Counter
+from datetime import UTC, date, datetime, time
 
+from cn_workdays import WorkCalendar
 from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assignment_service.domain.access import require_reviewer, require_unit
-from assignment_service.domain.deadlines import local_date, reply_due
+from assignment_service.domain.deadlines import BODY_TIMEZONE, local_date, reply_due
 from assignment_service.domain.items import load_assignment, load_item
 from assignment_service.domain.rules import rules_for
 from assignment_service.domain.units import find_unit
@@ -35,7 +37,6 @@ from assignment_service.models import (
     RequestStatus,
     Role,
 )
-from assignment_service.workdays import WorkCalendar
 from servicekit.auth import Principal, forbidden
 from servicekit.db import utcnow
 from servicekit.errors import Problem
@@ -102,8 +103,10 @@ async def assign(
         for u in data.units
     ]
     session.add_all(assignments)
+    if data.assigned_on and data.assigned_on > local_date(utcnow()):
+        raise invalid("assigned_in_future", "assigned_on", "an assignment cannot be dated in the future")
     if data.confirm:
-        await _send(session, outbox, calendar, item, assignments)
+        await _send(session, outbox, calendar, item, assignments, assigned_on=data.assigned_on)
     await session.commit()
     return assignments
 
@@ -127,9 +130,14 @@ async def _send(
     calendar: WorkCalendar,
     item: ProposalProjection,
     assignments: list[Assignment],
+    *,
+    assigned_on: date | None = None,
 ) -> None:
     rules = await rules_for(session, body_id=item.body_id or "", kind=item.kind)
     now = utcnow()
+    if assigned_on and assigned_on < local_date(now):
+        # Recorded after the fact: the clock runs from the day it was really assigned.
+        now = datetime.combine(assigned_on, time(9), tzinfo=BODY_TIMEZONE).astimezone(UTC)
     due, steps = reply_due(calendar, local_date(now), months=rules.reply_months)
     names = {a.unit_id: (await find_unit(session, a.unit_id, "units")).name for a in assignments}
     for a in assignments:

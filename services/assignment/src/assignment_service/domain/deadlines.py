@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from assignment_service.workdays import WorkCalendar
+from cn_workdays import WorkCalendar
 
 BODY_TIMEZONE = ZoneInfo("Asia/Shanghai")  # deadlines are calendar dates there (DESIGN section 5)
 

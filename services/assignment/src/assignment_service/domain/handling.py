@@ -3,6 +3,7 @@
 
 from typing import Any
 
+from cn_workdays import WorkCalendar
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,7 +29,6 @@ from assignment_service.models import (
     ReplyPublic,
     Role,
 )
-from assignment_service.workdays import WorkCalendar
 from servicekit.auth import Principal
 from servicekit.db import utcnow
 from servicekit.errors import Problem

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from cn_workdays import WorkCalendar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,7 +21,6 @@ from assignment_service.domain.items import unit_names
 from assignment_service.domain.rules import rules_for
 from assignment_service.events.schemas import AssignmentDueSoon, AssignmentOverdue
 from assignment_service.models import OPEN_STATUSES, Assignment, ProposalProjection, Reminder, SupervisionItem
-from assignment_service.workdays import WorkCalendar
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import Database, utcnow
 from servicekit.outbox import Outbox

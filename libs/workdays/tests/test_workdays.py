@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from assignment_service.workdays import DEFAULT_DATA, Holiday, WorkCalendar, YearData
+from cn_workdays import DEFAULT_DATA, Holiday, WorkCalendar, YearData
 
 
 @pytest.fixture(scope="module")
@@ -255,7 +254,7 @@ def test_an_empty_calendar_is_monday_to_friday() -> None:
 
 def test_from_documents_later_document_replaces_a_year(cal: WorkCalendar) -> None:
     official_2027 = _doc("2027", [{"date": "2027-10-01", "name": "国庆节"}], ["2027-10-09"], source="通知")
-    shipped = json.loads(resources.files("assignment_service").joinpath(DEFAULT_DATA).read_text(encoding="utf-8"))
+    shipped = json.loads(resources.files("cn_workdays").joinpath(DEFAULT_DATA).read_text(encoding="utf-8"))
     merged = WorkCalendar.from_documents([shipped, official_2027])
     assert merged.years == (2024, 2025, 2026, 2027)
     assert merged.provisional_years == frozenset()

@@ -43,7 +43,7 @@ from pathlib import Path
 
 __all__ = ["DEFAULT_DATA", "Holiday", "WorkCalendar", "YearData"]
 
-DEFAULT_DATA = "calendar_data/cn-mainland.json"  # inside the assignment_service package
+DEFAULT_DATA = "calendar_data/cn-mainland.json"  # inside this package
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 DEFAULT_START_LABEL = "交办日期"
 
@@ -337,8 +337,8 @@ def _months_later(start: date, n: int) -> date:
 
 @cache
 def _shipped_calendar() -> WorkCalendar:
-    origin = f"assignment_service/{DEFAULT_DATA}"
-    text = resources.files("assignment_service").joinpath(DEFAULT_DATA).read_text(encoding="utf-8")
+    origin = f"cn_workdays/{DEFAULT_DATA}"
+    text = resources.files("cn_workdays").joinpath(DEFAULT_DATA).read_text(encoding="utf-8")
     return WorkCalendar.from_documents([_parse_json(text, origin)], origins=[origin])
 
 
