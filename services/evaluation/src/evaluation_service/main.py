@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from cn_workdays import WorkCalendar
 from fastapi import FastAPI
 
 from evaluation_service.api import router
@@ -14,11 +15,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
-    return service_app(
+    settings = settings or EvaluationSettings()
+    app = service_app(
         title="Evaluation service",
-        settings=settings or EvaluationSettings(),
+        settings=settings,
         registry=registry,
         migrations=MIGRATIONS,
         router=router,
         subscriptions=subscriptions,
     )
+    app.state.calendar = (
+        WorkCalendar.from_file(settings.calendar_file) if settings.calendar_file else WorkCalendar.default()
+    )
+    return app

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -8,3 +10,5 @@ class EvaluationSettings(ServiceSettings):
 
     service_name: str = "evaluation"
     database_url: str = "sqlite+aiosqlite:///./evaluation.db"
+    # The operator's holiday calendar (cn_workdays format); the evaluation window counts working days.
+    calendar_file: Path | None = None

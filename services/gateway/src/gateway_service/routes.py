@@ -116,6 +116,11 @@ ROUTES: tuple[Route, ...] = (
     public("GET", "/supervision/due-soon", "assignment", "list_due_soon", "即将到期"),
     public("POST", "/supervision/scan", "assignment", "scan_deadlines", "执行催办扫描"),
     public("POST", "/plan-tasks/{task_id}/reports", "assignment", "report_plan_stage", "报送阶段进展"),
+    # evaluations
+    public("POST", "/proposals/{proposal_id}/evaluations", "evaluation", "evaluate_reply", "满意度测评"),
+    public("GET", "/proposals/{proposal_id}/evaluations", "evaluation", "list_evaluations", "测评结果"),
+    public("GET", "/bodies/{body_id}/evaluation-rules", "evaluation", "get_evaluation_rules", "测评规则"),
+    public("PUT", "/bodies/{body_id}/evaluation-rules", "evaluation", "set_evaluation_rules", "设置测评规则"),
     # statistics
     public("GET", "/statistics/filing", "evaluation", "get_filing_statistics", "提案统计"),
 )

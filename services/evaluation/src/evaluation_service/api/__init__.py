@@ -1,7 +1,8 @@
 from fastapi import APIRouter
 
-from evaluation_service.api import proposals, statistics
+from evaluation_service.api import evaluations, proposals, statistics
 
 router = APIRouter()
 router.include_router(proposals.router)
 router.include_router(statistics.router)
+router.include_router(evaluations.router)

@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from evaluation_service import service
+from evaluation_service.domain import filing as service
 from evaluation_service.models import FilingStatistics
 from servicekit.runtime import SessionDep
 

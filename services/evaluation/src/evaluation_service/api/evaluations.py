@@ -1,0 +1,75 @@
+from typing import Annotated
+
+from cn_workdays import WorkCalendar
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from evaluation_service.domain import ratings
+from evaluation_service.models import EvaluationCreate, EvaluationPublic, EvaluationRulesPublic, EvaluationRulesUpdate
+from servicekit.auth import PrincipalDep, SignedInDep
+from servicekit.runtime import OutboxDep, SessionDep
+
+router = APIRouter(tags=["evaluations"])
+
+
+async def calendar_of(request: Request) -> WorkCalendar:
+    calendar: WorkCalendar = request.app.state.calendar
+    return calendar
+
+
+CalendarDep = Annotated[WorkCalendar, Depends(calendar_of)]
+
+
+@router.post(
+    "/proposals/{proposal_id}/evaluations",
+    operation_id="evaluate_reply",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EvaluationPublic,
+)
+async def evaluate_reply(
+    proposal_id: str,
+    data: EvaluationCreate,
+    session: SessionDep,
+    outbox: OutboxDep,
+    calendar: CalendarDep,
+    principal: SignedInDep,
+    response: Response,
+) -> EvaluationPublic:
+    """征询意见表: rate a unit's reply on contact, attitude and result; a second POST changes the
+    rating (200) until the window closes. An unsatisfied result asks for rehandling."""
+    evaluation, created = await ratings.evaluate(
+        session=session, outbox=outbox, calendar=calendar, principal=principal, proposal_id=proposal_id, data=data
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    views = await ratings.list_evaluations(
+        session=session, calendar=calendar, principal=principal, proposal_id=proposal_id
+    )
+    return next(v for v in views if v.id == evaluation.id)
+
+
+@router.get(
+    "/proposals/{proposal_id}/evaluations", operation_id="list_evaluations", response_model=list[EvaluationPublic]
+)
+async def list_evaluations(
+    proposal_id: str, session: SessionDep, calendar: CalendarDep, principal: PrincipalDep
+) -> list[EvaluationPublic]:
+    return await ratings.list_evaluations(
+        session=session, calendar=calendar, principal=principal, proposal_id=proposal_id
+    )
+
+
+@router.get(
+    "/bodies/{body_id}/evaluation-rules", operation_id="get_evaluation_rules", response_model=EvaluationRulesPublic
+)
+async def get_evaluation_rules(body_id: str, session: SessionDep) -> EvaluationRulesPublic:
+    return EvaluationRulesPublic.model_validate(await ratings.rules_for(session, body_id))
+
+
+@router.put(
+    "/bodies/{body_id}/evaluation-rules", operation_id="set_evaluation_rules", response_model=EvaluationRulesPublic
+)
+async def set_evaluation_rules(
+    body_id: str, data: EvaluationRulesUpdate, session: SessionDep, principal: SignedInDep
+) -> EvaluationRulesPublic:
+    row = await ratings.set_rules(session=session, principal=principal, body_id=body_id, data=data)
+    return EvaluationRulesPublic.model_validate(row)
