@@ -121,6 +121,8 @@ async def test_a_lead_with_a_co_handler_handles_and_replies(
     assert reply["outcome"] == "B" and reply["commitments"][0]["target_date"] == target
     view = await w.until(f"/proposals/{pid}", lambda v: True)
     assert (view["status"], view["outcome"]) == ("replied", "B")
+    # The co-handler's part ends with the lead's reply: it is no longer open (nor overdue).
+    assert ok(await c.get(f"/assignments/{co['id']}", headers=w.unit("CZJ")))["status"] == "closed"
     # The member sees the units and the publishable reply of their own item.
     assert len(ok(await c.get(f"/proposals/{pid}/assignments", headers=w.member()))) == 2
     assert [r["id"] for r in ok(await c.get(f"/proposals/{pid}/replies", headers=w.member("cosigner")))] == [

@@ -150,6 +150,7 @@ class AssignmentStatus(StrEnum):
     assigned = "assigned"
     acknowledged = "acknowledged"  # 签收
     replied = "replied"
+    closed = "closed"  # a co-handler's part ends with the lead's reply
     reassigned = "reassigned"  # moved to another unit after an approved adjustment request
 
 

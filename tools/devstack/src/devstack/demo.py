@@ -9,6 +9,7 @@ format, for the people the data names; the accounts people log in with are made 
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ class DemoLoader:
         self.bodies: dict[str, dict[str, Any]] = {}
         self.members: dict[str, dict[str, Any]] = {}  # by code (W001, D001, ...)
         self.items: dict[str, dict[str, Any]] = {}  # by ref
+        self.units: dict[str, str] = {}  # unit id by code
+        self.unit_names: dict[str, str] = {}
 
     def _call(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> Any:
         response = self.client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
@@ -120,6 +123,88 @@ class DemoLoader:
         elif decision == "withdraw":
             self._call("POST", f"{path}/withdraw", filer, json={"note": "经与相关部门沟通，问题已解决，申请撤回"})
 
+    def unit(self, code: str) -> dict[str, str]:
+        return self.keys.headers("unit_staff", subject=f"demo-unit-{code}", unit_id=self.units[code], name=code)
+
+    def _until(
+        self, method: str, path: str, headers: dict[str, str], ready: Callable[[httpx.Response], bool], **kwargs: Any
+    ) -> Any:
+        """Repeats a request until the events it depends on have reached the service."""
+        deadline = time.monotonic() + 60
+        while True:
+            response = self.client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
+            if ready(response):
+                return response.json()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+            time.sleep(0.2)
+
+    def handle(self) -> int:
+        """Assigns, handles, replies, rates and rehandles demo items (deploy/demo/handling.json) and
+        imports seed 002's handling plan; the number of items handled."""
+        admin = self.keys.headers("admin", subject="demo-admin")
+        self._call("POST", "/units/import", admin, content=(DEMO / "units.csv").read_bytes())
+        listed = self._call("GET", "/units", {})
+        self.units = {u["code"]: u["id"] for u in listed}
+        self.unit_names = {u["code"]: u["name"] for u in listed}
+        plan = json.loads((DEMO / "handling.json").read_text())
+        for i, spec in enumerate(plan["items"], 1):
+            self._handle(spec)
+            self.progress(f"demo handling {i}/{len(plan['items'])}")
+        self._plan(plan["plan"])
+        return len(plan["items"])
+
+    def _handle(self, spec: dict[str, Any]) -> None:
+        pid = self.items[spec["ref"]]["id"]
+        staff = self.staff("npc" if spec["ref"].startswith("n") else "cppcc")
+        self._until(
+            "GET",
+            f"/handling/proposals/{pid}",
+            staff,
+            lambda r: r.status_code == 200 and r.json()["status"] == "awaiting_assignment",
+        )
+        units = [{"unit_id": self.units[code], "role": role} for code, role in spec["units"]]
+        body = {"units": units, "assigned_on": spec["assigned_on"]}
+        sent = {a["unit_id"]: a for a in self._call("POST", f"/proposals/{pid}/assignments", staff, json=body)}
+        by_code = {code: sent[self.units[code]] for code, _ in spec["units"]}
+        for code, a in by_code.items() if spec.get("acknowledge", True) else ():
+            self._call("POST", f"/assignments/{a['id']}/acknowledge", self.unit(code))
+        for code, text in spec.get("opinions", []):
+            record = {"kind": "opinion", "text": text}
+            self._call("POST", f"/assignments/{by_code[code]['id']}/records", self.unit(code), json=record)
+        for code, kind, day, text in spec.get("contacts", []):
+            record = {"kind": "contact", "contact_kind": kind, "occurred_on": day, "text": text}
+            self._call("POST", f"/assignments/{by_code[code]['id']}/records", self.unit(code), json=record)
+        self._reply(by_code, spec.get("replies", []))
+        self._rate(pid, spec.get("ratings", []))
+        if spec.get("rehandling"):
+            for code, *_ in spec["rehandling"]:
+                path = f"/assignments/{by_code[code]['id']}"
+                self._until("GET", path, self.unit(code), lambda r: r.status_code == 200 and r.json()["round"] == 2)
+            self._reply(by_code, spec["rehandling"])
+
+    def _reply(self, by_code: dict[str, dict[str, Any]], replies: list[list[Any]]) -> None:
+        for code, outcome, text, *rest in replies:
+            commitments = [{"text": t, "target_date": d} for t, d in (rest[0] if rest else [])]
+            answer = {"text": text, "outcome": outcome, "commitments": commitments}
+            self._call("POST", f"/assignments/{by_code[code]['id']}/reply", self.unit(code), json=answer)
+
+    def _rate(self, pid: str, ratings: list[list[str]]) -> None:
+        for member, code, result in ratings:
+            rating = {"unit_id": self.units[code], "contact": "satisfied", "attitude": "satisfied", "result": result}
+            path = f"/proposals/{pid}/evaluations"
+            self._until("POST", path, self.member(member), lambda r: r.status_code in (200, 201), json=rating)
+
+    def _plan(self, spec: dict[str, Any]) -> None:
+        pid = self.items[spec["ref"]]["id"]
+        document = json.loads((DEMO / spec["file"]).read_text())
+        plan = self._call("POST", f"/proposals/{pid}/plan", self.staff("cppcc"), json=document)
+        for report in spec["reports"]:
+            task = plan["tasks"][report["task"]]
+            done = [m["id"] for m in task["milestones"][: report["milestones_done"]]]
+            body = {"text": report["text"], "milestones_done": done}
+            self._call("POST", f"/plan-tasks/{task['id']}/reports", self.unit(report["unit"]), json=body)
+
     def accounts(self, admin_username: str, admin_password: str) -> int:
         """Log-in accounts for the demo people: the bodies' staff and leaders, and every member
         (user name: the member's code in lower case), all with DEMO_PASSWORD."""
@@ -154,6 +239,10 @@ class DemoLoader:
                     "member_id": m["id"],
                 }
             )
+        for code, unit_id in sorted(self.units.items()):
+            name = self.unit_names[code]
+            unit = {"username": f"unit-{code.lower()}", "display_name": name, "role": "unit_staff", "unit_id": unit_id}
+            people.append(unit)
         for i, person in enumerate(people, 1):
             self._call("POST", "/accounts", admin, json={**person, "password": DEMO_PASSWORD})
             self.progress(f"demo accounts {i}/{len(people)}")
@@ -170,6 +259,8 @@ def load_demo_data(gateway_url: str, keys: DevKeys, *, admin_username: str, admi
     with httpx.Client(base_url=gateway_url, timeout=30) as client:
         loader = DemoLoader(client, keys, progress)
         items = loader.load()
+        print(file=sys.stderr)
+        loader.handle()
         print(file=sys.stderr)
         accounts = loader.accounts(admin_username, admin_password)
     print(file=sys.stderr)

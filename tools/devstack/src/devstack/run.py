@@ -73,6 +73,7 @@ def main() -> None:
         print(f"\nGateway:     {stack.gateway_url}/api/v1/proposals   (OpenAPI: {stack.gateway_url}/docs)")
         print(f"Sign in:     admin / {admin_password}   (administrator)")
         print(f"             w001 … w024, d001 … d012, cppcc-staff, npc-staff, cppcc-leader / {DEMO_PASSWORD}")
+        print(f"             unit-swj, unit-hs-sw, unit-fgw, … (handling units, unit- + code) / {DEMO_PASSWORD}")
         for name in SERVICES:
             if name != "gateway":
                 print(f"{name.title():<12} {stack[name].url}/docs")

@@ -144,6 +144,15 @@ async def reply(
     session.add_all(Commitment(reply_id=answer.id, text=c.text, target_date=c.target_date) for c in data.commitments)
     assignment.status = AssignmentStatus.replied
     session.add(assignment)
+    if assignment.role == Role.lead:
+        co_handlers = select(Assignment).where(
+            Assignment.proposal_id == assignment.proposal_id,
+            Assignment.role == Role.co,
+            col(Assignment.status).in_(list(OPEN_STATUSES)),
+        )
+        for co in (await session.exec(co_handlers)).all():
+            co.status = AssignmentStatus.closed
+            session.add(co)
     names = await unit_names(session, {assignment.unit_id})
     outbox.add(
         session,
