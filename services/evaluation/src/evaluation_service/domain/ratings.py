@@ -82,7 +82,8 @@ async def _visible_item(
     if item is None or rules is None:
         raise NotFound("proposal", proposal_id)
     staff = principal.is_staff_of(item.body_id)
-    member = principal.member_id is not None and principal.member_id in entitled(item, rules) | {item.lead_member_id}
+    proposers = {item.lead_member_id, *item.cosigner_member_ids, *item.merged_member_ids}
+    member = principal.member_id is not None and principal.member_id in proposers
     unit = principal.role == Role.unit_staff and bool(
         (
             await session.exec(
