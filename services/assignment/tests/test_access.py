@@ -1,0 +1,98 @@
+"""Every route of the assignment service against every kind of caller: the body's staff, the
+assigned unit, a co-handler, another unit, the item's proposer, another member, another
+body's staff and the anonymous public. Owners act; the others get 401, 403 or 404, and a 404
+or a list says nothing of what they may not see."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from assignment_world import HandlingWorld, ok
+from fastapi import FastAPI
+
+from assignment_service.main import create_app
+from assignment_service.settings import AssignmentSettings
+from devstack.kafka import KafkaBroker
+from devstack.keys import DevKeys
+
+pytestmark = pytest.mark.integration
+
+Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
+TITLE = "关于保密测试的建议"
+
+
+@pytest.fixture
+async def world(
+    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
+) -> AsyncIterator[HandlingWorld]:
+    settings = AssignmentSettings(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka.bootstrap,
+        kafka_namespace=namespace,
+        auth_jwks=dev_keys.jwks,
+        auth_jwks_url=None,
+        reminders_enabled=False,
+    )
+    app = create_app(settings)
+    async with serve(app) as client:
+        yield await HandlingWorld(client, app, dev_keys, kafka.bootstrap, namespace).setup()
+
+
+async def test_every_route_answers_each_caller_as_it_should(world: HandlingWorld) -> None:
+    w, c = world, world.client
+    pid = await w.registered(TITLE)
+    lead, co = await w.assign(pid, ("FGW", "lead"), ("CZJ", "co"))
+    later = (date.fromisoformat(lead["due_date"]) + timedelta(days=10)).isoformat()
+    callers: dict[str, dict[str, str]] = {
+        "staff": w.staff(),
+        "leader": w.leader(),
+        "lead unit": w.unit("FGW"),
+        "co-handler": w.unit("CZJ"),
+        "other unit": w.unit("SWJ"),
+        "proposer": w.member("lead"),
+        "cosigner": w.member("cosigner"),
+        "other member": w.keys.headers("member", subject="x", body_id=w.body_id, member_id="someone-else"),
+        "other body's staff": w.keys.headers("staff", subject="y", body_id="another-body"),
+        "anonymous": {},
+    }
+    readers = {"staff", "leader", "lead unit", "co-handler", "proposer", "cosigner"}
+    # (method, path, body, who may: {caller: expected status}); everyone else gets 404 (401 when anonymous)
+    routes: list[tuple[str, str, Any, dict[str, int]]] = [
+        ("GET", f"/proposals/{pid}", None, dict.fromkeys(readers, 200)),
+        ("GET", f"/proposals/{pid}/assignments", None, dict.fromkeys(readers, 200)),
+        ("GET", f"/proposals/{pid}/replies", None, dict.fromkeys(readers, 200)),
+        ("GET", f"/assignments/{lead['id']}", None, {"staff": 200, "leader": 200, "lead unit": 200, "proposer": 200, "cosigner": 200}),
+        ("GET", f"/assignments/{lead['id']}/records", None, {"staff": 200, "leader": 200, "lead unit": 200, "proposer": 404, "cosigner": 404}),
+        ("GET", f"/proposals/{pid}/routing-suggestions", None, {"staff": 200, "leader": 403, "lead unit": 403, "co-handler": 403, "proposer": 403, "cosigner": 403, "anonymous": 401}),
+        ("POST", f"/assignments/{lead['id']}/acknowledge", None, {"lead unit": 200, "staff": 403, "leader": 403, "proposer": 403, "cosigner": 403}),
+        ("POST", f"/assignments/{lead['id']}/records", {"kind": "progress", "text": "进展"}, {"lead unit": 201, "staff": 403, "leader": 403, "proposer": 403, "cosigner": 403}),
+        ("POST", f"/assignments/{lead['id']}/extensions", {"due_date": later, "reason": "需协调"}, {"lead unit": 201, "staff": 403, "leader": 403, "proposer": 403, "cosigner": 403}),
+        ("POST", f"/assignments/{lead['id']}/adjustment-requests", {"reason": "非本单位职责"}, {"lead unit": 201, "staff": 403, "leader": 403, "proposer": 403, "cosigner": 403}),
+        ("POST", f"/proposals/{pid}/assignments", {"units": [{"unit_id": w.units["SWJ"], "role": "lead"}]}, {"staff": 409, "leader": 403, "lead unit": 403, "co-handler": 403, "proposer": 403, "cosigner": 403}),
+        ("POST", f"/proposals/{pid}/plan", {"title": "t", "tasks": [{"number": "1", "title": "t", "lead_unit": "FGW"}]}, {"staff": 409, "leader": 403, "lead unit": 403, "co-handler": 403, "proposer": 403, "cosigner": 403}),
+        ("POST", f"/assignments/{lead['id']}/reply", {"text": "答复", "outcome": "A"}, {"lead unit": 201, "staff": 403, "leader": 403, "proposer": 403, "cosigner": 403}),
+    ]  # fmt: skip
+    for method, path, body, allowed in routes:
+        for who, headers in callers.items():
+            if who == "co-handler" and "/assignments/" in path and lead["id"] in path:
+                expected = allowed.get(who, 404)  # a co-handler sees only what it co-handles
+            else:
+                expected = allowed.get(who, 401 if who == "anonymous" and method == "POST" else 404)
+            response = await c.request(method, path, json=body, headers=headers)
+            assert response.status_code == expected, (who, method, path, response.text)
+            if expected in (401, 403, 404):
+                assert TITLE not in response.text
+    # Lists hold only what the caller may see.
+    assert [a["unit_id"] for a in ok(await c.get(f"/proposals/{pid}/assignments", headers=w.unit("CZJ")))] == [
+        w.units["CZJ"]
+    ]
+    assert {a["id"] for a in ok(await c.get("/assignments", headers=w.unit("FGW")))} == {lead["id"]}
+    assert ok(await c.get("/assignments", headers=w.unit("SWJ"))) == []
+    assert {a["id"] for a in ok(await c.get("/assignments", headers=w.staff()))} == {lead["id"], co["id"]}
+    assert ok(await c.get("/assignments", headers=callers["other body's staff"])) == []
+    for who in ("proposer", "anonymous", "other member"):
+        assert (await c.get("/assignments", headers=callers[who])).status_code in (401, 403)
+        assert (await c.get("/proposals", headers=callers[who])).status_code in (401, 403)
