@@ -133,7 +133,8 @@ async def test_proposers_rate_and_an_unsatisfied_result_asks_for_rehandling(
     await s.registered()
     url = f"/proposals/{s.pid}/evaluations"
     # Before any reply exists there is nothing to rate.
-    problem(await c.post(url, json={"unit_id": "u-1", **SATISFIED}, headers=s.member("lead")), 404, "not_found")
+    await s.until_rated_item(0)
+    problem(await c.post(url, json={"unit_id": "u-1", **SATISFIED}, headers=s.member("lead")), 409, "not_replied")
     await s.replied(units=("u-1", "u-2"))
     await s.until_rated_item(1)
 
