@@ -177,3 +177,20 @@ def test_an_unreachable_service_is_a_503_problem_not_a_500(stack: Stack) -> None
     finally:
         evaluation.start()
         evaluation.wait_live()
+
+
+async def test_a_retried_post_with_an_idempotency_key_does_the_work_once(stack: Stack, desk: FilingDesk) -> None:
+    async with httpx.AsyncClient(base_url=f"{stack.gateway_url}/api/v1") as client:
+        body = desk.draft_body(title="幂等测试")
+        headers = {**desk.member(), "Idempotency-Key": "draft-7f3a"}
+        first = await client.post("/proposals", json=body, headers=headers)
+        again = await client.post("/proposals", json=body, headers=headers)
+        assert (first.status_code, again.status_code) == (201, 201), again.text
+        assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+        problem(
+            await client.post("/proposals", json={**body, "title": "另一件"}, headers=headers),
+            422,
+            "idempotency_key_reused",
+        )
+        mine = (await client.get("/proposals", params={"q": "幂等测试"}, headers=desk.member())).json()["items"]
+        assert [p["id"] for p in mine] == [first.json()["id"]]

@@ -26,7 +26,7 @@ from servicekit.housekeeping import run_housekeeping
 from servicekit.inbox import EventConsumer, Subscriptions
 from servicekit.kafka import KafkaConnector
 from servicekit.logs import configure_logging
-from servicekit.middleware import BodyLimitMiddleware, TraceMiddleware
+from servicekit.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, TraceMiddleware
 from servicekit.migrations import upgrade_async
 from servicekit.outbox import Outbox, OutboxRelay
 from servicekit.settings import ServiceSettings
@@ -90,6 +90,7 @@ class ServiceRuntime:
         install_problem_handlers(app)
         app.add_middleware(GZipMiddleware, minimum_size=2048)
         app.add_middleware(BodyLimitMiddleware, max_bytes=self.settings.max_body_bytes)
+        app.add_middleware(SecurityHeadersMiddleware, hsts=self.settings.environment == "production")
         app.add_middleware(TraceMiddleware)
         app.include_router(health_router({"database": self.database.ping, "kafka": self.kafka.ping}))
 

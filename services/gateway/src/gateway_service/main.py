@@ -5,11 +5,14 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from gateway_service.accounts.service import Identity, ensure_bootstrap_admin
 from gateway_service.api import gateway_router
 from gateway_service.events.schemas import registry
+from gateway_service.idempotency import IdempotencyStore
 from gateway_service.proxy import Upstreams
+from gateway_service.ratelimit import RateLimitMiddleware
 from gateway_service.settings import GatewaySettings
 from servicekit.runtime import ServiceRuntime, service_app, service_runtime
 
@@ -22,11 +25,39 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     upstreams = Upstreams(settings)
     identity = Identity.from_settings(settings)
+    idempotency = IdempotencyStore(settings.idempotency_ttl_s)
     app = service_app(
-        title="Gateway", settings=settings, registry=registry, migrations=MIGRATIONS, router=gateway_router(upstreams)
+        title="Gateway",
+        settings=settings,
+        registry=registry,
+        migrations=MIGRATIONS,
+        router=gateway_router(upstreams, idempotency),
     )
     app.state.identity = identity
+    app.add_middleware(
+        RateLimitMiddleware,
+        auth_per_minute=settings.rate_limit_auth_per_minute,
+        write_per_minute=settings.rate_limit_write_per_minute,
+        read_per_minute=settings.rate_limit_read_per_minute,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-ID"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "Retry-After",
+                "X-Request-ID",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+            ],
+            max_age=600,
+        )
     runtime = service_runtime(app)
+    idempotency.bind(runtime.database, runtime.verifier)
     runtime.on_shutdown(upstreams.close)
     runtime.on_startup(partial(_start_identity, runtime, settings, identity))
     return app

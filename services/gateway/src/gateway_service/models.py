@@ -2,5 +2,6 @@
 here registers them with the metadata that the migrations compare against."""
 
 from gateway_service.accounts.models import Account, LoginFailure, RefreshToken
+from gateway_service.idempotency import IdempotencyRecord
 
-__all__ = ["Account", "LoginFailure", "RefreshToken"]
+__all__ = ["Account", "IdempotencyRecord", "LoginFailure", "RefreshToken"]

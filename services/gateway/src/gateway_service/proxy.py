@@ -7,6 +7,8 @@ from urllib.parse import quote
 import httpx
 from fastapi import Request, Response
 
+from gateway_service.idempotency import HEADER as IDEMPOTENCY_HEADER
+from gateway_service.idempotency import IdempotencyStore
 from gateway_service.routes import API, Route
 from gateway_service.settings import GatewaySettings
 from servicekit.errors import Problem
@@ -80,8 +82,22 @@ class Upstreams:
         return Response(upstream.content, status_code=upstream.status_code, headers=out)
 
 
-def route_handler(upstreams: Upstreams, route: Route) -> Callable[[Request], Awaitable[Response]]:
+def route_handler(
+    upstreams: Upstreams, route: Route, idempotency: IdempotencyStore
+) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
-        return await upstreams.forward(route, request)
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if route.method != "POST" or key is None:
+            return await upstreams.forward(route, request)
+        scope, replay = await idempotency.begin(request, key)
+        if replay is not None:
+            return replay
+        try:
+            response = await upstreams.forward(route, request)
+        except BaseException:
+            await idempotency.forget(scope)
+            raise
+        await idempotency.finish(scope, response)
+        return response
 
     return handle

@@ -22,6 +22,15 @@ class GatewaySettings(ServiceSettings):
     upstream_connect_timeout_s: float = 2.0
     upstream_timeout_s: float = 10.0
     upstream_max_connections: int = 200
+    # How long an Idempotency-Key is remembered.
+    idempotency_ttl_s: float = Field(default=24 * 3600, ge=60)
+    # Browser origins allowed to call the API (the member web client's); none by default.
+    cors_origins: list[str] = Field(default_factory=list)
+    # Requests per minute per caller (token subject, else client address), per route class
+    # and per gateway replica: sign-in, writes (POST/PUT/PATCH/DELETE), reads.
+    rate_limit_auth_per_minute: int = Field(default=20, ge=1)
+    rate_limit_write_per_minute: int = Field(default=120, ge=1)
+    rate_limit_read_per_minute: int = Field(default=600, ge=1)
 
     # Access tokens (see gateway_service.accounts.tokens). The private key is PEM
     # (python -m gateway_service.accounts keygen); without one, development and

@@ -1,16 +1,17 @@
 from fastapi import APIRouter
 
 from gateway_service.accounts.api import router as accounts_router
+from gateway_service.idempotency import IdempotencyStore
 from gateway_service.proxy import Upstreams, route_handler
 from gateway_service.routes import ROUTES
 
 
-def proxy_router(upstreams: Upstreams) -> APIRouter:
+def proxy_router(upstreams: Upstreams, idempotency: IdempotencyStore) -> APIRouter:
     router = APIRouter()
     for route in ROUTES:
         router.add_api_route(
             route.path,
-            route_handler(upstreams, route),
+            route_handler(upstreams, route, idempotency),
             methods=[route.method],
             operation_id=route.operation_id,
             summary=route.summary,
@@ -19,9 +20,9 @@ def proxy_router(upstreams: Upstreams) -> APIRouter:
     return router
 
 
-def gateway_router(upstreams: Upstreams) -> APIRouter:
+def gateway_router(upstreams: Upstreams, idempotency: IdempotencyStore) -> APIRouter:
     """The gateway's own routes (sign-in, accounts, JWKS) and the proxied allow-list."""
     router = APIRouter()
     router.include_router(accounts_router)
-    router.include_router(proxy_router(upstreams))
+    router.include_router(proxy_router(upstreams, idempotency))
     return router

@@ -1,0 +1,87 @@
+"""Rate limits per route class (sign-in, writes, reads) and caller, with the `limits` library's
+moving window; answers 429 problem+json with Retry-After, and RateLimit-* headers on every
+limited route (draft-ietf-httpapi-ratelimit-headers).
+
+The caller is the bearer token (hashed) or, without one, the client address. Counters are
+in memory, per gateway replica: with N replicas a caller gets up to N times the limit, which
+operators size for; a shared store (Redis) can replace MemoryStorage without other changes.
+"""
+
+import hashlib
+import math
+import time
+
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.errors import Problem, problem_response
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, auth_per_minute: int, write_per_minute: int, read_per_minute: int) -> None:
+        self.app = app
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limits: dict[str, RateLimitItem] = {
+            "auth": RateLimitItemPerMinute(auth_per_minute),
+            "write": RateLimitItemPerMinute(write_per_minute),
+            "read": RateLimitItemPerMinute(read_per_minute),
+        }
+
+    @staticmethod
+    def route_class(method: str, path: str) -> str | None:
+        if not (path.startswith("/api/") or path.startswith("/.well-known/")):
+            return None  # health checks and docs are not limited
+        if path.startswith("/api/v1/auth/"):
+            return "auth"
+        return "write" if method in WRITES else "read"
+
+    @staticmethod
+    def caller(scope: Scope) -> str:
+        headers = Headers(scope=scope)
+        token = headers.get("authorization")
+        if token:
+            return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        client = scope.get("client")
+        return f"addr:{client[0] if client else ''}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        kind = self.route_class(scope["method"], scope["path"])
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        item, who = self.limits[kind], self.caller(scope)
+        allowed = await self.limiter.hit(item, kind, who)
+        stats = await self.limiter.get_window_stats(item, kind, who)
+        reset = max(0, math.ceil(stats.reset_time - time.time()))
+        headers = {
+            "RateLimit-Limit": str(item.amount),
+            "RateLimit-Remaining": str(stats.remaining),
+            "RateLimit-Reset": str(reset),
+            "RateLimit-Policy": f'{item.amount};w={item.get_expiry()};comment="{kind}"',
+        }
+        if not allowed:
+            problem = Problem(
+                429,
+                "rate_limited",
+                "Too Many Requests",
+                f"more than {item.amount} {kind} requests a minute; retry in {reset} s",
+                headers={**headers, "Retry-After": str(max(1, reset))},
+            )
+            await problem_response(Request(scope), problem)(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(headers)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
