@@ -118,6 +118,10 @@ async def test_an_item_is_handled_rated_rehandled_and_closed(stack: Stack) -> No
             (2, "satisfied"),
             (2, "satisfied"),
         ]
+        dossier = ok(await c.get(f"/proposals/{pid}/dossier", headers=staff))
+        assert dossier["missing"] == [] and dossier["proposal"]["status"] == "closed"
+        assert len(dossier["assignments"]) == 2 and len(dossier["replies"]) == 3 and len(dossier["evaluations"]) == 4
+        assert [c["member_name"] for c in dossier["proposal"]["cosigners"]] == [desk.members[1]["name"]]
         replies = ok(await c.get(f"/proposals/{pid}/replies", headers=lead))
         assert sorted((r["round"], r["outcome"], r["current"]) for r in replies) == [
             (1, "A", True),

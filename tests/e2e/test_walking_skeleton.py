@@ -168,12 +168,23 @@ def test_bad_input_gets_a_problem_and_changes_nothing(stack: Stack, desk: Filing
     assert len(gateway.get("/api/v1/proposals", params={"limit": 200}, headers=staff).json()["items"]) == count_before
 
 
-def test_an_unreachable_service_is_a_503_problem_not_a_500(stack: Stack) -> None:
+def test_an_unreachable_service_is_a_503_problem_not_a_500(stack: Stack, desk: FilingDesk) -> None:
+    gateway = httpx.Client(base_url=f"{stack.gateway_url}/api/v1", headers=desk.member())
+    item = gateway.post("/proposals", json=desk.draft_body(title="卷宗测试")).json()
+    whole = gateway.get(f"/proposals/{item['id']}/dossier").json()
+    assert whole["proposal"]["title"] == "卷宗测试" and whole["missing"] == []
+    assert [e["action"] for e in whole["timeline"]] == ["drafted"]
     evaluation = stack["evaluation"]
     evaluation.stop()
     try:
         body = problem(httpx.get(f"{stack.gateway_url}/api/v1/statistics/filing"), 503, "upstream_unavailable")
         assert "127.0.0.1" not in str(body)  # no internal addresses
+        # The dossier still answers, with the missing part named.
+        partial = gateway.get(f"/proposals/{item['id']}/dossier")
+        assert partial.status_code == 200, partial.text
+        assert [m["part"] for m in partial.json()["missing"]] == ["evaluations"]
+        assert partial.json()["proposal"]["id"] == item["id"]
+        problem(gateway.get("/proposals/no-such-item/dossier"), 404, "not_found")
     finally:
         evaluation.start()
         evaluation.wait_live()

@@ -43,8 +43,11 @@ class Upstreams:
     async def close(self) -> None:
         await self.client.aclose()
 
-    async def forward(self, route: Route, request: Request) -> Response:
-        path = route.upstream_path.format(**{k: quote(v, safe="") for k, v in request.path_params.items()})
+    async def call(
+        self, service: str, method: str, path: str, request: Request, *, query: str = "", body: bytes = b""
+    ) -> httpx.Response:
+        """One request to a service on behalf of ``request``: its caller's headers and the trace
+        context go along; an unreachable or slow service is a 503 or 504 problem."""
         trace = current_trace()
         headers = {k: v for k in _REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
         headers.update(
@@ -55,27 +58,29 @@ class Upstreams:
             }
         )
         try:
-            upstream = await self.client.request(
-                route.method,
-                self.base_urls[route.service] + path,
-                params=request.url.query,
-                content=await request.body(),
-                headers=headers,
+            return await self.client.request(
+                method, self.base_urls[service] + path, params=query, content=body, headers=headers
             )
         except httpx.TimeoutException:
-            log.warning("upstream %s timed out on %s", route.service, path)
+            log.warning("upstream %s timed out on %s", service, path)
             raise Problem(
-                504, "upstream_timeout", "Gateway Timeout", f"the {route.service} service did not answer in time"
+                504, "upstream_timeout", "Gateway Timeout", f"the {service} service did not answer in time"
             ) from None
         except httpx.TransportError as exc:
-            log.warning("upstream %s unreachable: %s", route.service, exc)
+            log.warning("upstream %s unreachable: %s", service, exc)
             raise Problem(
                 503,
                 "upstream_unavailable",
                 "Service Unavailable",
-                f"the {route.service} service is unavailable",
+                f"the {service} service is unavailable",
                 headers={"Retry-After": "5"},
             ) from None
+
+    async def forward(self, route: Route, request: Request) -> Response:
+        path = route.upstream_path.format(**{k: quote(v, safe="") for k, v in request.path_params.items()})
+        upstream = await self.call(
+            route.service, route.method, path, request, query=request.url.query, body=await request.body()
+        )
         out = {k: v for k in _RESPONSE_HEADERS if (v := upstream.headers.get(k)) is not None}
         if "location" in out and out["location"].startswith("/"):
             out["location"] = API + out["location"]

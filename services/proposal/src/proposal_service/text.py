@@ -180,8 +180,18 @@ def index_terms(title: str, content: str) -> set[str]:
 def _query_run_terms(run: str) -> Iterable[str]:
     if not _HAN_RUN.fullmatch(run):
         return [run]
-    words: list[str] = _jieba().lcut(run)
-    return [b for w in words if w not in STOPWORDS for b in ([w] if len(w) == 2 else _bigrams(w))]
+    terms: list[str] = []
+    singles = ""  # adjacent one-character words, e.g. a rare word jieba does not know (幂/等)
+    for word in [*_jieba().lcut(run), ""]:
+        if len(word) == 1:
+            singles += word
+            continue
+        if len(singles) >= 2:  # their bigrams are in the index like every bigram of the text
+            terms += _bigrams(singles)
+        singles = ""
+        if word and word not in STOPWORDS:
+            terms += [word] if len(word) == 2 else _bigrams(word)
+    return terms
 
 
 def query_terms(query: str) -> list[str]:

@@ -1,6 +1,7 @@
 from fastapi import APIRouter
 
 from gateway_service.accounts.api import router as accounts_router
+from gateway_service.dossier import dossier_router
 from gateway_service.idempotency import IdempotencyStore
 from gateway_service.proxy import Upstreams, route_handler
 from gateway_service.routes import ROUTES
@@ -24,5 +25,6 @@ def gateway_router(upstreams: Upstreams, idempotency: IdempotencyStore) -> APIRo
     """The gateway's own routes (sign-in, accounts, JWKS) and the proxied allow-list."""
     router = APIRouter()
     router.include_router(accounts_router)
+    router.include_router(dossier_router(upstreams))
     router.include_router(proxy_router(upstreams, idempotency))
     return router
