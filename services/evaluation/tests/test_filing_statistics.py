@@ -31,6 +31,8 @@ def submitted(kind: str, category: str | None) -> EventEnvelope:
         dataversion=1,
         data={
             "proposal_id": proposal_id,
+            "body_id": "body-1",
+            "session_id": "session-1",
             "title": "标题",
             "kind": kind,
             "category": category,

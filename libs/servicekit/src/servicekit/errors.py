@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -136,3 +137,55 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+class FieldError(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    field: str | None = None
+    message: str | None = None
+
+
+class ProblemDocument(BaseModel):
+    """RFC 9457 problem details, as every error of the API is answered."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+_PROBLEM_STATUSES = {
+    400: "Bad request (malformed JSON, an invalid cursor or value)",
+    401: "Not signed in, or the token is invalid",
+    403: "Signed in, but not allowed",
+    404: "Not found, or not visible to the caller",
+    409: "Conflicts with the current state",
+    412: "The If-Match precondition failed",
+    413: "The request body is too large",
+    422: "Validation failed; the fields are named",
+    429: "Too many requests",
+    503: "A service it depends on is unavailable",
+}
+
+# Declared on every route of every service, so the OpenAPI documents say what errors look like.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "model": ProblemDocument} for status, text in _PROBLEM_STATUSES.items()
+}
+
+
+def problem_media_type(document: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents error models as application/json; they are answered as problem+json."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status.isdigit() and int(status) >= 400 and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return document

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from servicekit.auth import TokenVerifier
 from servicekit.db import Database
-from servicekit.errors import install_problem_handlers
+from servicekit.errors import PROBLEM_RESPONSES, install_problem_handlers, problem_media_type
 from servicekit.events import EventRegistry
 from servicekit.health import health_router
 from servicekit.housekeeping import run_housekeeping
@@ -219,7 +219,15 @@ def service_app(
     runtime = ServiceRuntime(settings, registry=registry, migrations=migrations, subscriptions=subscriptions)
     app = FastAPI(title=title, version="0.1.0", lifespan=runtime.lifespan)
     runtime.install(app)
-    app.include_router(router)
+    app.include_router(router, responses=PROBLEM_RESPONSES)
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_media_type(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

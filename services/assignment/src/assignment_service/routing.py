@@ -63,8 +63,9 @@ from sklearn.linear_model import LogisticRegression
 
 __all__ = ["STOPWORDS", "Example", "RoutingModel", "accuracy_at_k", "tokenize"]
 
-TITLE_REPEAT = 2
-BIGRAM_WEIGHT = 0.6
+TEXT_WEIGHT = 1.0
+BIGRAM_WEIGHT = 1.5
+TITLE_WEIGHT = 0.5
 CATEGORY_WEIGHT = 0.5
 C = 20.0
 MAX_ITER = 1000
@@ -154,15 +155,19 @@ def _as_is(tokens: list[str]) -> list[str]:
     return tokens
 
 
-def _word_doc(title: str, content: str) -> list[str]:
-    return list(_words(title)) * TITLE_REPEAT + list(_words(content))
+def _text_words(title: str, content: str) -> list[str]:
+    return [*_words(title), *_words(content)]
 
 
-def _bigram_doc(title: str, content: str) -> list[str]:
-    return list(_bigrams(title)) * TITLE_REPEAT + list(_bigrams(content))
+def _text_bigrams(title: str, content: str) -> list[str]:
+    return [*_bigrams(title), *_bigrams(content)]
 
 
-def _category_doc(category: str | None) -> list[str]:
+def _title_words(title: str, content: str) -> list[str]:
+    return list(_words(title))
+
+
+def _category_token(category: str | None) -> list[str]:
     return [category.strip()] if category and category.strip() else []
 
 
@@ -170,38 +175,47 @@ def _default_classifier() -> Any:
     return LogisticRegression(C=C, max_iter=MAX_ITER)
 
 
+@dataclass
+class _Block:
+    """One group of columns: a vocabulary fitted on the training texts, l2-normalised per row, then weighted."""
+
+    weight: float
+    document: Callable[[str, str, str | None], list[str]]
+    vectorizer: TfidfVectorizer
+
+
+def _blocks() -> list[_Block]:
+    def tfidf(*, idf: bool = True) -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer=_as_is, use_idf=idf)
+
+    return [
+        _Block(TEXT_WEIGHT, lambda t, c, _: _text_words(t, c), tfidf()),
+        _Block(BIGRAM_WEIGHT, lambda t, c, _: _text_bigrams(t, c), tfidf()),
+        _Block(TITLE_WEIGHT, lambda t, c, _: _title_words(t, c), tfidf()),
+        _Block(CATEGORY_WEIGHT, lambda _t, _c, category: _category_token(category), tfidf(idf=False)),
+    ]
+
+
 class _Features:
-    """Fits the three vocabularies on the training texts and turns (title, content, category) into one row."""
+    """Turns (title, content, category) into one sparse row: the weighted blocks side by side."""
 
     def __init__(self) -> None:
-        self.words = TfidfVectorizer(analyzer=_as_is, sublinear_tf=False)
-        self.bigrams = TfidfVectorizer(analyzer=_as_is, sublinear_tf=False)
-        self.categories = TfidfVectorizer(analyzer=_as_is, use_idf=False)
-        self._fitted: list[tuple[TfidfVectorizer, float]] = []
+        self._fitted: list[_Block] = []
 
     def fit_transform(self, examples: Sequence[Example]) -> sparse.csr_matrix | None:
         """The training matrix, or None when no example has a single usable token."""
-        blocks = []
-        docs: list[tuple[TfidfVectorizer, float, list[list[str]]]] = [
-            (self.words, 1.0, [_word_doc(e.title, e.content) for e in examples]),
-            (self.bigrams, BIGRAM_WEIGHT, [_bigram_doc(e.title, e.content) for e in examples]),
-            (self.categories, CATEGORY_WEIGHT, [_category_doc(e.category) for e in examples]),
-        ]
-        for vectorizer, weight, block_docs in docs:
-            if weight <= 0 or not any(block_docs):
+        matrices = []
+        for block in _blocks():
+            docs = [block.document(e.title, e.content, e.category) for e in examples]
+            if block.weight <= 0 or not any(docs):
                 continue
-            blocks.append(vectorizer.fit_transform(block_docs) * weight)
-            self._fitted.append((vectorizer, weight))
-        return sparse.hstack(blocks, format="csr") if blocks else None
+            matrices.append(block.vectorizer.fit_transform(docs) * block.weight)
+            self._fitted.append(block)
+        return sparse.hstack(matrices, format="csr") if matrices else None
 
     def transform(self, title: str, content: str, category: str | None) -> sparse.csr_matrix:
-        builders: dict[int, Callable[[], list[str]]] = {
-            id(self.words): lambda: _word_doc(title, content),
-            id(self.bigrams): lambda: _bigram_doc(title, content),
-            id(self.categories): lambda: _category_doc(category),
-        }
-        blocks = [vectorizer.transform([builders[id(vectorizer)]()]) * weight for vectorizer, weight in self._fitted]
-        return sparse.hstack(blocks, format="csr")
+        matrices = [b.vectorizer.transform([b.document(title, content, category)]) * b.weight for b in self._fitted]
+        return sparse.hstack(matrices, format="csr")
 
 
 class RoutingModel:

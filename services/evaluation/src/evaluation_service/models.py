@@ -154,3 +154,157 @@ class EvaluationPublic(SQLModel):
     submitted_at: datetime
     updated_at: datetime
     window_closes_on: date | None
+
+
+# --- statistics (办理情况统计), projected from proposal and assignment events ---------------------
+
+COLLECTIVE_KINDS = ("group", "plenary")  # 集体提案 and 建议案
+
+
+class StatItem(SQLModel, table=True):
+    """One item as the statistics see it. Every field is set by an upsert that is correct
+    whatever order the proposal and assignment topics deliver in: flags only ever turn on,
+    ``*_rank`` fields let the later decision win over the earlier one (category: submitted <
+    registered < category_changed; key: registered < key_marked), outcomes carry their round."""
+
+    __tablename__ = "stat_item"
+
+    proposal_id: str = Field(primary_key=True, max_length=36)
+    body_id: str = Field(max_length=36, index=True)
+    session_id: str | None = Field(default=None, max_length=36, index=True)
+    kind: str | None = Field(default=None, max_length=20)
+    category: str | None = Field(default=None, max_length=50)
+    category_rank: int = 0
+    filed: bool = False
+    registered: bool = False
+    declined: bool = False
+    merged: bool = False
+    withdrawn: bool = False
+    key: bool = False
+    key_rank: int = 0
+    collective: bool = False
+    lead_unit_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    replied: bool = Field(default=False, description="round 1 handling.completed seen")
+    replied_on_time: bool | None = None
+    first_outcome: str | None = Field(default=None, max_length=10)
+    outcome: str | None = Field(default=None, max_length=10, description="the latest round's outcome")
+    outcome_round: int = 0
+    overdue: bool = Field(default=False, description="an assignment.overdue was seen for it")
+
+
+class StatUnit(SQLModel, table=True):
+    """One handling unit's part in one item (the first round's reply and the latest outcome)."""
+
+    __tablename__ = "stat_unit"
+
+    proposal_id: str = Field(primary_key=True, max_length=36)
+    unit_id: str = Field(primary_key=True, max_length=36)
+    body_id: str = Field(max_length=36, index=True)
+    unit_name: str = Field(default="", max_length=100)
+    role: str = Field(default="", max_length=10, description="lead | co | separate")
+    moved_away: bool = Field(default=False, description="reassigned to another unit: not counted")
+    replied: bool = False
+    on_time: bool = False
+    contacted_before_reply: bool = False
+    first_outcome: str | None = Field(default=None, max_length=10)
+    outcome: str | None = Field(default=None, max_length=10)
+    outcome_round: int = 0
+    overdue: bool = False
+
+
+class PerformanceWeightsBase(SQLModel):
+    """Weights of the unit performance score; they are normalised by their sum."""
+
+    on_time: float = Field(default=0.3, ge=0, le=1, description="按时办复率")
+    satisfaction: float = Field(default=0.4, ge=0, le=1, description="满意率 (final round)")
+    contact: float = Field(default=0.1, ge=0, le=1, description="办复前沟通联系率")
+    outcome: float = Field(default=0.2, ge=0, le=1, description="办理结果 (A=1, B=0.75, C=0.5, D=0.25)")
+
+
+class PerformanceWeightsUpdate(PerformanceWeightsBase):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+
+class PerformanceWeights(PerformanceWeightsBase, table=True):
+    __tablename__ = "performance_weights"
+
+    body_id: str = Field(primary_key=True, max_length=36)
+
+
+class PerformanceWeightsPublic(PerformanceWeightsBase):
+    body_id: str
+
+
+class Rate(SQLModel):
+    numerator: int
+    denominator: int
+    rate: float | None = Field(description="0-1; null when the denominator is 0")
+    percent: str | None = Field(description="one decimal, half up, e.g. 90.5%")
+
+
+class Share(SQLModel):
+    count: int
+    percent: float = Field(description="one decimal, half up")
+    percent_text: str
+
+
+class Counts(SQLModel):
+    filed: int = 0
+    registered: int = 0
+    declined: int = 0
+    merged: int = 0
+    withdrawn: int = 0
+    key: int = Field(default=0, description="registered key items (重点提案)")
+    collective: int = Field(default=0, description="registered group and plenary items (集体提案, 建议案)")
+
+
+class Breakdown(SQLModel):
+    filed: int = 0
+    registered: int = 0
+
+
+class Statistics(SQLModel):
+    body_id: str
+    session_id: str | None
+    kind: str | None
+    category: str | None
+    counts: Counts
+    by_kind: dict[str, Breakdown]
+    by_category: dict[str, Breakdown]
+    registration_rate: Rate = Field(description="registered / (filed - withdrawn)")
+    reply_rate: Rate = Field(description="replied (first round) / registered")
+    on_time_reply_rate: Rate = Field(description="replied on time (first round) / registered")
+    satisfaction_rate: Rate = Field(description="satisfied + basically satisfied / rated, each rating's final round")
+    first_satisfaction_rate: Rate = Field(description="the same over the first round's ratings")
+    outcomes: dict[str, Share] = Field(description="current outcome per replied item: A solved ... D for reference")
+    first_outcomes: dict[str, Share] = Field(description="the first round's outcome per replied item")
+    overdue: int = Field(description="items with an overdue assignment")
+    unrated_policy: str = Field(description="the body's rule for unrated replies (evaluation rules)")
+
+
+class UnitPerformance(SQLModel):
+    unit_id: str
+    unit_name: str
+    assigned: int = Field(description="items assigned to the unit, any role")
+    to_reply: int = Field(description="assignments as lead or separate unit (co-handlers do not reply)")
+    replied: int
+    on_time: int
+    contacted_before_reply: int
+    overdue: int
+    rated: int
+    satisfied: int
+    on_time_rate: Rate
+    contact_rate: Rate
+    satisfaction_rate: Rate
+    outcomes: dict[str, int]
+    outcome_score: float | None
+    score: float | None = Field(description="0-100, one decimal; weights over the components the unit has")
+    weights: PerformanceWeightsPublic
+
+
+class UnitStatistics(SQLModel):
+    body_id: str
+    session_id: str | None
+    weights: PerformanceWeightsPublic
+    outcome_values: dict[str, float]
+    units: list[UnitPerformance]

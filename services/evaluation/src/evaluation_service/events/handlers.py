@@ -1,66 +1,92 @@
 """The explicit table of events the evaluation service consumes."""
 
 from datetime import datetime
+from typing import TypedDict
 
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from evaluation_service.domain import filing, projection
+from evaluation_service.domain import filing, projection, statistics
 from servicekit.inbox import ReceivedEvent, Subscriptions
 
 subscriptions = Subscriptions(topics=["proposal.events", "assignment.events"])
-# Events that do not change what this service counts or who may rate (yet: the statistics of issue 5).
+# Events that change neither what this service counts nor who may rate.
 for _type in (
-    "proposal.withdrawn",
-    "proposal.declined",
-    "proposal.key_marked",
-    "proposal.category_changed",
-    "assignment.created",
-    "assignment.reassigned",
     "assignment.acknowledged",
     "assignment.adjustment_requested",
     "assignment.extended",
     "assignment.due_soon",
-    "assignment.overdue",
     "assignment.rehandling_opened",
 ):
     subscriptions.ignore(_type, 1)
 
 
-class ProposalSubmitted(BaseModel):
-    """The fields of proposal.submitted v1 this service reads."""
+class ItemRef(BaseModel):
+    """What every proposal event names: the item, its body and session, its kind."""
 
     proposal_id: str
+    body_id: str
+    session_id: str
     kind: str
+
+
+class ProposalSubmitted(ItemRef):
+    """The fields of proposal.submitted v1 this service reads."""
+
     category: str | None = None
     submitted_at: datetime
 
 
-class ProposalRegistered(BaseModel):
-    proposal_id: str
-    body_id: str
-    kind: str
+class ProposalRegistered(ItemRef):
+    category: str | None = None
+    key: bool = False
     lead_member_id: str | None
     cosigner_member_ids: list[str] = []
 
 
-class ProposalMerged(BaseModel):
-    proposal_id: str
-    body_id: str
-    kind: str
+class ProposalKeyMarked(ItemRef):
+    key: bool
+
+
+class ProposalCategoryChanged(ItemRef):
+    category: str
+
+
+class ProposalMerged(ItemRef):
     primary_id: str
     lead_member_id: str | None
     cosigner_member_ids: list[str] = []
 
 
+class AssignmentCreated(BaseModel):
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    unit_name: str
+    role: str
+
+
+class AssignmentReassigned(AssignmentCreated):
+    previous_unit_id: str
+
+
+class AssignmentOverdue(BaseModel):
+    proposal_id: str
+    body_id: str
+    unit_id: str
+
+
 class AssignmentReplied(BaseModel):
     reply_id: str
     proposal_id: str
+    body_id: str
     unit_id: str
     unit_name: str
+    role: str = "lead"
     round: int
     outcome: str
     on_time: bool
+    contacted: bool = False
     replied_at: datetime
 
 
@@ -68,6 +94,8 @@ class HandlingCompleted(BaseModel):
     proposal_id: str
     body_id: str
     round: int
+    outcome: str
+    on_time: bool | None = None
     completed_at: datetime
 
 
@@ -77,6 +105,23 @@ async def on_proposal_submitted(session: AsyncSession, event: ReceivedEvent[Prop
     await filing.record_filed_proposal(
         session=session, proposal_id=p.proposal_id, kind=p.kind, category=p.category, submitted_at=p.submitted_at
     )
+    await statistics.record_proposal(
+        session=session,
+        **_ref(p),
+        category=p.category,
+        category_rank=statistics.CATEGORY_SUBMITTED,
+    )
+
+
+class Ref(TypedDict):
+    proposal_id: str
+    body_id: str
+    session_id: str
+    kind: str
+
+
+def _ref(p: ItemRef) -> Ref:
+    return {"proposal_id": p.proposal_id, "body_id": p.body_id, "session_id": p.session_id, "kind": p.kind}
 
 
 @subscriptions.on("proposal.registered", 1, ProposalRegistered)
@@ -90,6 +135,41 @@ async def on_proposal_registered(session: AsyncSession, event: ReceivedEvent[Pro
         lead_member_id=p.lead_member_id,
         cosigner_member_ids=p.cosigner_member_ids,
     )
+    await statistics.record_proposal(
+        session=session,
+        **_ref(p),
+        status="registered",
+        category=p.category,
+        category_rank=statistics.CATEGORY_REGISTERED,
+        key=p.key,
+        key_rank=statistics.KEY_REGISTERED,
+    )
+
+
+@subscriptions.on("proposal.declined", 1, ItemRef)
+async def on_proposal_declined(session: AsyncSession, event: ReceivedEvent[ItemRef]) -> None:
+    await statistics.record_proposal(session=session, **_ref(event.payload), status="declined")
+
+
+@subscriptions.on("proposal.withdrawn", 1, ItemRef)
+async def on_proposal_withdrawn(session: AsyncSession, event: ReceivedEvent[ItemRef]) -> None:
+    await statistics.record_proposal(session=session, **_ref(event.payload), status="withdrawn")
+
+
+@subscriptions.on("proposal.key_marked", 1, ProposalKeyMarked)
+async def on_proposal_key_marked(session: AsyncSession, event: ReceivedEvent[ProposalKeyMarked]) -> None:
+    p = event.payload
+    await statistics.record_proposal(session=session, **_ref(p), key=p.key, key_rank=statistics.KEY_MARKED)
+
+
+@subscriptions.on("proposal.category_changed", 1, ProposalCategoryChanged)
+async def on_proposal_category_changed(
+    session: AsyncSession, event: ReceivedEvent[ProposalCategoryChanged]
+) -> None:
+    p = event.payload
+    await statistics.record_proposal(
+        session=session, **_ref(p), category=p.category, category_rank=statistics.CATEGORY_CHANGED
+    )
 
 
 @subscriptions.on("proposal.merged", 1, ProposalMerged)
@@ -99,6 +179,40 @@ async def on_proposal_merged(session: AsyncSession, event: ReceivedEvent[Proposa
     await projection.record_merged(
         session=session, primary_id=p.primary_id, body_id=p.body_id, kind=p.kind, member_ids=members
     )
+    await statistics.record_proposal(session=session, **_ref(p), status="merged")
+
+
+@subscriptions.on("assignment.created", 1, AssignmentCreated)
+async def on_assignment_created(session: AsyncSession, event: ReceivedEvent[AssignmentCreated]) -> None:
+    p = event.payload
+    await statistics.record_assigned(
+        session=session,
+        proposal_id=p.proposal_id,
+        body_id=p.body_id,
+        unit_id=p.unit_id,
+        unit_name=p.unit_name,
+        role=p.role,
+    )
+
+
+@subscriptions.on("assignment.reassigned", 1, AssignmentReassigned)
+async def on_assignment_reassigned(session: AsyncSession, event: ReceivedEvent[AssignmentReassigned]) -> None:
+    p = event.payload
+    await statistics.record_reassigned(
+        session=session,
+        proposal_id=p.proposal_id,
+        body_id=p.body_id,
+        previous_unit_id=p.previous_unit_id,
+        unit_id=p.unit_id,
+        unit_name=p.unit_name,
+        role=p.role,
+    )
+
+
+@subscriptions.on("assignment.overdue", 1, AssignmentOverdue)
+async def on_assignment_overdue(session: AsyncSession, event: ReceivedEvent[AssignmentOverdue]) -> None:
+    p = event.payload
+    await statistics.record_overdue(session=session, proposal_id=p.proposal_id, body_id=p.body_id, unit_id=p.unit_id)
 
 
 @subscriptions.on("assignment.replied", 1, AssignmentReplied)
@@ -115,6 +229,18 @@ async def on_assignment_replied(session: AsyncSession, event: ReceivedEvent[Assi
         on_time=p.on_time,
         replied_at=p.replied_at,
     )
+    await statistics.record_unit_reply(
+        session=session,
+        proposal_id=p.proposal_id,
+        body_id=p.body_id,
+        unit_id=p.unit_id,
+        unit_name=p.unit_name,
+        role=p.role,
+        round_=p.round,
+        outcome=p.outcome,
+        on_time=p.on_time,
+        contacted=p.contacted,
+    )
 
 
 @subscriptions.on("handling.completed", 1, HandlingCompleted)
@@ -122,4 +248,12 @@ async def on_handling_completed(session: AsyncSession, event: ReceivedEvent[Hand
     p = event.payload
     await projection.record_handling_completed(
         session=session, proposal_id=p.proposal_id, body_id=p.body_id, round_=p.round, completed_at=p.completed_at
+    )
+    await statistics.record_item_replied(
+        session=session,
+        proposal_id=p.proposal_id,
+        body_id=p.body_id,
+        round_=p.round,
+        outcome=p.outcome,
+        on_time=p.on_time,
     )

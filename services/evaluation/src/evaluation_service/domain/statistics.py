@@ -1,0 +1,429 @@
+"""Statistics (办理情况统计) projected from the proposal and assignment services' events, and the
+figures computed from them per body and session, filterable by kind and category and per unit.
+
+The ``record_*`` functions run inside the consumer's transaction and never commit. Events can
+arrive twice or out of order across topics (an assignment event before proposal.registered), so
+each is an upsert whose result does not depend on the order: status flags only turn on, a
+later kind of decision wins over an earlier one by rank, outcomes carry their handling round.
+
+Definitions (written down here, used by the annual report):
+
+- filed: every item announced by proposal.submitted (or any later review decision);
+- key and collective (group, plenary) count registered items, as the seeds' opening lines do;
+- registration rate = registered / (filed - withdrawn); reply rate and on-time reply rate =
+  first-round replies (handling.completed round 1) / registered;
+- outcome shares: each replied item's current outcome (its latest round) over the replied items,
+  percentages with one decimal rounded half up (seed 001: 105 of 116 → 90.5%);
+- satisfaction rate: each rating (member, unit, item) in its final round, satisfied +
+  basically satisfied on the result item over the ratings; first-time: the round 1 ratings;
+- unit score: weighted mean of on-time rate (over lead/separate assignments), final
+  satisfaction rate, contact-before-reply rate (over replies) and the outcome value (A=1, B=0.75,
+  C=0.5, D=0.25, mean over the unit's replies); a component the unit has no data for is left
+  out and the remaining weights renormalised.
+"""
+
+from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from evaluation_service.domain.ratings import rules_for
+from evaluation_service.models import (
+    COLLECTIVE_KINDS,
+    Breakdown,
+    Counts,
+    Evaluation,
+    PerformanceWeights,
+    PerformanceWeightsPublic,
+    PerformanceWeightsUpdate,
+    Rate,
+    Rating,
+    Share,
+    Statistics,
+    StatItem,
+    StatUnit,
+    UnitPerformance,
+    UnitStatistics,
+)
+from servicekit.auth import Principal, Role, forbidden
+from servicekit.errors import NotFound, Problem
+
+OUTCOME_CLASSES = ("A", "B", "C", "D")
+OUTCOME_VALUES = {"A": 1.0, "B": 0.75, "C": 0.5, "D": 0.25}
+SATISFIED = (Rating.satisfied, Rating.basically_satisfied)
+UNCATEGORISED = "未分类"
+
+# Ranks of the decisions that set an item's category and key flag: a higher rank wins.
+CATEGORY_SUBMITTED, CATEGORY_REGISTERED, CATEGORY_CHANGED = 1, 2, 3
+KEY_REGISTERED, KEY_MARKED = 1, 2
+
+
+# --- the projection ------------------------------------------------------------------------------
+
+
+async def _item(session: AsyncSession, proposal_id: str, body_id: str) -> StatItem:
+    item = await session.get(StatItem, proposal_id, with_for_update=True)
+    if item is None:
+        item = StatItem(proposal_id=proposal_id, body_id=body_id)
+        session.add(item)
+        await session.flush()
+    return item
+
+
+async def _unit(session: AsyncSession, proposal_id: str, unit_id: str, body_id: str) -> StatUnit:
+    unit = await session.get(StatUnit, (proposal_id, unit_id), with_for_update=True)
+    if unit is None:
+        unit = StatUnit(proposal_id=proposal_id, unit_id=unit_id, body_id=body_id)
+        session.add(unit)
+        await session.flush()
+    return unit
+
+
+async def record_proposal(
+    *,
+    session: AsyncSession,
+    proposal_id: str,
+    body_id: str,
+    session_id: str,
+    kind: str,
+    status: str | None = None,
+    category: str | None = None,
+    category_rank: int = 0,
+    key: bool | None = None,
+    key_rank: int = 0,
+) -> None:
+    """Any proposal event: the item is filed; ``status`` (registered, declined, merged,
+    withdrawn) turns its flag on; category and key are set when their rank is at least the
+    current one."""
+    item = await _item(session, proposal_id, body_id)
+    item.body_id, item.session_id, item.kind = body_id, session_id, kind
+    item.collective = kind in COLLECTIVE_KINDS
+    item.filed = True
+    if status is not None:
+        setattr(item, status, True)
+    if category_rank and category_rank >= item.category_rank:
+        item.category, item.category_rank = category, category_rank
+    if key is not None and key_rank >= item.key_rank:
+        item.key, item.key_rank = key, key_rank
+    session.add(item)
+
+
+def _set_lead(item: StatItem, unit_id: str, lead: bool) -> None:
+    leads = set(item.lead_unit_ids)
+    leads = leads | {unit_id} if lead else leads - {unit_id}
+    item.lead_unit_ids = sorted(leads)
+
+
+async def record_assigned(
+    *, session: AsyncSession, proposal_id: str, body_id: str, unit_id: str, unit_name: str, role: str
+) -> None:
+    """assignment.created, or the receiving side of assignment.reassigned."""
+    unit = await _unit(session, proposal_id, unit_id, body_id)
+    unit.unit_name, unit.role = unit_name, role
+    session.add(unit)
+    item = await _item(session, proposal_id, body_id)
+    _set_lead(item, unit_id, role == "lead" and not unit.moved_away)
+    session.add(item)
+
+
+async def record_reassigned(
+    *,
+    session: AsyncSession,
+    proposal_id: str,
+    body_id: str,
+    previous_unit_id: str,
+    unit_id: str,
+    unit_name: str,
+    role: str,
+) -> None:
+    previous = await _unit(session, proposal_id, previous_unit_id, body_id)
+    previous.moved_away = True
+    session.add(previous)
+    item = await _item(session, proposal_id, body_id)
+    _set_lead(item, previous_unit_id, False)
+    session.add(item)
+    await record_assigned(
+        session=session, proposal_id=proposal_id, body_id=body_id, unit_id=unit_id, unit_name=unit_name, role=role
+    )
+
+
+async def record_unit_reply(
+    *,
+    session: AsyncSession,
+    proposal_id: str,
+    body_id: str,
+    unit_id: str,
+    unit_name: str,
+    role: str,
+    round_: int,
+    outcome: str,
+    on_time: bool,
+    contacted: bool,
+) -> None:
+    unit = await _unit(session, proposal_id, unit_id, body_id)
+    unit.unit_name, unit.role = unit_name, role
+    if round_ == 1:
+        unit.replied, unit.on_time, unit.contacted_before_reply = True, on_time, contacted
+        unit.first_outcome = outcome
+    if round_ >= unit.outcome_round:
+        unit.outcome, unit.outcome_round = outcome, round_
+    session.add(unit)
+    if role == "lead":
+        item = await _item(session, proposal_id, body_id)
+        _set_lead(item, unit_id, not unit.moved_away)
+        session.add(item)
+
+
+async def record_item_replied(
+    *, session: AsyncSession, proposal_id: str, body_id: str, round_: int, outcome: str, on_time: bool | None
+) -> None:
+    """handling.completed: round 1 makes the item replied; the latest round sets its outcome."""
+    item = await _item(session, proposal_id, body_id)
+    if round_ == 1:
+        item.replied, item.replied_on_time, item.first_outcome = True, on_time, outcome
+    if round_ >= item.outcome_round:
+        item.outcome, item.outcome_round = outcome, round_
+    session.add(item)
+
+
+async def record_overdue(*, session: AsyncSession, proposal_id: str, body_id: str, unit_id: str) -> None:
+    item = await _item(session, proposal_id, body_id)
+    item.overdue = True
+    session.add(item)
+    unit = await _unit(session, proposal_id, unit_id, body_id)
+    unit.overdue = True
+    session.add(unit)
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+def percent_text(numerator: int, denominator: int) -> tuple[float, str]:
+    value = (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return float(value), f"{value}%"
+
+
+def rate(numerator: int, denominator: int) -> Rate:
+    if denominator == 0:
+        return Rate(numerator=numerator, denominator=0, rate=None, percent=None)
+    return Rate(
+        numerator=numerator,
+        denominator=denominator,
+        rate=numerator / denominator,
+        percent=percent_text(numerator, denominator)[1],
+    )
+
+
+def shares(counts: Counter[str]) -> dict[str, Share]:
+    total = sum(counts.values())
+    out: dict[str, Share] = {}
+    for cls in [*OUTCOME_CLASSES, *sorted(set(counts) - set(OUTCOME_CLASSES))]:
+        value, text = percent_text(counts[cls], total) if total else (0.0, "0.0%")
+        out[cls] = Share(count=counts[cls], percent=value, percent_text=text)
+    return out
+
+
+def _may_see(principal: Principal, body_id: str) -> None:
+    if not principal.is_staff_of(body_id):
+        raise forbidden("statistics are for the body's committee staff and supervising leaders")
+
+
+async def _items(
+    session: AsyncSession, body_id: str, session_id: str | None, kind: str | None = None, category: str | None = None
+) -> list[StatItem]:
+    query = select(StatItem).where(StatItem.body_id == body_id)
+    if session_id is not None:
+        query = query.where(StatItem.session_id == session_id)
+        if (await session.exec(query.limit(1))).first() is None:
+            raise NotFound("session", session_id)
+    if kind is not None:
+        query = query.where(StatItem.kind == kind)
+    if category is not None:
+        query = query.where(StatItem.category == category)
+    return list((await session.exec(query)).all())
+
+
+async def _ratings(session: AsyncSession, proposal_ids: list[str]) -> tuple[list[Evaluation], list[Evaluation]]:
+    """The final and the first round's rating of each (item, unit, member)."""
+    if not proposal_ids:
+        return [], []
+    rows = (
+        await session.exec(
+            select(Evaluation)
+            .where(col(Evaluation.proposal_id).in_(proposal_ids))
+            .order_by(col(Evaluation.round))
+        )
+    ).all()
+    final: dict[tuple[str, str, str], Evaluation] = {}
+    first: list[Evaluation] = []
+    for e in rows:
+        final[(e.proposal_id, e.unit_id, e.member_id)] = e
+        if e.round == 1:
+            first.append(e)
+    return list(final.values()), first
+
+
+def _satisfied(ratings: list[Evaluation]) -> int:
+    return sum(1 for e in ratings if e.result in SATISFIED)
+
+
+async def statistics(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    body_id: str,
+    session_id: str | None,
+    kind: str | None = None,
+    category: str | None = None,
+) -> Statistics:
+    _may_see(principal, body_id)
+    items = await _items(session, body_id, session_id, kind, category)
+    counts = Counts(
+        filed=sum(i.filed for i in items),
+        registered=sum(i.registered for i in items),
+        declined=sum(i.declined for i in items),
+        merged=sum(i.merged for i in items),
+        withdrawn=sum(i.withdrawn for i in items),
+        key=sum(i.registered and i.key for i in items),
+        collective=sum(i.registered and i.collective for i in items),
+    )
+    by_kind: dict[str, Breakdown] = defaultdict(Breakdown)
+    by_category: dict[str, Breakdown] = defaultdict(Breakdown)
+    for i in items:
+        if not i.filed:
+            continue  # known only from assignment events so far
+        for row in (by_kind[i.kind or ""], by_category[i.category or UNCATEGORISED]):
+            row.filed += 1
+            row.registered += int(i.registered)
+    final, first = await _ratings(session, [i.proposal_id for i in items])
+    replied = [i for i in items if i.replied]
+    rules = await rules_for(session, body_id)
+    return Statistics(
+        body_id=body_id,
+        session_id=session_id,
+        kind=kind,
+        category=category,
+        counts=counts,
+        by_kind=dict(sorted(by_kind.items())),
+        by_category=dict(sorted(by_category.items())),
+        registration_rate=rate(counts.registered, counts.filed - counts.withdrawn),
+        reply_rate=rate(len(replied), counts.registered),
+        on_time_reply_rate=rate(sum(bool(i.replied_on_time) for i in replied), counts.registered),
+        satisfaction_rate=rate(_satisfied(final), len(final)),
+        first_satisfaction_rate=rate(_satisfied(first), len(first)),
+        outcomes=shares(Counter(i.outcome for i in items if i.outcome is not None)),
+        first_outcomes=shares(Counter(i.first_outcome for i in replied if i.first_outcome is not None)),
+        overdue=sum(i.overdue for i in items),
+        unrated_policy=rules.unrated_policy,
+    )
+
+
+async def weights_for(session: AsyncSession, body_id: str) -> PerformanceWeights:
+    return await session.get(PerformanceWeights, body_id) or PerformanceWeights(body_id=body_id)
+
+
+async def set_weights(
+    *, session: AsyncSession, principal: Principal, body_id: str, data: PerformanceWeightsUpdate
+) -> PerformanceWeights:
+    if not (principal.role == Role.staff and principal.body_id == body_id):
+        raise forbidden("performance weights are set by the body's committee staff")
+    values: dict[str, Any] = data.model_dump()
+    if sum(values.values()) <= 0:
+        raise Problem(
+            422,
+            "no_weight",
+            "No Weight",
+            "at least one weight must be positive",
+            errors=[{"in": "body", "field": "on_time", "message": "all weights are 0"}],
+        )
+    row = await session.get(PerformanceWeights, body_id) or PerformanceWeights(body_id=body_id)
+    for field, value in values.items():
+        setattr(row, field, value)
+    session.add(row)
+    await session.commit()
+    return row
+
+
+def _score(components: dict[str, float | None], weights: PerformanceWeights) -> float | None:
+    present = {name: value for name, value in components.items() if value is not None}
+    total = sum(getattr(weights, name) for name in present)
+    if not present or total <= 0:
+        return None
+    weighted = sum(getattr(weights, name) * value for name, value in present.items()) / total
+    return float(Decimal(weighted * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+async def unit_statistics(
+    *, session: AsyncSession, principal: Principal, body_id: str, session_id: str | None
+) -> UnitStatistics:
+    _may_see(principal, body_id)
+    items = await _items(session, body_id, session_id)
+    ids = [i.proposal_id for i in items]
+    rows = (
+        list(
+            (
+                await session.exec(
+                    select(StatUnit).where(col(StatUnit.proposal_id).in_(ids), col(StatUnit.moved_away).is_(False))
+                )
+            ).all()
+        )
+        if ids
+        else []
+    )
+    final, _ = await _ratings(session, ids)
+    weights = await weights_for(session, body_id)
+    public_weights = PerformanceWeightsPublic.model_validate(weights)
+    by_unit: dict[str, list[StatUnit]] = defaultdict(list)
+    for row in rows:
+        by_unit[row.unit_id].append(row)
+    ratings_of: dict[str, list[Evaluation]] = defaultdict(list)
+    for e in final:
+        ratings_of[e.unit_id].append(e)
+    units = []
+    for unit_id, parts in by_unit.items():
+        replies = [p for p in parts if p.replied]
+        to_reply = sum(p.role != "co" or p.replied for p in parts)
+        on_time = sum(p.on_time for p in replies)
+        contacted = sum(p.contacted_before_reply for p in replies)
+        rated = ratings_of[unit_id]
+        outcomes = Counter(p.outcome for p in parts if p.outcome is not None)
+        values = [OUTCOME_VALUES[o] for o in outcomes.elements() if o in OUTCOME_VALUES]
+        outcome_score = sum(values) / len(values) if values else None
+        on_time_rate, contact_rate = rate(on_time, to_reply), rate(contacted, len(replies))
+        satisfaction_rate = rate(_satisfied(rated), len(rated))
+        score = _score(
+            {
+                "on_time": on_time_rate.rate,
+                "satisfaction": satisfaction_rate.rate,
+                "contact": contact_rate.rate,
+                "outcome": outcome_score,
+            },
+            weights,
+        )
+        units.append(
+            UnitPerformance(
+                unit_id=unit_id,
+                unit_name=next((p.unit_name for p in parts if p.unit_name), ""),
+                assigned=len(parts),
+                to_reply=to_reply,
+                replied=len(replies),
+                on_time=on_time,
+                contacted_before_reply=contacted,
+                overdue=sum(p.overdue for p in parts),
+                rated=len(rated),
+                satisfied=_satisfied(rated),
+                on_time_rate=on_time_rate,
+                contact_rate=contact_rate,
+                satisfaction_rate=satisfaction_rate,
+                outcomes={cls: outcomes[cls] for cls in [*OUTCOME_CLASSES, *sorted(set(outcomes) - set(OUTCOME_CLASSES))]},
+                outcome_score=outcome_score,
+                score=score,
+                weights=public_weights,
+            )
+        )
+    units.sort(key=lambda u: (-(u.score if u.score is not None else -1), u.unit_name, u.unit_id))
+    return UnitStatistics(
+        body_id=body_id, session_id=session_id, weights=public_weights, outcome_values=OUTCOME_VALUES, units=units
+    )
