@@ -7,6 +7,8 @@ import pytest
 from devstack.kafka import KafkaBroker
 from devstack.stack import SERVICES, Stack
 
+ADMIN_PASSWORD = "e2e-admin-password"  # the stack's first administrator, "admin"
+
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def stack(
@@ -20,7 +22,13 @@ def stack(
     workdir: Path = tmp_path_factory.mktemp(f"stack-{request.param}")
     # Its own topics and consumer groups: the shared broker holds other tests' events too.
     namespace = f"e2e-{uuid.uuid4().hex[:8]}."
-    running = Stack(workdir=workdir, kafka_bootstrap=kafka.bootstrap, database_urls=urls, namespace=namespace)
+    running = Stack(
+        workdir=workdir,
+        kafka_bootstrap=kafka.bootstrap,
+        database_urls=urls,
+        namespace=namespace,
+        admin_password=ADMIN_PASSWORD,
+    )
     running.start()
     try:
         running.wait_ready()

@@ -46,6 +46,9 @@ class IdempotencyStore:
         self.verifier = verifier
 
     async def _caller(self, request: Request) -> str:
+        api_key = request.headers.get("x-api-key")
+        if api_key:
+            return "key:" + hashlib.sha256(api_key.encode()).hexdigest()
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             try:

@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from gateway_service.accounts.service import Identity, ensure_bootstrap_admin
 from gateway_service.api import gateway_router
+from gateway_service.api_keys import ApiKeyAuthority
 from gateway_service.events.schemas import registry
 from gateway_service.idempotency import IdempotencyStore
 from gateway_service.proxy import Upstreams
@@ -26,12 +27,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     upstreams = Upstreams(settings)
     identity = Identity.from_settings(settings)
     idempotency = IdempotencyStore(settings.idempotency_ttl_s)
+    api_keys = ApiKeyAuthority()
     app = service_app(
         title="Gateway",
         settings=settings,
         registry=registry,
         migrations=MIGRATIONS,
-        router=gateway_router(upstreams, idempotency),
+        router=gateway_router(upstreams, idempotency, api_keys),
     )
     app.state.identity = identity
     app.add_middleware(
@@ -39,6 +41,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         auth_per_minute=settings.rate_limit_auth_per_minute,
         write_per_minute=settings.rate_limit_write_per_minute,
         read_per_minute=settings.rate_limit_read_per_minute,
+        api_key_per_minute=settings.rate_limit_api_key_per_minute,
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -58,6 +61,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
     runtime = service_runtime(app)
     idempotency.bind(runtime.database, runtime.verifier)
+    api_keys.bind(runtime.database, identity)
     runtime.on_shutdown(upstreams.close)
     runtime.on_startup(partial(_start_identity, runtime, settings, identity))
     return app

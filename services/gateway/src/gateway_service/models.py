@@ -2,6 +2,7 @@
 here registers them with the metadata that the migrations compare against."""
 
 from gateway_service.accounts.models import Account, LoginFailure, RefreshToken
+from gateway_service.api_keys import ApiKey
 from gateway_service.idempotency import IdempotencyRecord
 
-__all__ = ["Account", "IdempotencyRecord", "LoginFailure", "RefreshToken"]
+__all__ = ["Account", "ApiKey", "IdempotencyRecord", "LoginFailure", "RefreshToken"]

@@ -7,6 +7,7 @@ from urllib.parse import quote
 import httpx
 from fastapi import Request, Response
 
+from gateway_service.api_keys import ApiKeyAuthority
 from gateway_service.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gateway_service.idempotency import IdempotencyStore
 from gateway_service.routes import API, Route
@@ -44,12 +45,22 @@ class Upstreams:
         await self.client.aclose()
 
     async def call(
-        self, service: str, method: str, path: str, request: Request, *, query: str = "", body: bytes = b""
+        self,
+        service: str,
+        method: str,
+        path: str,
+        request: Request,
+        *,
+        query: str = "",
+        body: bytes = b"",
+        authorization: str | None = None,
     ) -> httpx.Response:
         """One request to a service on behalf of ``request``: its caller's headers and the trace
         context go along; an unreachable or slow service is a 503 or 504 problem."""
         trace = current_trace()
         headers = {k: v for k in _REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
+        if authorization is not None:
+            headers["authorization"] = authorization
         headers.update(
             {
                 "x-request-id": trace.request_id or "",
@@ -76,10 +87,16 @@ class Upstreams:
                 headers={"Retry-After": "5"},
             ) from None
 
-    async def forward(self, route: Route, request: Request) -> Response:
+    async def forward(self, route: Route, request: Request, *, authorization: str | None = None) -> Response:
         path = route.upstream_path.format(**{k: quote(v, safe="") for k, v in request.path_params.items()})
         upstream = await self.call(
-            route.service, route.method, path, request, query=request.url.query, body=await request.body()
+            route.service,
+            route.method,
+            path,
+            request,
+            query=request.url.query,
+            body=await request.body(),
+            authorization=authorization,
         )
         out = {k: v for k in _RESPONSE_HEADERS if (v := upstream.headers.get(k)) is not None}
         if "location" in out and out["location"].startswith("/"):
@@ -88,17 +105,20 @@ class Upstreams:
 
 
 def route_handler(
-    upstreams: Upstreams, route: Route, idempotency: IdempotencyStore
+    upstreams: Upstreams, route: Route, idempotency: IdempotencyStore, api_keys: ApiKeyAuthority
 ) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
+        # Another system's API key stands in for a signed-in caller: the services get a token for it.
+        token = await api_keys.token_for(request, route.operation_id)
+        authorization = f"Bearer {token}" if token else None
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if route.method != "POST" or key is None:
-            return await upstreams.forward(route, request)
+            return await upstreams.forward(route, request, authorization=authorization)
         scope, replay = await idempotency.begin(request, key)
         if replay is not None:
             return replay
         try:
-            response = await upstreams.forward(route, request)
+            response = await upstreams.forward(route, request, authorization=authorization)
         except BaseException:
             await idempotency.forget(scope)
             raise

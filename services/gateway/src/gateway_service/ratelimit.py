@@ -24,13 +24,22 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, auth_per_minute: int, write_per_minute: int, read_per_minute: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        auth_per_minute: int,
+        write_per_minute: int,
+        read_per_minute: int,
+        api_key_per_minute: int,
+    ) -> None:
         self.app = app
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.limits: dict[str, RateLimitItem] = {
             "auth": RateLimitItemPerMinute(auth_per_minute),
             "write": RateLimitItemPerMinute(write_per_minute),
             "read": RateLimitItemPerMinute(read_per_minute),
+            "api_key": RateLimitItemPerMinute(api_key_per_minute),
         }
 
     @staticmethod
@@ -44,6 +53,9 @@ class RateLimitMiddleware:
     @staticmethod
     def caller(scope: Scope) -> str:
         headers = Headers(scope=scope)
+        api_key = headers.get("x-api-key")
+        if api_key:
+            return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
         token = headers.get("authorization")
         if token:
             return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
@@ -58,7 +70,10 @@ class RateLimitMiddleware:
         if kind is None:
             await self.app(scope, receive, send)
             return
-        item, who = self.limits[kind], self.caller(scope)
+        who = self.caller(scope)
+        if who.startswith("key:"):
+            kind = "api_key"  # another system's key has its own budget for everything it calls
+        item = self.limits[kind]
         allowed = await self.limiter.hit(item, kind, who)
         stats = await self.limiter.get_window_stats(item, kind, who)
         reset = max(0, math.ceil(stats.reset_time - time.time()))

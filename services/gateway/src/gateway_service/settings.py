@@ -31,6 +31,7 @@ class GatewaySettings(ServiceSettings):
     rate_limit_auth_per_minute: int = Field(default=20, ge=1)
     rate_limit_write_per_minute: int = Field(default=120, ge=1)
     rate_limit_read_per_minute: int = Field(default=600, ge=1)
+    rate_limit_api_key_per_minute: int = Field(default=300, ge=1)
 
     # Access tokens (see gateway_service.accounts.tokens). The private key is PEM
     # (python -m gateway_service.accounts keygen); without one, development and

@@ -1,18 +1,20 @@
 from fastapi import APIRouter
 
 from gateway_service.accounts.api import router as accounts_router
+from gateway_service.api_keys import ApiKeyAuthority
+from gateway_service.api_keys import router as api_keys_router
 from gateway_service.dossier import dossier_router
 from gateway_service.idempotency import IdempotencyStore
 from gateway_service.proxy import Upstreams, route_handler
 from gateway_service.routes import ROUTES
 
 
-def proxy_router(upstreams: Upstreams, idempotency: IdempotencyStore) -> APIRouter:
+def proxy_router(upstreams: Upstreams, idempotency: IdempotencyStore, api_keys: ApiKeyAuthority) -> APIRouter:
     router = APIRouter()
     for route in ROUTES:
         router.add_api_route(
             route.path,
-            route_handler(upstreams, route, idempotency),
+            route_handler(upstreams, route, idempotency, api_keys),
             methods=[route.method],
             operation_id=route.operation_id,
             summary=route.summary,
@@ -21,10 +23,11 @@ def proxy_router(upstreams: Upstreams, idempotency: IdempotencyStore) -> APIRout
     return router
 
 
-def gateway_router(upstreams: Upstreams, idempotency: IdempotencyStore) -> APIRouter:
+def gateway_router(upstreams: Upstreams, idempotency: IdempotencyStore, api_keys: ApiKeyAuthority) -> APIRouter:
     """The gateway's own routes (sign-in, accounts, JWKS) and the proxied allow-list."""
     router = APIRouter()
     router.include_router(accounts_router)
     router.include_router(dossier_router(upstreams))
-    router.include_router(proxy_router(upstreams, idempotency))
+    router.include_router(api_keys_router)
+    router.include_router(proxy_router(upstreams, idempotency, api_keys))
     return router
