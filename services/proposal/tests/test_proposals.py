@@ -402,3 +402,22 @@ async def test_decline_withdraw_key_and_category_are_published_and_audited(
     }
     timeline = ok(await c.get(f"/proposals/{declined['id']}/timeline", headers=w.member("刘洋")))
     assert timeline[-1]["note"] == "private_matter: 属个人纠纷，转社情民意"
+
+
+async def test_a_stale_update_is_refused_with_412(world: World) -> None:
+    w, c = world, world.client
+    draft = await w.draft("刘洋")
+    read = await c.get(f"/proposals/{draft['id']}", headers=w.member("刘洋"))
+    etag = read.headers["ETag"]
+    first = await c.patch(
+        f"/proposals/{draft['id']}", json={"title": "改一"}, headers={**w.member("刘洋"), "If-Match": etag}
+    )
+    assert first.status_code == 200 and first.headers["ETag"] != etag
+    before = await snapshot(w)
+    stale = await c.patch(
+        f"/proposals/{draft['id']}", json={"title": "改二"}, headers={**w.member("刘洋"), "If-Match": etag}
+    )
+    problem(stale, 412, "precondition_failed")
+    assert await snapshot(w) == before
+    current = {**w.member("刘洋"), "If-Match": first.headers["ETag"]}
+    assert ok(await c.patch(f"/proposals/{draft['id']}", json={"title": "改二"}, headers=current))["title"] == "改二"
