@@ -8,6 +8,7 @@ import pytest
 
 from devstack.contracts import drift, render
 from devstack.stack import SERVICES
+from gateway_service.routes import ROUTES
 
 
 def test_committed_contracts_match_the_code() -> None:
@@ -33,3 +34,18 @@ def test_consumers_handle_or_ignore_every_published_event(consumer: str) -> None
         registry = importlib.import_module(f"{producer}_service.events.schemas").registry
         missing = [key for key in registry.event_keys() if key not in known]
         assert not missing, f"{consumer} neither handles nor ignores {missing} from {topic}"
+
+
+def test_the_public_document_has_every_route_with_its_services_schemas() -> None:
+    rendered = render()
+    public = json.loads(rendered["openapi/public.json"])
+    assert public["openapi"].startswith("3.1")
+    operations = [op["operationId"] for item in public["paths"].values() for op in item.values()]
+    assert len(operations) == len(set(operations))
+    for route in ROUTES:
+        operation = public["paths"][route.path][route.method.lower()]
+        upstream = json.loads(rendered[f"openapi/{route.service}.json"])["paths"][route.upstream_path]
+        assert operation["operationId"] == route.operation_id
+        assert operation.get("requestBody", {}).keys() == upstream[route.method.lower()].get("requestBody", {}).keys()
+        assert set(operation["responses"]) == set(upstream[route.method.lower()]["responses"])
+    assert "/api/v1/auth/login" in public["paths"] and "/api/v1/proposals/{proposal_id}/dossier" in public["paths"]

@@ -123,4 +123,8 @@ ROUTES: tuple[Route, ...] = (
     public("PUT", "/bodies/{body_id}/evaluation-rules", "evaluation", "set_evaluation_rules", "设置测评规则"),
     # statistics
     public("GET", "/statistics/filing", "evaluation", "get_filing_statistics", "提案统计"),
+    public("GET", "/statistics", "evaluation", "get_statistics", "办理统计：件数、办复率、满意率、办理结果"),
+    public("GET", "/statistics/units", "evaluation", "get_unit_statistics", "承办单位办理情况与绩效"),
+    public("GET", "/bodies/{body_id}/performance-weights", "evaluation", "get_performance_weights", "绩效权重"),
+    public("PUT", "/bodies/{body_id}/performance-weights", "evaluation", "set_performance_weights", "设置绩效权重"),
 )

@@ -19,6 +19,8 @@ from devstack.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[4]
 CONTRACTS = ROOT / "contracts"
+# The gateway serves the public document from its own package (it cannot read contracts/ when installed).
+PACKAGED_PUBLIC = ROOT / "services" / "gateway" / "src" / "gateway_service" / "public_openapi.json"
 
 
 def _dump_json(document: Any) -> str:
@@ -45,9 +47,11 @@ def render() -> dict[str, str]:
     messages: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     consumers: list[tuple[str, Any]] = []
+    documents: dict[str, dict[str, Any]] = {}
     for name in SERVICES:
         app, registry, subscriptions = _service(name)
-        files[f"openapi/{name}.json"] = _dump_json(app.openapi())
+        documents[name] = app.openapi()
+        files[f"openapi/{name}.json"] = _dump_json(documents[name])
         topic = f"{name}.events"
         channel_messages = {}
         for key, schema in registry.json_schemas().items():
@@ -120,6 +124,9 @@ def render() -> dict[str, str]:
         "components": {"messages": messages, "schemas": schemas},
     }
     files["asyncapi.yaml"] = yaml.safe_dump(asyncapi, allow_unicode=True, sort_keys=True, width=120)
+    public_openapi = importlib.import_module("gateway_service.public_openapi")
+    gateway = documents.pop("gateway")
+    files["openapi/public.json"] = _dump_json(public_openapi.merge(gateway, documents))
     return files
 
 
@@ -132,6 +139,8 @@ def write(target: Path = CONTRACTS) -> None:
         path = target / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    if target == CONTRACTS:
+        PACKAGED_PUBLIC.write_text(files["openapi/public.json"])
 
 
 def drift(target: Path = CONTRACTS) -> list[str]:
@@ -140,7 +149,10 @@ def drift(target: Path = CONTRACTS) -> list[str]:
     committed = {
         str(p.relative_to(target)): p.read_text() for p in target.rglob("*") if p.is_file() and p.name != "README.md"
     }
-    return sorted(p for p in files.keys() | committed.keys() if files.get(p) != committed.get(p))
+    stale = sorted(p for p in files.keys() | committed.keys() if files.get(p) != committed.get(p))
+    if not PACKAGED_PUBLIC.exists() or PACKAGED_PUBLIC.read_text() != files["openapi/public.json"]:
+        stale.append(str(PACKAGED_PUBLIC.relative_to(ROOT)))
+    return stale
 
 
 def main() -> None:

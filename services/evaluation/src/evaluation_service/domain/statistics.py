@@ -251,9 +251,7 @@ async def _ratings(session: AsyncSession, proposal_ids: list[str]) -> tuple[list
         return [], []
     rows = (
         await session.exec(
-            select(Evaluation)
-            .where(col(Evaluation.proposal_id).in_(proposal_ids))
-            .order_by(col(Evaluation.round))
+            select(Evaluation).where(col(Evaluation.proposal_id).in_(proposal_ids)).order_by(col(Evaluation.round))
         )
     ).all()
     final: dict[tuple[str, str, str], Evaluation] = {}
@@ -417,7 +415,9 @@ async def unit_statistics(
                 on_time_rate=on_time_rate,
                 contact_rate=contact_rate,
                 satisfaction_rate=satisfaction_rate,
-                outcomes={cls: outcomes[cls] for cls in [*OUTCOME_CLASSES, *sorted(set(outcomes) - set(OUTCOME_CLASSES))]},
+                outcomes={
+                    cls: outcomes[cls] for cls in [*OUTCOME_CLASSES, *sorted(set(outcomes) - set(OUTCOME_CLASSES))]
+                },
                 outcome_score=outcome_score,
                 score=score,
                 weights=public_weights,

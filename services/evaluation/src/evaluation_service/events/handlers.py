@@ -163,9 +163,7 @@ async def on_proposal_key_marked(session: AsyncSession, event: ReceivedEvent[Pro
 
 
 @subscriptions.on("proposal.category_changed", 1, ProposalCategoryChanged)
-async def on_proposal_category_changed(
-    session: AsyncSession, event: ReceivedEvent[ProposalCategoryChanged]
-) -> None:
+async def on_proposal_category_changed(session: AsyncSession, event: ReceivedEvent[ProposalCategoryChanged]) -> None:
     p = event.payload
     await statistics.record_proposal(
         session=session, **_ref(p), category=p.category, category_rank=statistics.CATEGORY_CHANGED
