@@ -121,3 +121,23 @@ async def test_an_idempotency_key_claims_once_and_replays_what_was_answered(
 
 def httpx_response(status: int, body: bytes) -> Response:
     return Response(body, status_code=status, headers={"content-type": "application/json"})
+
+
+async def test_the_door_refuses_bad_tokens_and_anonymous_writes_before_any_service(
+    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
+) -> None:
+    # The services are not running: a request that got past the door would be a 503.
+    app = make_app(database_url, kafka, namespace, dev_keys, proposal_url="http://127.0.0.1:9")
+    async with serve(app) as client:
+        good = dev_keys.token("member", member_id="m-1")
+        tampered = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
+        expired = dev_keys.token("member", ttl_s=-120)
+        other_key = DevKeys().token("member")
+        for token in (tampered, expired, other_key, "not-a-jwt"):
+            response = await client.get("/api/v1/proposals", headers={"Authorization": f"Bearer {token}"})
+            assert response.status_code == 401, (token[:20], response.text)
+        assert (await client.post("/api/v1/proposals", json={})).status_code == 401
+        assert (await client.get("/api/v1/proposals", headers={"Authorization": "Basic eDp5"})).status_code == 401
+        assert (await client.get("/api/v1/proposals")).status_code == 503  # anonymous reads pass
+        passed = await client.post("/api/v1/proposals", json={}, headers={"Authorization": f"Bearer {good}"})
+        assert passed.status_code == 503 and "127.0.0.1" not in passed.text

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from gateway_service.accounts.service import Identity, ensure_bootstrap_admin
 from gateway_service.api import gateway_router
 from gateway_service.api_keys import ApiKeyAuthority
+from gateway_service.door import Door
 from gateway_service.events.schemas import registry
 from gateway_service.idempotency import IdempotencyStore
 from gateway_service.proxy import Upstreams
@@ -28,12 +29,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     identity = Identity.from_settings(settings)
     idempotency = IdempotencyStore(settings.idempotency_ttl_s)
     api_keys = ApiKeyAuthority()
+    door = Door(api_keys)
     app = service_app(
         title="Gateway",
         settings=settings,
         registry=registry,
         migrations=MIGRATIONS,
-        router=gateway_router(upstreams, idempotency, api_keys),
+        router=gateway_router(upstreams, idempotency, door),
     )
     app.state.identity = identity
     app.add_middleware(
@@ -62,6 +64,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     runtime = service_runtime(app)
     idempotency.bind(runtime.database, runtime.verifier)
     api_keys.bind(runtime.database, identity)
+    door.bind(runtime.verifier)
     runtime.on_shutdown(upstreams.close)
     runtime.on_startup(partial(_start_identity, runtime, settings, identity))
     return app

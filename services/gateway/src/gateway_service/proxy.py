@@ -7,7 +7,7 @@ from urllib.parse import quote
 import httpx
 from fastapi import Request, Response
 
-from gateway_service.api_keys import ApiKeyAuthority
+from gateway_service.door import Door
 from gateway_service.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gateway_service.idempotency import IdempotencyStore
 from gateway_service.routes import API, Route
@@ -105,12 +105,10 @@ class Upstreams:
 
 
 def route_handler(
-    upstreams: Upstreams, route: Route, idempotency: IdempotencyStore, api_keys: ApiKeyAuthority
+    upstreams: Upstreams, route: Route, idempotency: IdempotencyStore, door: Door
 ) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
-        # Another system's API key stands in for a signed-in caller: the services get a token for it.
-        token = await api_keys.token_for(request, route.operation_id)
-        authorization = f"Bearer {token}" if token else None
+        authorization = await door.authorization_for(request, route)
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if route.method != "POST" or key is None:
             return await upstreams.forward(route, request, authorization=authorization)

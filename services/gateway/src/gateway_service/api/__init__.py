@@ -3,8 +3,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from gateway_service.accounts.api import router as accounts_router
-from gateway_service.api_keys import ApiKeyAuthority
 from gateway_service.api_keys import router as api_keys_router
+from gateway_service.door import Door
 from gateway_service.dossier import dossier_router
 from gateway_service.idempotency import IdempotencyStore
 from gateway_service.proxy import Upstreams, route_handler
@@ -12,12 +12,12 @@ from gateway_service.public_openapi import load as load_public_openapi
 from gateway_service.routes import ROUTES
 
 
-def proxy_router(upstreams: Upstreams, idempotency: IdempotencyStore, api_keys: ApiKeyAuthority) -> APIRouter:
+def proxy_router(upstreams: Upstreams, idempotency: IdempotencyStore, door: Door) -> APIRouter:
     router = APIRouter()
     for route in ROUTES:
         router.add_api_route(
             route.path,
-            route_handler(upstreams, route, idempotency, api_keys),
+            route_handler(upstreams, route, idempotency, door),
             methods=[route.method],
             operation_id=route.operation_id,
             summary=route.summary,
@@ -26,7 +26,7 @@ def proxy_router(upstreams: Upstreams, idempotency: IdempotencyStore, api_keys: 
     return router
 
 
-def gateway_router(upstreams: Upstreams, idempotency: IdempotencyStore, api_keys: ApiKeyAuthority) -> APIRouter:
+def gateway_router(upstreams: Upstreams, idempotency: IdempotencyStore, door: Door) -> APIRouter:
     """The gateway's own routes (sign-in, accounts, JWKS) and the proxied allow-list."""
     router = APIRouter()
     router.include_router(accounts_router)
@@ -40,7 +40,7 @@ def gateway_router(upstreams: Upstreams, idempotency: IdempotencyStore, api_keys
         summary="公开 API 文档（OpenAPI 3.1）",
         tags=["api"],
     )
-    router.include_router(proxy_router(upstreams, idempotency, api_keys))
+    router.include_router(proxy_router(upstreams, idempotency, door))
     return router
 
 
