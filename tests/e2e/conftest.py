@@ -28,6 +28,7 @@ def stack(
         database_urls=urls,
         namespace=namespace,
         admin_password=ADMIN_PASSWORD,
+        extra_env=getattr(request.module, "STACK_ENV", None),  # a test module's own settings
     )
     running.start()
     try:

@@ -96,3 +96,15 @@ async def test_every_route_answers_each_caller_as_it_should(world: HandlingWorld
     for who in ("proposer", "anonymous", "other member"):
         assert (await c.get("/assignments", headers=callers[who])).status_code in (401, 403)
         assert (await c.get("/proposals", headers=callers[who])).status_code in (401, 403)
+
+
+async def test_a_value_the_database_cannot_hold_is_a_400_not_a_500(world: HandlingWorld, database_url: str) -> None:
+    """Found by the fuzz run: a NUL character in a query parameter reached PostgreSQL, whose
+    untranslated driver error became a 500. Now any data exception is a 400 problem."""
+    w, c = world, world.client
+    for params in ({"leader": "李\x00明"}, {"unit_id": "u\x00"}):
+        response = await c.get("/supervision/overdue", params=params, headers=w.staff())
+        if database_url.startswith("postgresql"):  # PostgreSQL text cannot hold NUL
+            assert response.status_code == 400 and response.json()["code"] == "invalid_value", response.text
+        else:  # SQLite can, and simply finds nothing
+            assert response.status_code == 200 and response.json() == [], response.text

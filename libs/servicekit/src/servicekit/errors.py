@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit.tracing import current_trace
@@ -123,6 +123,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_data_error(request: Request, exc: Exception) -> JSONResponse:
         # Values validation lets through but the database refuses, such as NUL characters,
         # which PostgreSQL text cannot hold. The session rolls back, so nothing is written.
+        if not is_data_exception(exc):
+            return await on_unexpected(request, exc)
         log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
         return problem_response(
             request, Problem(400, "invalid_value", "Invalid Value", "a value in the request cannot be stored")
@@ -135,8 +137,23 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(DataError, on_data_error)
+    app.add_exception_handler(DBAPIError, on_data_error)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def is_data_exception(exc: BaseException) -> bool:
+    """A database error caused by a value (SQLSTATE class 22, "data exception"): DataError, or a
+    driver error SQLAlchemy left untranslated, as asyncpg's CharacterNotInRepertoireError for a
+    NUL character in a query parameter."""
+    if isinstance(exc, DataError):
+        return True
+    cause: BaseException | None = exc
+    while cause is not None:
+        state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if isinstance(state, str) and state.startswith("22"):
+            return True
+        cause = getattr(cause, "orig", None) if isinstance(cause, DBAPIError) else cause.__cause__
+    return False
 
 
 class FieldError(BaseModel):
