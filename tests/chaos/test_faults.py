@@ -192,8 +192,13 @@ class Load:
 # --------------------------------------------------------------------------- observing the services
 
 
-async def get_json(client: httpx.AsyncClient, url: str) -> Any:
-    response = await client.get(url)
+def admin(stack: Stack) -> dict[str, str]:
+    """The evaluation service's cross-body filing counts are for administrators."""
+    return stack.keys.headers("admin", subject="ops")
+
+
+async def get_json(client: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None) -> Any:
+    response = await client.get(url, headers=headers)
     assert response.status_code == 200, f"GET {url}: {response.status_code} {response.text[:300]}"
     return response.json()
 
@@ -269,7 +274,7 @@ async def wait_converged(client: httpx.AsyncClient, stack: Stack, desk: FilingDe
 
     async def check() -> tuple[bool, str]:
         projected = len(await list_all(client, f"{assignment}/proposals", headers=desk.staff()))
-        filed = (await get_json(client, f"{evaluation}/statistics/filing"))["total"]
+        filed = (await get_json(client, f"{evaluation}/statistics/filing", admin(stack)))["total"]
         return projected >= expected and filed >= expected, (
             f"expected {expected}; assignment projection has {projected}, evaluation counted {filed}"
         )
@@ -329,7 +334,7 @@ async def assert_exactly_once(
 
     # Evaluation: the counter was incremented once per submission (a redelivered,
     # double-applied event would make it larger), with the right breakdown.
-    stats = await get_json(client, f"{stack['evaluation'].url}/statistics/filing")
+    stats = await get_json(client, f"{stack['evaluation'].url}/statistics/filing", admin(stack))
     assert stats["total"] == len(expected), f"evaluation counted {stats['total']} filings of {len(expected)}"
     assert stats["by_kind"] == dict(Counter(o.kind for o in accepted))
     assert stats["by_category"] == dict(Counter(o.category or "未分类" for o in accepted))
@@ -337,7 +342,9 @@ async def assert_exactly_once(
 
     async def filed(proposal_id: str) -> int:
         async with sem:
-            return (await client.get(f"{stack['evaluation'].url}/proposals/{proposal_id}")).status_code
+            return (
+                await client.get(f"{stack['evaluation'].url}/proposals/{proposal_id}", headers=admin(stack))
+            ).status_code
 
     ids = random.sample(sorted(expected), min(EVALUATION_SAMPLE, len(expected)))
     statuses = await asyncio.gather(*(filed(i) for i in ids))
@@ -452,7 +459,7 @@ async def test_consumers_killed_and_restarted_mid_stream(broker: KafkaBroker, st
 
 async def _consumed_some(client: httpx.AsyncClient, stack: Stack, desk: FilingDesk) -> tuple[bool, str]:
     projected = await list_all(client, f"{stack['assignment'].url}/proposals", headers=desk.staff())
-    filed = (await get_json(client, f"{stack['evaluation'].url}/statistics/filing"))["total"]
+    filed = (await get_json(client, f"{stack['evaluation'].url}/statistics/filing", admin(stack)))["total"]
     return bool(projected) and filed > 0, f"assignment projected {len(projected)}, evaluation filed {filed}"
 
 

@@ -19,9 +19,7 @@ pytestmark = pytest.mark.e2e
 
 # The gateway's rate limits are tested elsewhere; here they would answer most generated requests
 # with 429 and leave the logic behind them untested.
-STACK_ENV = {
-    f"GATEWAY_RATE_LIMIT_{kind}_PER_MINUTE": "1000000" for kind in ("AUTH", "WRITE", "READ", "API_KEY")
-}
+STACK_ENV = {f"GATEWAY_RATE_LIMIT_{kind}_PER_MINUTE": "1000000" for kind in ("AUTH", "WRITE", "READ", "API_KEY")}
 # Another seed explores other inputs: FUZZ_SEED=123 ./dev test tests/e2e/test_fuzz.py
 SEED = os.environ.get("FUZZ_SEED", "20261122")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"

@@ -102,11 +102,24 @@ async def test_an_item_is_handled_rated_rehandled_and_closed(stack: Stack) -> No
             201,
         )
 
-        # Round 2: everyone entitled rates satisfied, and the item is closed.
+        # Round 2: everyone entitled rates satisfied, and the item is closed. The client names the
+        # reply it rates, so a rating sent before the evaluation service has seen the new reply is
+        # refused (409 reply_not_current) and retried, instead of landing on round 1.
         await until(lambda: c.get(f"/proposals/{pid}", headers=lead), lambda v: v["status"] == "replied")
+        new_reply = next(
+            r["id"]
+            for r in ok(await c.get(f"/proposals/{pid}/replies", headers=lead))
+            if r["current"] and r["round"] == 2
+        )
         for member in (lead, desk.member(1)):
             for code in ("E2E-SWJ", "E2E-HS"):
-                response = await c.post(rate, json={"unit_id": units[code], **satisfied}, headers=member)
+                body = {"unit_id": units[code], **satisfied, "reply_id": new_reply}
+                response = await c.post(rate, json=body, headers=member)
+                deadline = time.monotonic() + 60
+                while response.status_code == 409 and code == "E2E-HS" and time.monotonic() < deadline:
+                    assert response.json()["code"] == "reply_not_current", response.text
+                    await asyncio.sleep(0.2)
+                    response = await c.post(rate, json=body, headers=member)
                 # The unit not rehandled has no round-2 reply to rate.
                 assert response.status_code == (201 if code == "E2E-HS" else 409), response.text
         view = await until(lambda: c.get(f"/proposals/{pid}", headers=lead), lambda v: v["status"] == "closed")

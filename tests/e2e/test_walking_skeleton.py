@@ -47,8 +47,9 @@ def test_every_service_is_ready(stack: Stack) -> None:
 
 
 async def test_a_filed_proposal_reaches_every_projection(stack: Stack, desk: FilingDesk) -> None:
+    admin = stack.keys.headers("admin", subject="ops")  # the cross-body filing counts are for administrators
     async with httpx.AsyncClient(base_url=stack.gateway_url) as client:
-        before = (await client.get(f"{stack['evaluation'].url}/statistics/filing")).json()
+        before = (await client.get(f"{stack['evaluation'].url}/statistics/filing", headers=admin)).json()
         draft = await client.post(
             "/api/v1/proposals",
             json=desk.draft_body(title=TITLE, category="城市建设"),
@@ -74,9 +75,14 @@ async def test_a_filed_proposal_reaches_every_projection(stack: Stack, desk: Fil
         via_gateway = await client.get(f"/api/v1/handling/proposals/{proposal_id}", headers=staff)
         assert via_gateway.json() == handling.json()
 
-        filed = await eventually(lambda: client.get(f"{stack['evaluation'].url}/proposals/{proposal_id}"))
+        filed = await eventually(
+            lambda: client.get(f"{stack['evaluation'].url}/proposals/{proposal_id}", headers=admin)
+        )
         assert filed.status_code == 200, filed.text
-        after = (await client.get("/api/v1/statistics/filing")).json()
+        assert (
+            await client.get(f"{stack['evaluation'].url}/proposals/{proposal_id}", headers=staff)
+        ).status_code == 403
+        after = (await client.get("/api/v1/statistics/filing", headers=admin)).json()
     assert after["total"] == before["total"] + 1
     assert after["by_kind"].get("individual", 0) == before["by_kind"].get("individual", 0) + 1
     assert after["by_category"]["城市建设"] == before["by_category"].get("城市建设", 0) + 1

@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from devstack.kafka import KafkaBroker
+from devstack.keys import DevKeys
 from evaluation_service.main import create_app
 from evaluation_service.settings import EvaluationSettings
 from servicekit.events import EventEnvelope, data_schema_uri
@@ -43,7 +44,7 @@ def submitted(kind: str, category: str | None) -> EventEnvelope:
 
 
 async def test_statistics_count_each_event_once(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve
+    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
 ) -> None:
     events = [
         submitted("individual", "城市建设"),
@@ -58,15 +59,26 @@ async def test_statistics_count_each_event_once(
     await producer.stop()
 
     settings = EvaluationSettings(
-        database_url=database_url, kafka_bootstrap_servers=kafka.bootstrap, kafka_namespace=namespace
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka.bootstrap,
+        kafka_namespace=namespace,
+        auth_jwks=dev_keys.jwks,
+        auth_jwks_url=None,
     )
+    admin = dev_keys.headers("admin", subject="ops")
     async with serve(create_app(settings)) as client:
         deadline = time.monotonic() + 60
-        while (stats := (await client.get("/statistics/filing")).json())["total"] < 4 and time.monotonic() < deadline:
+        while (stats := (await client.get("/statistics/filing", headers=admin)).json())["total"] < 4:
+            assert time.monotonic() < deadline, stats
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)  # time for a wrong double count to show
-        stats = (await client.get("/statistics/filing")).json()
-        assert (await client.get(f"/proposals/{events[3].subject}")).json()["category"] is None
+        stats = (await client.get("/statistics/filing", headers=admin)).json()
+        assert (await client.get(f"/proposals/{events[3].subject}", headers=admin)).json()["category"] is None
+        # they span every body: a body's staff and the public may not read them
+        staff = dev_keys.headers("staff", subject="s", body_id="b")
+        assert (await client.get("/statistics/filing", headers=staff)).status_code == 403
+        assert (await client.get("/statistics/filing")).status_code == 401
+        assert (await client.get(f"/proposals/{events[3].subject}", headers=staff)).status_code == 403
     assert stats == {
         "total": 4,
         "by_kind": {"individual": 2, "group": 1, "joint": 1},

@@ -73,11 +73,14 @@ class Scene:
             proposal_events,
         )  # fmt: skip
 
-    async def replied(self, round_: int = 1, units: tuple[str, ...] = ("u-1",)) -> None:
+    async def replied(
+        self, round_: int = 1, units: tuple[str, ...] = ("u-1",), reply_ids: dict[str, str] | None = None
+    ) -> None:
         now = utcnow()
+        reply_ids = reply_ids or {}
         replies: list[BaseModel] = [
             AssignmentReplied(
-                reply_id=str(uuid.uuid4()), assignment_id=f"a-{u}", proposal_id=self.pid, body_id=BODY, unit_id=u,
+                reply_id=reply_ids.get(u) or str(uuid.uuid4()), assignment_id=f"a-{u}", proposal_id=self.pid, body_id=BODY, unit_id=u,
                 unit_name=f"单位{u}", role="separate", round=round_, outcome="A", publishable=True, on_time=True,
                 contacted=True, replied_at=now,
             )
@@ -177,6 +180,31 @@ async def test_proposers_rate_and_an_unsatisfied_result_asks_for_rehandling(
     records = await read_topic(kafka.bootstrap, f"{namespace}evaluation.events", expect=4)
     types = [EventEnvelope.from_bytes(r.value or b"").type for r in records]
     assert types == ["evaluation.submitted", "evaluation.unsatisfied", "evaluation.submitted", "evaluation.submitted"]
+
+
+async def test_a_rating_of_a_reply_not_yet_open_never_lands_on_the_previous_round(scene: Scene) -> None:
+    """The member reads the rehandling reply from the assignment service before this service has
+    consumed it: naming the reply makes the rating wait (409) instead of overwriting round 1."""
+    s, c = scene, scene.client
+    await s.registered()
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    await s.replied(reply_ids={"u-1": first})
+    await s.until_rated_item(1)
+    url = f"/proposals/{s.pid}/evaluations"
+    unsatisfied = {"unit_id": "u-1", **SATISFIED, "result": "unsatisfied", "reply_id": first}
+    assert (await c.post(url, json=unsatisfied, headers=s.member("lead"))).status_code == 201
+    before = await s.snapshot()
+    again = {"unit_id": "u-1", **SATISFIED, "reply_id": second}
+    problem(await c.post(url, json=again, headers=s.member("lead")), 409, "reply_not_current")
+    assert await s.snapshot() == before
+
+    await s.replied(round_=2, reply_ids={"u-1": second})
+    await s.until_rated_item(2)
+    problem(await c.post(url, json={**again, "reply_id": first}, headers=s.member("lead")), 409, "reply_not_current")
+    rated = await c.post(url, json=again, headers=s.member("lead"))
+    assert rated.status_code == 201 and rated.json()["round"] == 2, rated.text
+    rounds = {(e["round"], e["result"]) for e in (await c.get(url, headers=s.member("lead"))).json()}
+    assert rounds == {(1, "unsatisfied"), (2, "satisfied")}
 
 
 async def test_the_evaluation_completes_when_everyone_is_satisfied(

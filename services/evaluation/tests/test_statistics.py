@@ -11,13 +11,14 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
+from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from assignment_service.events.schemas import (
@@ -33,7 +34,7 @@ from devstack.keys import DevKeys
 from devstack.topics import publish
 from evaluation_service.domain.statistics import percent_text
 from evaluation_service.main import create_app
-from evaluation_service.models import Evaluation
+from evaluation_service.models import Evaluation, RatedItem, ReplyRecord
 from evaluation_service.settings import EvaluationSettings
 from proposal_service.events.schemas import (
     ProposalCategoryChanged,
@@ -316,6 +317,7 @@ EXPECTED = {
     "first_outcomes": {"A": share(2, 50.0), "B": share(1, 25.0), "C": share(1, 25.0), "D": share(0, 0.0)},
     "overdue": 2,
     "unrated_policy": "left_unrated",
+    "counted_satisfied": 0,
 }  # fmt: skip
 
 
@@ -395,6 +397,39 @@ async def test_statistics_of_a_planted_session(scene: Scene) -> None:
     changed = {"body_id": "body-1", **weights}
     assert (await c.get(url)).json() == changed
     assert (await s.units("body-1"))["units"] == expected_units(changed, {"u1": 75.0, "u2": 75.0, "u3": 25.0})
+
+
+async def test_unrated_replies_count_as_satisfied_only_under_that_rule_and_once_the_window_closed(
+    scene: Scene,
+) -> None:
+    """i2's merged-in proposer (m-i8) may rate u2's reply and never does: under counted_satisfied
+    that is one satisfied rating in both rounds' figures once the window closed, none before."""
+    s, c = scene, scene.client
+    await s.plant(plant("body-1"))
+    rules = {"window_days": 15, "cosigners_rate": True, "unrated_policy": "counted_satisfied"}
+    assert (await c.put("/bodies/body-1/evaluation-rules", json=rules, headers=s.staff("body-1"))).status_code == 200
+    still_open = await s.stats("body-1")
+    assert still_open["counted_satisfied"] == 0 and still_open["satisfaction_rate"] == rate(3, 4, "75.0%")
+
+    async with service_runtime(s.app).database.session() as session:
+        long_ago = utcnow() - timedelta(days=40)  # more than 15 working days, whatever the holidays
+        await session.exec(update(RatedItem).where(col(RatedItem.body_id) == "body-1").values(replied_at=long_ago))  # type: ignore[call-overload]
+        await session.exec(update(ReplyRecord).values(replied_at=long_ago))  # type: ignore[call-overload]
+        await session.commit()
+    closed = await s.stats("body-1")
+    assert closed["counted_satisfied"] == 1
+    assert closed["satisfaction_rate"] == rate(4, 5, "80.0%")
+    assert closed["first_satisfaction_rate"] == rate(3, 5, "60.0%")
+    u2 = next(u for u in (await s.units("body-1"))["units"] if u["unit_id"] == "u2")
+    assert (u2["rated"], u2["satisfied"]) == (2, 2)
+    report = await c.get(
+        "/reports/annual", params={"body_id": "body-1", "session_id": SESSION}, headers=s.staff("body-1")
+    )
+    assert "测评期满未测评的答复按满意计（本期计1人次）" in report.text
+
+    left = {**rules, "unrated_policy": "left_unrated"}
+    assert (await c.put("/bodies/body-1/evaluation-rules", json=left, headers=s.staff("body-1"))).status_code == 200
+    assert (await s.stats("body-1")) == {"body_id": "body-1", **EXPECTED}
 
 
 async def test_bad_requests_for_statistics(scene: Scene) -> None:

@@ -3,8 +3,9 @@
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import ConfigDict
+from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
 from sqlalchemy import JSON, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -121,6 +122,13 @@ class EvaluationCreate(SQLModel):
     attitude: Rating = Field(description="办理态度")
     result: Rating = Field(description="办理结果")
     comment: str | None = Field(default=None, max_length=2000)
+    reply_id: str | None = Field(
+        default=None,
+        max_length=36,
+        description="the reply rated, as listed by GET /proposals/{id}/replies; when given, a rating is refused "
+        "(409 reply_not_current) unless it is the unit's reply of the open round, so that a rating of a new "
+        "reply never lands on the previous round",
+    )
 
 
 class Evaluation(SQLModel, table=True):
@@ -280,6 +288,9 @@ class Statistics(SQLModel):
     first_outcomes: dict[str, Share] = Field(description="the first round's outcome per replied item")
     overdue: int = Field(description="items with an overdue assignment")
     unrated_policy: str = Field(description="the body's rule for unrated replies (evaluation rules)")
+    counted_satisfied: int = Field(
+        default=0, description="ratings in satisfaction_rate that are unrated replies counted as satisfied by that rule"
+    )
 
 
 class UnitPerformance(SQLModel):
@@ -308,3 +319,126 @@ class UnitStatistics(SQLModel):
     weights: PerformanceWeightsPublic
     outcome_values: dict[str, float]
     units: list[UnitPerformance]
+
+
+# --- assembly evaluations (民主测评) of plenary recommendations ------------------------------------
+
+MAX_ELECTORATE = 5000
+
+
+class BallotStatus(StrEnum):
+    scheduled = "scheduled"  # 未开始: opens_at is still ahead
+    open = "open"  # 进行中
+    closed = "closed"  # 已结束: closed by staff, or closes_at has passed
+
+
+class AssemblyBallot(SQLModel, table=True):
+    """One 民主测评 ballot: many members rate one item (normally a 建议案) at a session.
+
+    ``status`` is what staff did (open, closed); the status a caller sees also counts a
+    passed ``closes_at`` as closed and a future ``opens_at`` as scheduled."""
+
+    __tablename__ = "assembly_ballot"
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    body_id: str = Field(max_length=36, index=True)
+    session_id: str = Field(max_length=36, index=True, description="the session (届次会议) the ballot is held at")
+    proposal_id: str = Field(max_length=36, index=True)
+    title: str = Field(max_length=200)
+    options: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    eligible: int = Field(description="size of the electorate (应参评人数)")
+    status: str = Field(default="open", max_length=10, description="open | closed")
+    opens_at: datetime = Field(sa_type=UTCDateTime)
+    closes_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description="when staff closed it")
+    created_by: str = Field(max_length=200)
+    closed_by: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+
+
+class BallotElector(SQLModel, table=True):
+    """One member of a ballot's electorate and whether they have voted; the primary key is
+    what makes a second vote, even a concurrent one, impossible. No link to the vote cast."""
+
+    __tablename__ = "ballot_elector"
+
+    ballot_id: str = Field(primary_key=True, max_length=36, foreign_key="assembly_ballot.id")
+    member_id: str = Field(primary_key=True, max_length=36, index=True)
+    voted: bool = False
+
+
+class BallotVote(SQLModel, table=True):
+    """One ballot paper: the option chosen and the comment, with neither voter nor time (无记名)."""
+
+    __tablename__ = "ballot_vote"
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    ballot_id: str = Field(max_length=36, index=True, foreign_key="assembly_ballot.id")
+    option: Rating = Field(sa_type=String(20))
+    comment: str | None = Field(default=None, max_length=500)
+
+
+class BallotCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    body_id: str = Field(max_length=36)
+    session_id: str = Field(max_length=36, description="the session (届次会议) the ballot is held at")
+    proposal_id: str = Field(max_length=36, description="the item rated, normally a plenary recommendation (建议案)")
+    title: str = Field(min_length=1, max_length=200, description="测评标题")
+    options: list[Rating] = Field(
+        default_factory=lambda: list(Rating),
+        min_length=2,
+        max_length=len(Rating),
+        description="测评选项: 满意 satisfied, 基本满意 basically_satisfied, 不满意 unsatisfied",
+    )
+    member_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=36)]] = Field(
+        min_length=1, max_length=MAX_ELECTORATE, description="参评人员: the member ids of the electorate"
+    )
+    opens_at: AwareDatetime | None = Field(default=None, description="now when absent")
+    closes_at: AwareDatetime | None = Field(default=None, description="open until staff close it when absent")
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the title is empty")
+        return value.strip()
+
+    @field_validator("options")
+    @classmethod
+    def _distinct(cls, value: list[Rating]) -> list[Rating]:
+        if len(set(value)) != len(value):
+            raise ValueError("an option is listed twice")
+        return value
+
+
+class VoteCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    option: Rating = Field(description="满意 satisfied, 基本满意 basically_satisfied or 不满意 unsatisfied")
+    comment: str | None = Field(default=None, max_length=500, description="意见建议 (kept without the voter)")
+
+
+class BallotResults(SQLModel):
+    counts: dict[str, Share] = Field(description="votes per option, in the ballot's order; percent of the votes cast")
+    satisfaction_rate: Rate = Field(description="satisfied + basically satisfied / votes cast (满意率)")
+    comments: list[str] | None = Field(
+        default=None, description="the comments, in no voter's order; for the body's staff and leaders only"
+    )
+
+
+class BallotPublic(SQLModel):
+    id: str
+    body_id: str
+    session_id: str
+    proposal_id: str
+    title: str
+    options: list[Rating]
+    status: BallotStatus
+    opens_at: datetime
+    closes_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+    eligible: int = Field(description="应参评人数")
+    voters: int | None = Field(description="实参评人数: for staff while open, for everyone once closed")
+    turnout: Rate | None = Field(description="参评率 = voters / eligible, for staff while open, for all once closed")
+    voted: bool | None = Field(description="whether the caller has voted; null when the caller is not an elector")
+    results: BallotResults | None = Field(description="once the ballot is closed")

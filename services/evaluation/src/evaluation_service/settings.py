@@ -12,3 +12,6 @@ class EvaluationSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///./evaluation.db"
     # The operator's holiday calendar (cn_workdays format); the evaluation window counts working days.
     calendar_file: Path | None = None
+    # A TrueType CJK font for PDF reports; Debian's fonts-wqy-microhei by default
+    # (see report/pdf.py).
+    report_font_file: Path | None = None

@@ -27,7 +27,7 @@ _REQUEST_HEADERS = (
     "if-match",
     "if-none-match",
 )
-_RESPONSE_HEADERS = ("content-type", "location", "etag", "retry-after", "cache-control")
+_RESPONSE_HEADERS = ("content-type", "content-disposition", "location", "etag", "retry-after", "cache-control")
 
 
 class Upstreams:

@@ -121,10 +121,17 @@ ROUTES: tuple[Route, ...] = (
     public("GET", "/proposals/{proposal_id}/evaluations", "evaluation", "list_evaluations", "测评结果"),
     public("GET", "/bodies/{body_id}/evaluation-rules", "evaluation", "get_evaluation_rules", "测评规则"),
     public("PUT", "/bodies/{body_id}/evaluation-rules", "evaluation", "set_evaluation_rules", "设置测评规则"),
+    # assembly evaluations (民主测评)
+    public("POST", "/ballots", "evaluation", "open_ballot", "发起民主测评"),
+    public("GET", "/ballots", "evaluation", "list_ballots", "民主测评列表"),
+    public("GET", "/ballots/{ballot_id}", "evaluation", "get_ballot", "查看民主测评（结束后公布结果与参评率）"),
+    public("POST", "/ballots/{ballot_id}/votes", "evaluation", "cast_ballot_vote", "参加民主测评（无记名，每人一票）"),
+    public("POST", "/ballots/{ballot_id}/close", "evaluation", "close_ballot", "结束民主测评并公布结果"),
     # statistics
     public("GET", "/statistics/filing", "evaluation", "get_filing_statistics", "提案统计"),
     public("GET", "/statistics", "evaluation", "get_statistics", "办理统计：件数、办复率、满意率、办理结果"),
     public("GET", "/statistics/units", "evaluation", "get_unit_statistics", "承办单位办理情况与绩效"),
     public("GET", "/bodies/{body_id}/performance-weights", "evaluation", "get_performance_weights", "绩效权重"),
     public("PUT", "/bodies/{body_id}/performance-weights", "evaluation", "set_performance_weights", "设置绩效权重"),
+    public("GET", "/reports/annual", "evaluation", "get_annual_report", "提案办理情况通报（HTML、PDF、XLSX、CSV）"),
 )

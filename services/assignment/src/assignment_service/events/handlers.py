@@ -10,7 +10,12 @@ from assignment_service.domain.deadlines import current_calendar
 from servicekit.inbox import ReceivedEvent, Subscriptions
 
 subscriptions = Subscriptions(topics=["proposal.events", "evaluation.events"])
-for _type in ("evaluation.submitted", "evaluation.completed"):
+for _type in (
+    "evaluation.submitted",
+    "evaluation.completed",
+    "assembly_evaluation.opened",
+    "assembly_evaluation.closed",
+):
     subscriptions.ignore(_type, 1)
 
 

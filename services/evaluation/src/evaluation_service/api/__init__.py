@@ -1,8 +1,10 @@
 from fastapi import APIRouter
 
-from evaluation_service.api import evaluations, proposals, statistics
+from evaluation_service.api import ballots, evaluations, proposals, report, statistics
 
 router = APIRouter()
 router.include_router(proposals.router)
 router.include_router(statistics.router)
 router.include_router(evaluations.router)
+router.include_router(ballots.router)
+router.include_router(report.router)

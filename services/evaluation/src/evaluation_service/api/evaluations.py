@@ -1,22 +1,12 @@
-from typing import Annotated
+from fastapi import APIRouter, Response, status
 
-from cn_workdays import WorkCalendar
-from fastapi import APIRouter, Depends, Request, Response, status
-
+from evaluation_service.api.deps import CalendarDep
 from evaluation_service.domain import ratings
 from evaluation_service.models import EvaluationCreate, EvaluationPublic, EvaluationRulesPublic, EvaluationRulesUpdate
 from servicekit.auth import PrincipalDep, SignedInDep
 from servicekit.runtime import OutboxDep, SessionDep
 
 router = APIRouter(tags=["evaluations"])
-
-
-async def calendar_of(request: Request) -> WorkCalendar:
-    calendar: WorkCalendar = request.app.state.calendar
-    return calendar
-
-
-CalendarDep = Annotated[WorkCalendar, Depends(calendar_of)]
 
 
 @router.post(

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from evaluation_service.api.deps import CalendarDep
 from evaluation_service.domain import filing as service
 from evaluation_service.domain import statistics
 from evaluation_service.models import (
@@ -21,13 +22,15 @@ SessionQuery = Annotated[str | None, Query(max_length=36, description="one sessi
 
 
 @router.get("/statistics/filing", operation_id="get_filing_statistics", response_model=FilingStatistics)
-async def get_filing_statistics(session: SessionDep) -> FilingStatistics:
-    return await service.filing_statistics(session=session)
+async def get_filing_statistics(session: SessionDep, principal: SignedInDep) -> FilingStatistics:
+    """Items filed so far across every body, by kind and category (for administrators)."""
+    return await service.filing_statistics(session=session, principal=principal)
 
 
 @router.get("/statistics", operation_id="get_statistics", response_model=Statistics)
 async def get_statistics(
     session: SessionDep,
+    calendar: CalendarDep,
     principal: SignedInDep,
     body_id: BodyQuery,
     session_id: SessionQuery = None,
@@ -37,18 +40,28 @@ async def get_statistics(
     """办理情况统计: counts, rates and outcome shares of a body's session, for its committee staff
     and supervising leaders. 404 for a session the service has no item of."""
     return await statistics.statistics(
-        session=session, principal=principal, body_id=body_id, session_id=session_id, kind=kind, category=category
+        session=session,
+        calendar=calendar,
+        principal=principal,
+        body_id=body_id,
+        session_id=session_id,
+        kind=kind,
+        category=category,
     )
 
 
 @router.get("/statistics/units", operation_id="get_unit_statistics", response_model=UnitStatistics)
 async def get_unit_statistics(
-    session: SessionDep, principal: SignedInDep, body_id: BodyQuery, session_id: SessionQuery = None
+    session: SessionDep,
+    calendar: CalendarDep,
+    principal: SignedInDep,
+    body_id: BodyQuery,
+    session_id: SessionQuery = None,
 ) -> UnitStatistics:
     """承办单位办理情况: per unit, its assignments, replies, ratings, outcomes and the weighted
     performance score, with the weights it was computed with."""
     return await statistics.unit_statistics(
-        session=session, principal=principal, body_id=body_id, session_id=session_id
+        session=session, calendar=calendar, principal=principal, body_id=body_id, session_id=session_id
     )
 
 

@@ -1,4 +1,6 @@
-"""Use cases of the evaluation service: keyword-only functions, one commit each.
+"""Filing counts across every body (the first projection of the service): kept for operators,
+who watch that the service keeps up with proposal.submitted. They span all bodies, so only
+administrators read them; a body's own figures are GET /statistics.
 
 Event handlers call the ``record_*`` functions inside the consumer's unit of
 work, so those add rows and never commit.
@@ -11,7 +13,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation_service.models import FiledProposal, FilingCount, FilingStatistics
+from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import NotFound
+
+
+def _require_operator(principal: Principal) -> None:
+    if principal.role != Role.admin:
+        raise forbidden("cross-body filing counts are for administrators; a body's figures are GET /statistics")
 
 
 async def record_filed_proposal(
@@ -25,14 +33,16 @@ async def record_filed_proposal(
     session.add(count)
 
 
-async def get_filed_proposal(*, session: AsyncSession, proposal_id: str) -> FiledProposal:
+async def get_filed_proposal(*, session: AsyncSession, principal: Principal, proposal_id: str) -> FiledProposal:
+    _require_operator(principal)
     row = await session.get(FiledProposal, proposal_id)
     if row is None:
         raise NotFound("proposal", proposal_id)
     return row
 
 
-async def filing_statistics(*, session: AsyncSession) -> FilingStatistics:
+async def filing_statistics(*, session: AsyncSession, principal: Principal) -> FilingStatistics:
+    _require_operator(principal)
     by_kind: Counter[str] = Counter()
     by_category: Counter[str] = Counter()
     for row in (await session.exec(select(FilingCount))).all():

@@ -121,6 +121,10 @@ async def evaluate(
             )
         )
     ).first()
+    if data.reply_id is not None and (reply is None or reply.reply_id != data.reply_id):
+        # The member saw a reply this service has not opened for rating yet (a rehandling reply
+        # still on its way through Kafka), or an old one: rating the open round would misfile it.
+        raise conflict("reply_not_current", "this reply is not open for rating (yet); try again shortly")
     if reply is None or item.replied_at is None:
         raise conflict("not_replied", "there is no reply of this unit to rate yet")
     today = utcnow().astimezone(BODY_TIMEZONE).date()

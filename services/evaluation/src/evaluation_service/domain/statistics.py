@@ -15,7 +15,10 @@ Definitions (written down here, used by the annual report):
 - outcome shares: each replied item's current outcome (its latest round) over the replied items,
   percentages with one decimal rounded half up (seed 001: 105 of 116 → 90.5%);
 - satisfaction rate: each rating (member, unit, item) in its final round, satisfied +
-  basically satisfied on the result item over the ratings; first-time: the round 1 ratings;
+  basically satisfied on the result item over the ratings; first-time: the round 1 ratings.
+  When the body's ``unrated_policy`` is ``counted_satisfied``, a reply an entitled member left
+  unrated after its window closed counts as a satisfied rating (``counted_satisfied`` says
+  how many); under ``left_unrated`` it is not counted at all;
 - unit score: weighted mean of on-time rate (over lead/separate assignments), final
   satisfaction rate, contact-before-reply rate (over replies) and the outcome value (A=1, B=0.75,
   C=0.5, D=0.25, mean over the unit's replies); a component the unit has no data for is left
@@ -23,23 +26,28 @@ Definitions (written down here, used by the annual report):
 """
 
 from collections import Counter, defaultdict
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from cn_workdays import WorkCalendar
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from evaluation_service.domain.ratings import rules_for
+from evaluation_service.domain.ratings import BODY_TIMEZONE, entitled, rules_for
 from evaluation_service.models import (
     COLLECTIVE_KINDS,
     Breakdown,
     Counts,
     Evaluation,
+    EvaluationRules,
     PerformanceWeights,
     PerformanceWeightsPublic,
     PerformanceWeightsUpdate,
     Rate,
+    RatedItem,
     Rating,
+    ReplyRecord,
     Share,
     Statistics,
     StatItem,
@@ -48,6 +56,7 @@ from evaluation_service.models import (
     UnitStatistics,
 )
 from servicekit.auth import Principal, Role, forbidden
+from servicekit.db import utcnow
 from servicekit.errors import NotFound, Problem
 
 OUTCOME_CLASSES = ("A", "B", "C", "D")
@@ -245,22 +254,76 @@ async def _items(
     return list((await session.exec(query)).all())
 
 
-async def _ratings(session: AsyncSession, proposal_ids: list[str]) -> tuple[list[Evaluation], list[Evaluation]]:
-    """The final and the first round's rating of each (item, unit, member)."""
+async def _counted_satisfied(
+    session: AsyncSession,
+    proposal_ids: list[str],
+    rated: set[tuple[str, int, str, str]],
+    *,
+    rules: EvaluationRules,
+    calendar: WorkCalendar,
+    today: date,
+) -> list[Evaluation]:
+    """Under ``counted_satisfied``: a satisfied rating, not stored, for each entitled member and
+    reply they left unrated once the round's window closed. The current round's window runs
+    from its handling.completed; an earlier round's (rehandled since) from its last reply."""
+    items = {
+        i.proposal_id: i
+        for i in (await session.exec(select(RatedItem).where(col(RatedItem.proposal_id).in_(proposal_ids)))).all()
+    }
+    replies = (await session.exec(select(ReplyRecord).where(col(ReplyRecord.proposal_id).in_(proposal_ids)))).all()
+    last_reply: dict[tuple[str, int], datetime] = {}
+    for r in replies:
+        key = (r.proposal_id, r.round)
+        last_reply[key] = max(last_reply.get(key, r.replied_at), r.replied_at)
+    counted = []
+    for r in replies:
+        item = items.get(r.proposal_id)
+        if item is None or r.round > item.round:
+            continue
+        completed = item.replied_at if r.round == item.round else last_reply[(r.proposal_id, r.round)]
+        if completed is None:  # the round's handling is not complete: not open for rating yet
+            continue
+        closes = calendar.add_working_days(completed.astimezone(BODY_TIMEZONE).date(), rules.window_days)
+        if today <= closes:
+            continue
+        for member_id in sorted(entitled(item, rules)):
+            if (r.proposal_id, r.round, r.unit_id, member_id) not in rated:
+                counted.append(
+                    Evaluation(
+                        proposal_id=r.proposal_id,
+                        body_id=item.body_id,
+                        round=r.round,
+                        unit_id=r.unit_id,
+                        member_id=member_id,
+                        contact=Rating.satisfied,
+                        attitude=Rating.satisfied,
+                        result=Rating.satisfied,
+                    )
+                )
+    return counted
+
+
+async def _ratings(
+    session: AsyncSession, proposal_ids: list[str], *, rules: EvaluationRules, calendar: WorkCalendar
+) -> tuple[list[Evaluation], list[Evaluation], int]:
+    """The final and the first round's rating of each (item, unit, member), and how many of the
+    final ones are unrated replies counted as satisfied by the body's rule."""
     if not proposal_ids:
-        return [], []
-    rows = (
-        await session.exec(
-            select(Evaluation).where(col(Evaluation.proposal_id).in_(proposal_ids)).order_by(col(Evaluation.round))
-        )
-    ).all()
+        return [], [], 0
+    rows = list((await session.exec(select(Evaluation).where(col(Evaluation.proposal_id).in_(proposal_ids)))).all())
+    counted: list[Evaluation] = []
+    if rules.unrated_policy == "counted_satisfied":
+        rated = {(e.proposal_id, e.round, e.unit_id, e.member_id) for e in rows}
+        today = utcnow().astimezone(BODY_TIMEZONE).date()
+        counted = await _counted_satisfied(session, proposal_ids, rated, rules=rules, calendar=calendar, today=today)
     final: dict[tuple[str, str, str], Evaluation] = {}
     first: list[Evaluation] = []
-    for e in rows:
+    for e in sorted([*rows, *counted], key=lambda e: e.round):
         final[(e.proposal_id, e.unit_id, e.member_id)] = e
         if e.round == 1:
             first.append(e)
-    return list(final.values()), first
+    counted_ids = {id(e) for e in counted}
+    return list(final.values()), first, sum(id(e) in counted_ids for e in final.values())
 
 
 def _satisfied(ratings: list[Evaluation]) -> int:
@@ -270,6 +333,7 @@ def _satisfied(ratings: list[Evaluation]) -> int:
 async def statistics(
     *,
     session: AsyncSession,
+    calendar: WorkCalendar,
     principal: Principal,
     body_id: str,
     session_id: str | None,
@@ -295,9 +359,9 @@ async def statistics(
         for row in (by_kind[i.kind or ""], by_category[i.category or UNCATEGORISED]):
             row.filed += 1
             row.registered += int(i.registered)
-    final, first = await _ratings(session, [i.proposal_id for i in items])
-    replied = [i for i in items if i.replied]
     rules = await rules_for(session, body_id)
+    final, first, counted = await _ratings(session, [i.proposal_id for i in items], rules=rules, calendar=calendar)
+    replied = [i for i in items if i.replied]
     return Statistics(
         body_id=body_id,
         session_id=session_id,
@@ -315,6 +379,7 @@ async def statistics(
         first_outcomes=shares(Counter(i.first_outcome for i in replied if i.first_outcome is not None)),
         overdue=sum(i.overdue for i in items),
         unrated_policy=rules.unrated_policy,
+        counted_satisfied=counted,
     )
 
 
@@ -354,7 +419,7 @@ def _score(components: dict[str, float | None], weights: PerformanceWeights) -> 
 
 
 async def unit_statistics(
-    *, session: AsyncSession, principal: Principal, body_id: str, session_id: str | None
+    *, session: AsyncSession, calendar: WorkCalendar, principal: Principal, body_id: str, session_id: str | None
 ) -> UnitStatistics:
     _may_see(principal, body_id)
     items = await _items(session, body_id, session_id)
@@ -370,7 +435,7 @@ async def unit_statistics(
         if ids
         else []
     )
-    final, _ = await _ratings(session, ids)
+    final, _, _ = await _ratings(session, ids, rules=await rules_for(session, body_id), calendar=calendar)
     weights = await weights_for(session, body_id)
     public_weights = PerformanceWeightsPublic.model_validate(weights)
     by_unit: dict[str, list[StatUnit]] = defaultdict(list)

@@ -48,3 +48,39 @@ class EvaluationCompleted(BaseModel):
     body_id: str
     round: int
     completed_at: datetime
+
+
+@registry.register("assembly_evaluation.opened", 1)
+class AssemblyEvaluationOpened(BaseModel):
+    """Staff opened a 民主测评 ballot: the members of its electorate rate one item (normally a
+    plenary recommendation, 建议案) at a session. The electorate itself is not listed."""
+
+    ballot_id: str
+    body_id: str
+    session_id: str
+    proposal_id: str
+    title: str
+    options: list[str]  # satisfied | basically_satisfied | unsatisfied, in the ballot's order
+    eligible: int
+    opens_at: datetime
+    closes_at: datetime | None = None
+
+
+@registry.register("assembly_evaluation.closed", 1)
+class AssemblyEvaluationClosed(BaseModel):
+    """Staff closed a 民主测评 ballot; its results and turnout are published. Percentages have one
+    decimal, rounded half up; the option shares are 0.0% and the satisfaction null when nobody voted."""
+
+    ballot_id: str
+    body_id: str
+    session_id: str
+    proposal_id: str
+    title: str
+    options: list[str]
+    eligible: int
+    voters: int
+    turnout_percent: str  # voters / eligible, e.g. "80.0%"
+    counts: dict[str, int]  # votes per option
+    percents: dict[str, str]  # votes per option / voters
+    satisfaction_percent: str | None  # (satisfied + basically_satisfied) / voters
+    closed_at: datetime

@@ -21,6 +21,8 @@ for _type in (
     "assignment.due_soon",
     "assignment.overdue",
     "evaluation.unsatisfied",
+    "assembly_evaluation.opened",
+    "assembly_evaluation.closed",
 ):
     subscriptions.ignore(_type, 1)
 

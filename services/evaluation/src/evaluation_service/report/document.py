@@ -1,0 +1,295 @@
+"""The report's content: the figures (from :mod:`evaluation_service.domain.statistics`) and
+the Chinese text written from them, independent of the output format.
+
+Decisions:
+
+- The statistics projection knows a session only by its id (events carry ``session_id``, not
+  the session's name such as 十四届三次会议), so the title is the neutral
+  "提案办理情况的通报" with the session id in the subtitle, and the report says so.
+- The opening counts by kind and by category count registered items (立案), as seed 001 counts
+  the items the government handled; filed, declined, merged and withdrawn are given as well.
+- Key items (重点提案) are known by their lead units and outcome but not by title or number,
+  so they are listed by category, lead units and outcome.
+- Kinds and categories are listed in the seeds' order (个人, 联名, 集体, 建议案; 经济发展,
+  城市建设, 科教文卫, 社会法制), other categories after them by name.
+- Outcome classes: A 已解决或基本解决, B 正在解决或列入计划解决, C 因条件限制暂时不能解决,
+  D 留作参考; percentages have one decimal, rounded half up.
+"""
+
+from dataclasses import dataclass, field
+
+from cn_workdays import WorkCalendar
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from evaluation_service.domain import statistics as figures
+from evaluation_service.models import Rate, Statistics, StatItem, StatUnit, UnitPerformance, UnitStatistics
+from servicekit.auth import Principal
+
+KIND_LABELS = {
+    "individual": "个人提案",
+    "joint": "联名提案",
+    "group": "集体提案",
+    "plenary": "建议案",
+    "motion": "议案",
+    "suggestion": "建议",
+}
+# The seeds' order of the usual categories; others follow by name.
+CATEGORY_ORDER = ("经济发展", "城市建设", "科教文卫", "社会法制", "社会法治")
+OUTCOME_LABELS = {
+    "A": "已解决或基本解决",
+    "B": "正在解决或列入计划解决",
+    "C": "因条件限制暂时不能解决",
+    "D": "留作参考",
+}
+UNRATED_LABELS = {
+    "left_unrated": "测评期满未测评的答复不计入满意率",
+    "counted_satisfied": "测评期满未测评的答复按满意计",
+}
+
+
+def unrated_rule(stats: Statistics) -> str:
+    """Which rule applied to unrated replies, and how many it counted (the report must say)."""
+    label = UNRATED_LABELS.get(stats.unrated_policy, stats.unrated_policy)
+    if stats.unrated_policy == "counted_satisfied":
+        return f"{label}（本期计{stats.counted_satisfied}人次）"
+    return label
+
+
+WEIGHT_LABELS = {"on_time": "按时办复率", "satisfaction": "满意率", "contact": "办前沟通率", "outcome": "办理结果"}
+UNIT_HEADER = (
+    "序号",
+    "承办单位",
+    "交办件数",
+    "应答复件数",
+    "已答复",
+    "按时答复",
+    "按时办复率",
+    "办前沟通率",
+    "测评数",
+    "满意及基本满意",
+    "满意率",
+    "A类",
+    "B类",
+    "C类",
+    "D类",
+    "超期",
+    "综合得分",
+)
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind or "未分类型")
+
+
+def percent(r: Rate) -> str:
+    return r.percent if r.percent is not None else "—"
+
+
+@dataclass
+class KeyItem:
+    category: str
+    kind: str
+    units: list[str]
+    outcome: str | None
+
+
+@dataclass
+class Section:
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    body_id: str
+    session_id: str
+    title: str
+    subtitle: str
+    stats: Statistics
+    units: UnitStatistics
+    key_items: list[KeyItem]
+    sections: list[Section]
+
+    @property
+    def weights_text(self) -> str:
+        w = self.units.weights
+        parts = [f"{label}{getattr(w, name):g}" for name, label in WEIGHT_LABELS.items()]
+        return "综合得分权重：" + "、".join(parts) + "（按权重之和归一，单位无某项数据时该项不计）"
+
+    def unit_rows(self) -> list[list[str | int | float | None]]:
+        return [unit_row(n, u) for n, u in enumerate(self.units.units, start=1)]
+
+    def overall_rows(self) -> list[tuple[str, str | int | float]]:
+        s, c = self.stats, self.stats.counts
+        rows: list[tuple[str, str | int | float]] = [
+            ("会议", self.session_id),
+            ("收到提案（件）", c.filed),
+            ("立案（件）", c.registered),
+            ("不予立案（件）", c.declined),
+            ("并案（件）", c.merged),
+            ("撤回（件）", c.withdrawn),
+            ("重点提案（件）", c.key),
+            ("集体提案（件）", c.collective),
+            ("立案率", percent(s.registration_rate)),
+            ("已办复（件）", s.reply_rate.numerator),
+            ("办复率", percent(s.reply_rate)),
+            ("按时办复率", percent(s.on_time_reply_rate)),
+            ("满意率", percent(s.satisfaction_rate)),
+            ("首次满意率", percent(s.first_satisfaction_rate)),
+            ("超期件数", s.overdue),
+        ]
+        for cls, share in s.outcomes.items():
+            label = OUTCOME_LABELS.get(cls, cls)
+            rows.append((f"{cls}类 {label}（件）", share.count))
+            rows.append((f"{cls}类 占比", share.percent_text))
+        rows.append(("未测评答复的处理", unrated_rule(s)))
+        return rows
+
+
+def unit_row(n: int, u: UnitPerformance) -> list[str | int | float | None]:
+    return [
+        n,
+        u.unit_name or u.unit_id,
+        u.assigned,
+        u.to_reply,
+        u.replied,
+        u.on_time,
+        percent(u.on_time_rate),
+        percent(u.contact_rate),
+        u.rated,
+        u.satisfied,
+        percent(u.satisfaction_rate),
+        *(u.outcomes.get(cls, 0) for cls in figures.OUTCOME_CLASSES),
+        u.overdue,
+        u.score,
+    ]
+
+
+async def _key_items(session: AsyncSession, body_id: str, session_id: str) -> list[KeyItem]:
+    items = (
+        await session.exec(
+            select(StatItem).where(
+                StatItem.body_id == body_id,
+                StatItem.session_id == session_id,
+                col(StatItem.key).is_(True),
+                col(StatItem.registered).is_(True),
+            )
+        )
+    ).all()
+    ids = [i.proposal_id for i in items]
+    names: dict[str, str] = {}
+    if ids:
+        for row in (await session.exec(select(StatUnit).where(col(StatUnit.proposal_id).in_(ids)))).all():
+            names[row.unit_id] = row.unit_name or names.get(row.unit_id, row.unit_id)
+    out = [
+        KeyItem(
+            category=i.category or figures.UNCATEGORISED,
+            kind=i.kind or "",
+            units=[names.get(u, u) for u in i.lead_unit_ids],
+            outcome=i.outcome,
+        )
+        for i in items
+    ]
+    return sorted(out, key=lambda k: (k.category, k.units, k.kind))
+
+
+def _joined(parts: list[str]) -> str:
+    return "、".join(parts) if parts else "无"
+
+
+def _sections(stats: Statistics, units: UnitStatistics, key_items: list[KeyItem]) -> list[Section]:
+    c = stats.counts
+    by_kind = [f"{kind_label(k)}{b.registered}件" for k, b in stats.by_kind.items() if b.registered]
+    by_category = [f"{cat}类{b.registered}件" for cat, b in stats.by_category.items() if b.registered]
+    opening = (
+        f"本次会议共收到提案{c.filed}件，立案{c.registered}件，其中：重点提案{c.key}件，集体提案{c.collective}件；"
+        f"按类型分：{_joined(by_kind)}；按类别分：{_joined(by_category)}。"
+        f"不予立案{c.declined}件，并案{c.merged}件，撤回{c.withdrawn}件，立案率{percent(stats.registration_rate)}。"
+    )
+    replied = stats.reply_rate.numerator
+    progress = (
+        f"截至目前，已办复{replied}件，办复率{percent(stats.reply_rate)}，"
+        f"按时办复率{percent(stats.on_time_reply_rate)}；超期件数{stats.overdue}件。"
+        f"委员对答复的满意率{percent(stats.satisfaction_rate)}（满意和基本满意{stats.satisfaction_rate.numerator}人次，"
+        f"共测评{stats.satisfaction_rate.denominator}人次），首次答复满意率{percent(stats.first_satisfaction_rate)}"
+        f"（重新办理前的首次测评）；{unrated_rule(stats)}。"
+    )
+    outcome_parts = [
+        f"{OUTCOME_LABELS.get(cls, cls)}的（{cls}类）{share.count}件，占{share.percent_text}"
+        for cls, share in stats.outcomes.items()
+    ]
+    outcomes = f"在已办复的{replied}件中，" + "；".join(outcome_parts) + "。"
+    if stats.outcomes.get("C") and stats.outcomes["C"].count:
+        outcomes += "因条件限制暂时不能解决的，均应向委员作出详细解释和说明。"
+    first = stats.first_outcomes
+    if first != stats.outcomes:
+        outcomes += (
+            "首次答复时：" + "、".join(f"{cls}类{s.count}件（{s.percent_text}）" for cls, s in first.items()) + "。"
+        )
+    key = Section("三、重点提案办理情况")
+    if key_items:
+        key.paragraphs.append(f"本次会议立案的重点提案{len(key_items)}件，办理情况如下：")
+        for n, k in enumerate(key_items, start=1):
+            result = f"{k.outcome}类（{OUTCOME_LABELS.get(k.outcome, k.outcome)}）" if k.outcome else "尚未办复"
+            key.paragraphs.append(
+                f"{n}. {k.category}类{kind_label(k.kind)}，主办单位：{_joined(k.units)}，办理结果：{result}。"
+            )
+    else:
+        key.paragraphs.append("本次会议无立案的重点提案。")
+    unit_section = Section(
+        "四、承办单位办理情况",
+        [
+            f"本次会议提案交由{len(units.units)}个承办单位办理，各单位办理情况见下表（按综合得分排序）。"
+            "应答复件数为主办和分办件数，协办件不单独答复。"
+        ],
+    )
+    note = Section(
+        "五、说明",
+        [
+            "办复率、按时办复率以立案件数为分母，按首次答复计；办理结果按各件最新一轮答复计；"
+            "满意率为满意和基本满意的测评人次占测评人次的比例，按重新办理后的最终测评计，首次满意率按首次测评计；"
+            "百分比保留一位小数，四舍五入。",
+            "统计数据只记录会议编号，未记录届次会议名称，故标题未写会议名称，会议以编号标注。",
+        ],
+    )
+    return [
+        Section("一、总体情况", [opening, progress]),
+        Section("二、办理结果", [outcomes]),
+        key,
+        unit_section,
+        note,
+    ]
+
+
+async def build_report(
+    *, session: AsyncSession, calendar: WorkCalendar, principal: Principal, body_id: str, session_id: str
+) -> Report:
+    """The figures of one body's session (403 / 404 exactly as for GET /statistics) and the text."""
+    stats = await figures.statistics(
+        session=session, calendar=calendar, principal=principal, body_id=body_id, session_id=session_id
+    )
+    kinds, categories = list(KIND_LABELS), list(CATEGORY_ORDER)
+    stats.by_kind = dict(
+        sorted(stats.by_kind.items(), key=lambda kv: (kinds.index(kv[0]) if kv[0] in kinds else len(kinds), kv[0]))
+    )
+    stats.by_category = dict(
+        sorted(
+            stats.by_category.items(),
+            key=lambda kv: (categories.index(kv[0]) if kv[0] in categories else len(categories), kv[0]),
+        )
+    )
+    units = await figures.unit_statistics(
+        session=session, calendar=calendar, principal=principal, body_id=body_id, session_id=session_id
+    )
+    key_items = await _key_items(session, body_id, session_id)
+    return Report(
+        body_id=body_id,
+        session_id=session_id,
+        title="关于提案办理情况的通报",
+        subtitle=f"（会议编号：{session_id}）",
+        stats=stats,
+        units=units,
+        key_items=key_items,
+        sections=_sections(stats, units, key_items),
+    )

@@ -1,0 +1,307 @@
+"""The annual report (通报) of a planted session, in-process with real Kafka, on SQLite and
+PostgreSQL: HTML with the counts, one-decimal percentages and three SVG charts; a PDF that
+parses and holds the text; an XLSX and a CSV with the planted numbers; and the bad requests.
+
+The planting helpers are a minimal copy of test_statistics.py's (the test modules are imported
+with importlib mode and cannot import each other)."""
+
+import asyncio
+import csv
+import io
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from openpyxl import load_workbook
+from pydantic import BaseModel
+from pypdf import PdfReader
+from sqlmodel import col, func, select
+
+from assignment_service.events.schemas import AssignmentCreated, AssignmentReplied, HandlingCompleted
+from assignment_service.events.schemas import registry as assignment_events
+from devstack.kafka import KafkaBroker
+from devstack.keys import DevKeys
+from devstack.topics import publish
+from evaluation_service.main import create_app
+from evaluation_service.models import Evaluation, Rating
+from evaluation_service.settings import EvaluationSettings
+from proposal_service.events.schemas import ProposalDeclined, ProposalRegistered, ProposalSubmitted
+from proposal_service.events.schemas import registry as proposal_events
+from servicekit.db import utcnow
+from servicekit.events import EventEnvelope
+from servicekit.inbox import InboxMessage
+from servicekit.runtime import service_runtime
+
+pytestmark = pytest.mark.integration
+
+Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
+SESSION = "s-16-3"
+UNIT_NAMES = {"u1": "区发改局", "u2": "区住建局", "u3": "区教育局"}
+
+
+@dataclass
+class Year:
+    body: str
+    ids: dict[str, str] = field(default_factory=lambda: {f"i{n}": str(uuid.uuid4()) for n in range(1, 10)})
+    events: list[tuple[str, EventEnvelope]] = field(default_factory=list)
+    ratings: list[Evaluation] = field(default_factory=list)
+
+    def ref(self, name: str, kind: str) -> dict[str, str]:
+        return {"proposal_id": self.ids[name], "body_id": self.body, "session_id": SESSION, "kind": kind}
+
+    def p(self, name: str, payload: BaseModel) -> None:
+        self.events.append(("proposal", proposal_events.envelope(payload, subject=self.ids[name])))
+
+    def a(self, name: str, payload: BaseModel) -> None:
+        self.events.append(("assignment", assignment_events.envelope(payload, subject=self.ids[name])))
+
+    def submitted(self, name: str, kind: str, category: str) -> dict[str, str]:
+        ref = self.ref(name, kind)
+        self.p(name, ProposalSubmitted(**ref, title="t", category=category, lead_proposer="x", submitted_at=utcnow()))
+        return ref
+
+    def handled(
+        self, name: str, kind: str, category: str, unit: str, outcome: str | None = None, *,
+        key: bool = False, on_time: bool = True, contacted: bool = True, rating: Rating | None = None,
+    ) -> None:  # fmt: skip
+        """Registered, assigned to ``unit`` as lead, replied with ``outcome`` and rated."""
+        ref = self.submitted(name, kind, category)
+        self.p(
+            name,
+            ProposalRegistered(
+                **ref, number=1, number_label="1", title="t", content="c", category_id=None, category=category,
+                lead_member_id=f"m-{name}", lead_proposer="x", cosigner_member_ids=[], group_name=None, key=key,
+                registered_at=utcnow(),
+            ),
+        )  # fmt: skip
+        common = {"proposal_id": self.ids[name], "body_id": self.body}
+        self.a(
+            name,
+            AssignmentCreated(
+                **common, assignment_id=f"{name}-{unit}", unit_id=unit, unit_name=UNIT_NAMES[unit], role="lead",
+                round=1, due_date=date(2026, 6, 1), assigned_at=utcnow(),
+            ),
+        )  # fmt: skip
+        if outcome is None:
+            return
+        self.a(
+            name,
+            AssignmentReplied(
+                **common, reply_id=str(uuid.uuid4()), assignment_id=f"{name}-{unit}", unit_id=unit,
+                unit_name=UNIT_NAMES[unit], role="lead", round=1, outcome=outcome, publishable=True, on_time=on_time,
+                contacted=contacted, replied_at=utcnow(),
+            ),
+        )  # fmt: skip
+        self.a(
+            name,
+            HandlingCompleted(
+                **common, round=1, outcome=outcome, on_time=on_time, completed_at=utcnow(), outcomes={unit: outcome}
+            ),
+        )
+        if rating is not None:
+            self.ratings.append(
+                Evaluation(
+                    proposal_id=self.ids[name], body_id=self.body, round=1, unit_id=unit, member_id=f"m-{name}",
+                    contact=Rating.satisfied, attitude=Rating.satisfied, result=rating,
+                )
+            )  # fmt: skip
+
+
+def plant(body: str) -> Year:
+    """Nine items filed, eight registered (2 key: i1, i4; 2 collective: i3 group, i4 plenary),
+    seven replied: A 4 (57.1%), B 1, C 1, D 1 (14.3% each); reply rate 7/8 87.5%, on time 6/8
+    75.0%; ratings 5 of 7 satisfied or basically satisfied, 71.4%. Units: u1 i1 i3 i7, u2 i2 i5
+    i8 (no reply yet), u3 i4 i6; scores (0.3/0.4/0.1/0.2) u2 90.0, u1 71.7, u3 62.5."""
+    y = Year(body)
+    y.handled("i1", "individual", "经济发展", "u1", "A", key=True, rating=Rating.satisfied)
+    y.handled("i2", "joint", "城市建设", "u2", "A", rating=Rating.basically_satisfied)
+    y.handled("i3", "group", "科教文卫", "u1", "B", on_time=False, contacted=False, rating=Rating.unsatisfied)
+    y.handled("i4", "plenary", "城市建设", "u3", "C", key=True, rating=Rating.satisfied)
+    y.handled("i5", "individual", "经济发展", "u2", "A", rating=Rating.satisfied)
+    y.handled("i6", "individual", "社会法制", "u3", "D", contacted=False, rating=Rating.unsatisfied)
+    y.handled("i7", "individual", "经济发展", "u1", "A", rating=Rating.satisfied)
+    y.handled("i8", "individual", "经济发展", "u2")
+    ref = y.submitted("i9", "individual", "科教文卫")
+    y.p("i9", ProposalDeclined(**ref, reason="r", note="n", referral="", declined_at=utcnow()))
+    return y
+
+
+class Scene:
+    def __init__(self, client: httpx.AsyncClient, app: FastAPI, keys: DevKeys, bootstrap: str, namespace: str) -> None:
+        self.client, self.app, self.keys, self.bootstrap, self.namespace = client, app, keys, bootstrap, namespace
+
+    def staff(self, body: str, role: str = "staff") -> dict[str, str]:
+        return self.keys.headers(role, subject=role, body_id=body)
+
+    async def plant(self, year: Year) -> None:
+        for topic in ("proposal", "assignment"):
+            await publish(self.bootstrap, f"{self.namespace}{topic}.events", [e for t, e in year.events if t == topic])
+        ids = {e.id for _, e in year.events}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            async with service_runtime(self.app).database.session(read_only=True) as session:
+                query = select(func.count()).select_from(InboxMessage).where(col(InboxMessage.event_id).in_(ids))
+                if (await session.exec(query)).one() == len(ids):
+                    break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the evaluation service never consumed the planted events")
+        async with service_runtime(self.app).database.session() as session:
+            session.add_all(year.ratings)
+            await session.commit()
+
+    async def report(self, fmt: str, body: str = "body-1", role: str = "staff") -> httpx.Response:
+        params = {"body_id": body, "session_id": SESSION, "format": fmt}
+        response = await self.client.get("/reports/annual", params=params, headers=self.staff(body, role))
+        assert response.status_code == 200, response.text
+        return response
+
+
+@pytest.fixture
+async def scene(
+    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
+) -> AsyncIterator[Scene]:
+    settings = EvaluationSettings(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka.bootstrap,
+        kafka_namespace=namespace,
+        auth_jwks=dev_keys.jwks,
+        auth_jwks_url=None,
+    )
+    app = create_app(settings)
+    async with serve(app) as client:
+        s = Scene(client, app, dev_keys, kafka.bootstrap, namespace)
+        await s.plant(plant("body-1"))
+        yield s
+
+
+async def save_sample(name: str, content: bytes) -> None:
+    """With REPORT_SAMPLE_DIR set, the rendered report is kept there to look at."""
+    if folder := os.environ.get("REPORT_SAMPLE_DIR"):
+        await asyncio.to_thread((Path(folder) / name).write_bytes, content)
+
+
+def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    return body
+
+
+def disposition(fmt: str, kind: str = "attachment") -> str:
+    name = quote(f"提案办理情况通报-{SESSION}.{fmt}", safe="")
+    return f"{kind}; filename=\"annual-report-{SESSION}.{fmt}\"; filename*=UTF-8''{name}"
+
+
+OPENING = (
+    "本次会议共收到提案9件，立案8件，其中：重点提案2件，集体提案2件；"
+    "按类型分：个人提案5件、联名提案1件、集体提案1件、建议案1件；"
+    "按类别分：经济发展类4件、城市建设类2件、科教文卫类1件、社会法制类1件。"
+)
+OUTCOMES = (
+    "已解决或基本解决的（A类）4件，占57.1%；正在解决或列入计划解决的（B类）1件，占14.3%；"
+    "因条件限制暂时不能解决的（C类）1件，占14.3%；留作参考的（D类）1件，占14.3%。"
+)
+# 序号, 承办单位, 交办, 应答复, 已答复, 按时, 按时办复率, 办前沟通率, 测评数, 满意, 满意率, A, B, C, D, 超期, 得分
+UNIT_ROWS = [
+    [1, "区住建局", 3, 3, 2, 2, "66.7%", "100.0%", 2, 2, "100.0%", 2, 0, 0, 0, 0, 90.0],
+    [2, "区发改局", 3, 3, 3, 2, "66.7%", "66.7%", 3, 2, "66.7%", 2, 1, 0, 0, 0, 71.7],
+    [3, "区教育局", 2, 2, 2, 2, "100.0%", "50.0%", 2, 1, "50.0%", 0, 0, 1, 1, 0, 62.5],
+]
+
+
+async def test_html_report(scene: Scene) -> None:
+    response = await scene.report("html")
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["content-disposition"] == disposition("html", "inline")
+    page = response.text
+    await save_sample("report_sample.html", response.content)
+    assert "关于提案办理情况的通报" in page and f"会议编号：{SESSION}" in page
+    assert "未记录届次会议名称" in page  # the neutral title is explained
+    assert OPENING in page and "不予立案1件" in page
+    assert OUTCOMES in page
+    assert "已办复7件，办复率87.5%，按时办复率75.0%" in page
+    assert "满意率71.4%" in page and "首次答复满意率71.4%" in page
+    # key items with their lead units
+    assert "重点提案2件" in page and "主办单位：区教育局，办理结果：C类" in page
+    assert "主办单位：区发改局，办理结果：A类" in page
+    # the unit table, in score order, with the weights
+    assert page.index("区住建局") < page.index("区发改局</td>") < page.index("区教育局</td>")
+    assert "<td>90.0</td>" in page and "<td>71.7</td>" in page and "<td>62.5</td>" in page
+    assert "按时办复率0.3、满意率0.4、办前沟通率0.1、办理结果0.2" in page
+    assert page.count("<svg") >= 3 and "办理结果分布" in page and "承办单位综合得分" in page
+    assert "<script" not in page  # no external chart scripts
+
+
+async def test_pdf_report(scene: Scene) -> None:
+    response = await scene.report("pdf", role="leader")
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == disposition("pdf")
+    assert response.content.startswith(b"%PDF")
+    # the Chinese font is embedded (./dev installs it), so every reader shows the text
+    assert b"/FontFile2" in response.content
+    await save_sample("report_sample.pdf", response.content)
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages).replace(" ", "").replace("\n", "")
+    assert "关于提案办理情况的通报" in text
+    for figure in ("收到提案9件", "立案8件", "57.1%", "14.3%", "87.5%", "71.4%", "区住建局", "90.0"):
+        assert figure in text, figure
+
+
+async def test_xlsx_report(scene: Scene) -> None:
+    response = await scene.report("xlsx")
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["content-disposition"] == disposition("xlsx")
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["总体情况", "承办单位", "类别与类型"]
+    overall = {row[0]: row[1] for row in book["总体情况"].iter_rows(min_row=2, values_only=True) if row[0]}
+    assert overall["收到提案（件）"] == 9 and overall["立案（件）"] == 8 and overall["重点提案（件）"] == 2
+    assert overall["集体提案（件）"] == 2 and overall["不予立案（件）"] == 1
+    assert overall["办复率"] == "87.5%" and overall["满意率"] == "71.4%" and overall["按时办复率"] == "75.0%"
+    assert overall["A类 已解决或基本解决（件）"] == 4 and overall["A类 占比"] == "57.1%"
+    assert overall["D类 占比"] == "14.3%"
+    units = [list(row) for row in book["承办单位"].iter_rows(min_row=2, max_row=4, values_only=True)]
+    assert units == UNIT_ROWS
+    breakdown = {(r[0], r[1]): (r[2], r[3]) for r in book["类别与类型"].iter_rows(min_row=2, values_only=True)}
+    assert breakdown[("类别", "经济发展")] == (4, 4) and breakdown[("类别", "科教文卫")] == (2, 1)
+    assert breakdown[("类型", "个人提案")] == (6, 5) and breakdown[("类型", "建议案")] == (1, 1)
+
+
+async def test_csv_report(scene: Scene) -> None:
+    response = await scene.report("csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == disposition("csv")
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert (
+        rows[0][:3] == ["序号", "承办单位", "交办件数"] and rows[0][-1] == "综合得分(按时0.3/满意0.4/沟通0.1/结果0.2)"
+    )
+    assert rows[1:] == [[str(v) for v in row] for row in UNIT_ROWS]
+
+
+async def test_bad_requests_for_the_report(scene: Scene) -> None:
+    s, c = scene, scene.client
+    params = {"body_id": "body-1", "session_id": SESSION}
+    bad = problem(await c.get("/reports/annual", params={**params, "format": "docx"}, headers=s.staff("body-1")), 422, "validation_failed")  # fmt: skip
+    assert [e["field"] for e in bad["errors"]] == ["format"]
+    missing = problem(await c.get("/reports/annual", params={"session_id": SESSION}, headers=s.staff("body-1")), 422, "validation_failed")  # fmt: skip
+    assert [e["field"] for e in missing["errors"]] == ["body_id"]
+    unknown = {"body_id": "body-1", "session_id": "s-none"}
+    problem(await c.get("/reports/annual", params=unknown, headers=s.staff("body-1")), 404, "not_found")
+    member = s.keys.headers("member", subject="m", body_id="body-1", member_id="m-i1")
+    problem(await c.get("/reports/annual", params=params, headers=member), 403, "forbidden")
+    problem(await c.get("/reports/annual", params=params, headers=s.staff("body-2")), 403, "forbidden")
+    unit = s.keys.headers("unit_staff", subject="u", unit_id="u1")
+    problem(await c.get("/reports/annual", params=params, headers=unit), 403, "forbidden")
+    problem(await c.get("/reports/annual", params=params), 401, "unauthorized")
