@@ -432,6 +432,33 @@ async def test_unrated_replies_count_as_satisfied_only_under_that_rule_and_once_
     assert (await s.stats("body-1")) == {"body_id": "body-1", **EXPECTED}
 
 
+async def test_the_publication_setting_opens_the_figures_and_the_report_to_everyone(scene: Scene) -> None:
+    s, c = scene, scene.client
+    await s.plant(plant("body-1"))
+    params = {"body_id": "body-1", "session_id": SESSION}
+    member = s.keys.headers("member", subject="m", body_id="body-1", member_id="m-i1")
+    unit = s.keys.headers("unit_staff", subject="u", unit_id="u1")
+    paths = ("/statistics", "/statistics/units", "/reports/annual")
+    url = "/bodies/body-1/evaluation-rules"
+    rules = (await c.get(url)).json()
+    assert rules["statistics_published"] is False
+    for path in paths:
+        problem(await c.get(path, params=params), 401, "unauthorized")
+        problem(await c.get(path, params=params, headers=member), 403, "forbidden")
+    published = {k: v for k, v in rules.items() if k != "body_id"} | {"statistics_published": True}
+    problem(await c.put(url, json=published, headers=s.staff("body-1", "leader")), 403, "forbidden")
+    assert (await c.put(url, json=published, headers=s.staff("body-1"))).status_code == 200
+    for headers in ({}, member, unit, s.staff("body-2")):
+        for path in paths:
+            assert (await c.get(path, params=params, headers=headers)).status_code == 200, (path, headers)
+        assert await s.stats("body-1") == (await c.get("/statistics", params=params, headers=headers)).json()
+    # another body's figures stay closed, and an unknown session is still 404
+    problem(await c.get("/statistics", params={**params, "body_id": "body-2"}), 401, "unauthorized")
+    problem(await c.get("/statistics", params={**params, "session_id": "s-none"}), 404, "not_found")
+    assert (await c.put(url, json={**published, "statistics_published": False}, headers=s.staff("body-1"))).is_success
+    problem(await c.get("/reports/annual", params=params, headers=member), 403, "forbidden")
+
+
 async def test_bad_requests_for_statistics(scene: Scene) -> None:
     s, c = scene, scene.client
     await s.plant(plant("body-1"))

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
+import sqlalchemy as sa
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
 from sqlalchemy import JSON, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -98,6 +99,12 @@ class EvaluationRulesBase(SQLModel):
         default="left_unrated",
         max_length=20,
         description="left_unrated or counted_satisfied: what an unrated reply counts as once the window closes",
+    )
+    statistics_published: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": sa.false()},
+        description="publication setting: the statistics and the annual report of the body are public "
+        "(anyone, signed in or not, may read them); otherwise only its committee staff and supervising leaders",
     )
 
 

@@ -12,7 +12,7 @@ from evaluation_service.report.document import build_report
 from evaluation_service.report.html import render_html
 from evaluation_service.report.pdf import render_pdf
 from evaluation_service.report.tables import render_csv, render_xlsx
-from servicekit.auth import SignedInDep
+from servicekit.auth import PrincipalDep
 from servicekit.runtime import SessionDep
 
 router = APIRouter(tags=["report"])
@@ -57,7 +57,7 @@ async def get_annual_report(
     request: Request,
     session: SessionDep,
     calendar: CalendarDep,
-    principal: SignedInDep,
+    principal: PrincipalDep,
     body_id: Annotated[str, Query(max_length=36, description="the body whose report is asked for")],
     session_id: Annotated[str, Query(max_length=36, description="the session (届次会议) reported on")],
     format: Annotated[
@@ -65,7 +65,8 @@ async def get_annual_report(
     ] = ReportFormat.html,
 ) -> Response:
     """提案办理情况通报: the annual report of one body's session, generated from the statistics,
-    for the body's committee staff and supervising leaders (403 otherwise; 404 for a session the
+    for the body's committee staff and supervising leaders, or anyone once the body publishes its
+    statistics (evaluation rules, ``statistics_published``; 401/403 otherwise; 404 for a session the
     service has no item of). HTML and PDF hold the text, tables and charts; XLSX the overall,
     per-unit and per-category/kind tables; CSV the per-unit table, UTF-8 with a BOM so that Excel
     opens it correctly."""

@@ -12,7 +12,7 @@ from evaluation_service.models import (
     Statistics,
     UnitStatistics,
 )
-from servicekit.auth import SignedInDep
+from servicekit.auth import PrincipalDep, SignedInDep
 from servicekit.runtime import SessionDep
 
 router = APIRouter(tags=["statistics"])
@@ -31,14 +31,15 @@ async def get_filing_statistics(session: SessionDep, principal: SignedInDep) -> 
 async def get_statistics(
     session: SessionDep,
     calendar: CalendarDep,
-    principal: SignedInDep,
+    principal: PrincipalDep,
     body_id: BodyQuery,
     session_id: SessionQuery = None,
     kind: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[str | None, Query(max_length=50)] = None,
 ) -> Statistics:
     """办理情况统计: counts, rates and outcome shares of a body's session, for its committee staff
-    and supervising leaders. 404 for a session the service has no item of."""
+    and supervising leaders, or anyone once the body publishes them (evaluation rules,
+    ``statistics_published``). 404 for a session the service has no item of."""
     return await statistics.statistics(
         session=session,
         calendar=calendar,
@@ -54,7 +55,7 @@ async def get_statistics(
 async def get_unit_statistics(
     session: SessionDep,
     calendar: CalendarDep,
-    principal: SignedInDep,
+    principal: PrincipalDep,
     body_id: BodyQuery,
     session_id: SessionQuery = None,
 ) -> UnitStatistics:

@@ -55,7 +55,7 @@ from evaluation_service.models import (
     UnitPerformance,
     UnitStatistics,
 )
-from servicekit.auth import Principal, Role, forbidden
+from servicekit.auth import Principal, Role, forbidden, unauthorized
 from servicekit.db import utcnow
 from servicekit.errors import NotFound, Problem
 
@@ -234,9 +234,14 @@ def shares(counts: Counter[str]) -> dict[str, Share]:
     return out
 
 
-def _may_see(principal: Principal, body_id: str) -> None:
-    if not principal.is_staff_of(body_id):
-        raise forbidden("statistics are for the body's committee staff and supervising leaders")
+def _may_see(principal: Principal, body_id: str, rules: EvaluationRules) -> None:
+    """The body's publication setting: published figures are public; others are for the body's
+    committee staff and supervising leaders (401 for the anonymous public, 403 for the rest)."""
+    if rules.statistics_published or principal.is_staff_of(body_id):
+        return
+    if principal.anonymous:
+        raise unauthorized("the body has not published its statistics; sign in as its staff")
+    raise forbidden("statistics are for the body's committee staff and supervising leaders until it publishes them")
 
 
 async def _items(
@@ -340,7 +345,8 @@ async def statistics(
     kind: str | None = None,
     category: str | None = None,
 ) -> Statistics:
-    _may_see(principal, body_id)
+    rules = await rules_for(session, body_id)
+    _may_see(principal, body_id, rules)
     items = await _items(session, body_id, session_id, kind, category)
     counts = Counts(
         filed=sum(i.filed for i in items),
@@ -359,7 +365,6 @@ async def statistics(
         for row in (by_kind[i.kind or ""], by_category[i.category or UNCATEGORISED]):
             row.filed += 1
             row.registered += int(i.registered)
-    rules = await rules_for(session, body_id)
     final, first, counted = await _ratings(session, [i.proposal_id for i in items], rules=rules, calendar=calendar)
     replied = [i for i in items if i.replied]
     return Statistics(
@@ -421,7 +426,8 @@ def _score(components: dict[str, float | None], weights: PerformanceWeights) -> 
 async def unit_statistics(
     *, session: AsyncSession, calendar: WorkCalendar, principal: Principal, body_id: str, session_id: str | None
 ) -> UnitStatistics:
-    _may_see(principal, body_id)
+    rules = await rules_for(session, body_id)
+    _may_see(principal, body_id, rules)
     items = await _items(session, body_id, session_id)
     ids = [i.proposal_id for i in items]
     rows = (
@@ -435,7 +441,7 @@ async def unit_statistics(
         if ids
         else []
     )
-    final, _, _ = await _ratings(session, ids, rules=await rules_for(session, body_id), calendar=calendar)
+    final, _, _ = await _ratings(session, ids, rules=rules, calendar=calendar)
     weights = await weights_for(session, body_id)
     public_weights = PerformanceWeightsPublic.model_validate(weights)
     by_unit: dict[str, list[StatUnit]] = defaultdict(list)
