@@ -351,23 +351,15 @@ class Scene:
 
 @pytest.fixture
 async def scene(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
+    evaluation: tuple[FastAPI, httpx.AsyncClient], kafka: KafkaBroker, namespace: str, dev_keys: DevKeys
 ) -> AsyncIterator[Scene]:
-    settings = EvaluationSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-    )
-    app = create_app(settings)
-    async with serve(app) as client:
-        s = Scene(client, app, dev_keys, kafka.bootstrap, namespace)
-        await s.plant()
-        # Ratings before the matrix: every entitled member has rated FGW; lead and merged CZJ too.
-        for who, code in (("lead", "FGW"), ("lead", "CZJ"), ("cosigner", "FGW"), ("merged", "FGW"), ("merged", "CZJ")):
-            await s.rate(who, code)
-        yield s
+    app, client = evaluation
+    s = Scene(client, app, dev_keys, kafka.bootstrap, namespace)
+    await s.plant()
+    # Ratings before the matrix: every entitled member has rated FGW; lead and merged CZJ too.
+    for who, code in (("lead", "FGW"), ("lead", "CZJ"), ("cosigner", "FGW"), ("merged", "FGW"), ("merged", "CZJ")):
+        await s.rate(who, code)
+    yield s
 
 
 def ok(response: httpx.Response) -> Any:

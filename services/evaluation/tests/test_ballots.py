@@ -19,9 +19,7 @@ from sqlmodel import col, func, select
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from devstack.topics import publish, read_topic
-from evaluation_service.main import create_app
 from evaluation_service.models import AssemblyBallot, BallotElector, BallotVote, StatItem
-from evaluation_service.settings import EvaluationSettings
 from proposal_service.events.schemas import ProposalRegistered
 from proposal_service.events.schemas import registry as proposal_events
 from servicekit.db import utcnow
@@ -105,20 +103,12 @@ class Scene:
 
 @pytest.fixture
 async def scene(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
+    evaluation: tuple[FastAPI, httpx.AsyncClient], kafka: KafkaBroker, namespace: str, dev_keys: DevKeys
 ) -> AsyncIterator[Scene]:
-    settings = EvaluationSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-    )
-    app = create_app(settings)
-    async with serve(app) as client:
-        scene = Scene(client, app, dev_keys, kafka.bootstrap, namespace)
-        await scene.items_known()
-        yield scene
+    app, client = evaluation
+    scene = Scene(client, app, dev_keys, kafka.bootstrap, namespace)
+    await scene.items_known()
+    yield scene
 
 
 def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

@@ -44,7 +44,12 @@ def submitted(kind: str, category: str | None) -> EventEnvelope:
 
 
 async def test_statistics_count_each_event_once(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
+    database_url: str,
+    kafka: KafkaBroker,
+    namespace: str,
+    serve: Serve,
+    evaluation_settings: EvaluationSettings,
+    dev_keys: DevKeys,
 ) -> None:
     events = [
         submitted("individual", "城市建设"),
@@ -58,15 +63,8 @@ async def test_statistics_count_each_event_once(
         await producer.send_and_wait(f"{namespace}proposal.events", event.to_bytes(), key=event.subject.encode())
     await producer.stop()
 
-    settings = EvaluationSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-    )
     admin = dev_keys.headers("admin", subject="ops")
-    async with serve(create_app(settings)) as client:
+    async with serve(create_app(evaluation_settings)) as client:
         deadline = time.monotonic() + 60
         while (stats := (await client.get("/statistics/filing", headers=admin)).json())["total"] < 4:
             assert time.monotonic() < deadline, stats

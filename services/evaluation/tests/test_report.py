@@ -32,9 +32,7 @@ from assignment_service.events.schemas import registry as assignment_events
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from devstack.topics import publish
-from evaluation_service.main import create_app
 from evaluation_service.models import Evaluation, Rating
-from evaluation_service.settings import EvaluationSettings
 from proposal_service.events.schemas import ProposalDeclined, ProposalRegistered, ProposalSubmitted
 from proposal_service.events.schemas import registry as proposal_events
 from servicekit.db import utcnow
@@ -169,20 +167,12 @@ class Scene:
 
 @pytest.fixture
 async def scene(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
+    evaluation: tuple[FastAPI, httpx.AsyncClient], kafka: KafkaBroker, namespace: str, dev_keys: DevKeys
 ) -> AsyncIterator[Scene]:
-    settings = EvaluationSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-    )
-    app = create_app(settings)
-    async with serve(app) as client:
-        s = Scene(client, app, dev_keys, kafka.bootstrap, namespace)
-        await s.plant(plant("body-1"))
-        yield s
+    app, client = evaluation
+    s = Scene(client, app, dev_keys, kafka.bootstrap, namespace)
+    await s.plant(plant("body-1"))
+    yield s
 
 
 async def save_sample(name: str, content: bytes) -> None:

@@ -33,9 +33,7 @@ from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from devstack.topics import publish
 from evaluation_service.domain.statistics import percent_text
-from evaluation_service.main import create_app
 from evaluation_service.models import Evaluation, RatedItem, ReplyRecord
-from evaluation_service.settings import EvaluationSettings
 from proposal_service.events.schemas import (
     ProposalCategoryChanged,
     ProposalDeclined,
@@ -260,18 +258,10 @@ class Scene:
 
 @pytest.fixture
 async def scene(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
+    evaluation: tuple[FastAPI, httpx.AsyncClient], kafka: KafkaBroker, namespace: str, dev_keys: DevKeys
 ) -> AsyncIterator[Scene]:
-    settings = EvaluationSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-    )
-    app = create_app(settings)
-    async with serve(app) as client:
-        yield Scene(client, app, dev_keys, kafka.bootstrap, namespace)
+    app, client = evaluation
+    yield Scene(client, app, dev_keys, kafka.bootstrap, namespace)
 
 
 def rate(numerator: int, denominator: int, percent: str) -> dict[str, Any]:
