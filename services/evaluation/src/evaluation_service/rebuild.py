@@ -1,20 +1,23 @@
-"""Rebuilds the evaluation service's projections by replaying the event history (issue 5, item 4).
+"""Rebuilds the evaluation service's projections, and its members' ratings, by replaying the
+event history (issue 5, item 4).
 
 Usage::
 
     python -m evaluation_service.rebuild --database-url URL [--bootstrap HOST:PORT]
-        [--namespace PREFIX] [--force]
+        [--namespace PREFIX] [--force] [--skip-ratings]
 
 ``--bootstrap`` and ``--namespace`` default to the service's settings
 (``EVALUATION_KAFKA_BOOTSTRAP_SERVERS``, ``EVALUATION_KAFKA_NAMESPACE``). The command
 migrates the database to head, then reads every partition of the topics the service
-subscribes to (``proposal.events`` and ``assignment.events``, namespaced) from offset 0 up
-to the end offsets captured at the start, with no consumer group, and applies each event
-through the service's own subscription table and the live consumer's inbox logic
-(``servicekit.replay``): duplicates are skipped by event id, ignored types are skipped, and
-what the live service dead-lettered (malformed, unknown types) is counted and listed, not
-dead-lettered again. Progress goes to stderr. Exit status: 0 done, 1 refused or failed,
-2 done but the history was incomplete (a topic missing, or its start deleted by retention).
+subscribes to (``proposal.events`` and ``assignment.events``, namespaced) and, after them,
+of its own topic ``evaluation.events``, from offset 0 up to the end offsets captured at the
+start (all three at once), with no consumer group, and applies each event through the
+service's own subscription table (and, for ``evaluation.events``, a rebuild-only one, see
+below) and the live consumer's inbox logic (``servicekit.replay``): duplicates are skipped
+by event id, ignored types are skipped, and what the live service dead-lettered
+(malformed, unknown types) is counted and listed, not dead-lettered again. Progress goes to
+stderr, one line per topic. Exit status: 0 done, 1 refused or failed, 2 done but the
+history was incomplete (a topic missing, or its start deleted by retention).
 
 What is rebuilt: the projections, the tables filled only by the consumed events:
 
@@ -23,63 +26,153 @@ What is rebuilt: the projections, the tables filled only by the consumed events:
 - ``rated_item`` (who may rate which item, the open round and since when) and
   ``reply_record`` (the units' replies),
 - ``inbox_message`` (one row per applied event, so a consumer started afterwards on this
-  database skips what the replay applied).
+  database skips what the replay applied; the rows of ``evaluation.events`` are never
+  looked up live, the service does not consume its own topic).
+
+And the members' ratings, ``evaluation``, from the ``evaluation.submitted`` events the
+service published on ``evaluation.events`` each time a member rated or changed a rating:
+one row per (proposal, round, unit, member), its ``id`` the event's ``evaluation_id``
+(a change re-publishes the same one), ``submitted_at`` the first event's time,
+``updated_at`` and the three ratings the latest event's (by ``submitted_at``, then offset
+order). ``comment`` is not in the event: it stays empty (None) in the rebuilt rows; only a
+backup has it. The other types the service publishes there are ignored on purpose:
+``evaluation.unsatisfied`` (its rating arrives as evaluation.submitted too; it only asked
+the assignment service for a rehandling), ``evaluation.completed`` (recomputed, see below),
+``assembly_evaluation.opened`` and ``assembly_evaluation.closed`` (the ballots, which stay
+backup-only). Ratings are replayed only when the target's ``evaluation`` table is empty: if
+it holds rows (restored from a backup, with their comments), or with ``--skip-ratings``,
+``evaluation.events`` is not read and the command says so on stderr. ``--skip-ratings`` is
+for a backup restored afterwards, or a topic whose start retention deleted: replaying the
+rest would give partial ratings.
 
 ``rated_item.completed`` is set live when the last rating of a round comes in; after the
 replay it is recomputed from the ratings the same way, without publishing anything.
 
-What is not rebuilt: the service's own data, which no topic carries back to it:
-``evaluation`` (the members' ratings), ``evaluation_rules`` and ``performance_weights``.
-The service publishes evaluation.* events but does not consume them, so they are kept by
-database backups; restore them into the target first (the statistics' satisfaction rates
-and unit scores read them). The outbox is neither replayed nor written: the replay publishes
-nothing.
+What is not rebuilt: the rest of the service's own data, which no event carries in full:
+``evaluation_rules`` (per body: who rates, the evaluation window and the unrated policy),
+``performance_weights`` (per body: the unit score weights) and the 民主测评 ballots
+(``assembly_ballot``, ``ballot_elector``, ``ballot_vote``). They are kept by database
+backups; restore them into the target (before the rebuild, or after it and before serving).
+The figures equal the live ones only when the rules and weights are restored too: without
+them the defaults apply (the default unrated policy and window in the satisfaction rates,
+which rounds count as closed; the default weights in the unit scores). The outbox is
+neither replayed nor written: the replay publishes nothing.
 
 The target must hold no projection rows and no inbox rows (a fresh database, or one with
 only the owned tables restored); the command refuses otherwise. ``--force`` deletes the
-projection and inbox rows first (never the owned tables), then replays.
+projection and inbox rows first (never the owned tables, so ratings a previous run rebuilt
+are kept, and not replayed again), then replays.
 
-To switch a running deployment over: stop the service's consumer (or the service) before
-the replay, so that its consumer group does not move past the captured end offsets; start
-it on the rebuilt database afterwards: it resumes from its group's offsets, and the inbox
-skips the events the replay already applied.
+To switch a running deployment over: stop the service before the replay (its consumer, so
+that its consumer group does not move past the captured end offsets; and its API, since a
+rating made after the captured end of ``evaluation.events`` would not be in the rebuilt
+database, nothing consumes that topic afterwards); start it on the rebuilt database
+afterwards: it resumes from its group's offsets, and the inbox skips the events the replay
+already applied.
 """
 
 import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Table
 from sqlmodel import SQLModel, col, delete, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation_service.domain import ratings
 from evaluation_service.events.handlers import subscriptions
+from evaluation_service.events.schemas import EvaluationSubmitted
 from evaluation_service.main import MIGRATIONS
 from evaluation_service.models import (
+    AssemblyBallot,
+    BallotElector,
+    BallotVote,
     Evaluation,
     EvaluationRules,
     FiledProposal,
     FilingCount,
     PerformanceWeights,
     RatedItem,
+    Rating,
     ReplyRecord,
     StatItem,
     StatUnit,
 )
 from evaluation_service.settings import EvaluationSettings
 from servicekit.db import Database
-from servicekit.inbox import InboxMessage
+from servicekit.inbox import InboxMessage, ReceivedEvent, Subscriptions
 from servicekit.migrations import upgrade_async
 from servicekit.outbox import Outbox, OutboxLease, OutboxMessage
 from servicekit.replay import Progress, ReplayResult, TopicReplay, replay
 
 # Every table of the service is in exactly one of these (a test checks it).
 PROJECTIONS: tuple[type[SQLModel], ...] = (FiledProposal, FilingCount, StatItem, StatUnit, RatedItem, ReplyRecord)
-OWNED: tuple[type[SQLModel], ...] = (Evaluation, EvaluationRules, PerformanceWeights)
+OWNED: tuple[type[SQLModel], ...] = (
+    Evaluation,
+    EvaluationRules,
+    PerformanceWeights,
+    AssemblyBallot,  # before its electors and votes (foreign keys)
+    BallotElector,
+    BallotVote,
+)
 INFRASTRUCTURE: tuple[type[SQLModel], ...] = (InboxMessage, OutboxMessage, OutboxLease)
 # What a rebuild starts from empty (and what --force deletes).
 CLEARED: tuple[type[SQLModel], ...] = (*PROJECTIONS, InboxMessage)
+
+# The rebuild-only table of the service's own topic: the live service never consumes it.
+rating_subscriptions = Subscriptions(topics=["evaluation.events"])
+# Every other type of events/schemas.py's registry (a test checks the table covers it).
+for _type in (
+    "evaluation.unsatisfied",  # its rating comes as evaluation.submitted too
+    "evaluation.completed",  # recomputed by _close_completed_rounds
+    "assembly_evaluation.opened",  # the ballots stay backup-only
+    "assembly_evaluation.closed",
+):
+    rating_subscriptions.ignore(_type, 1)
+
+
+@rating_subscriptions.on("evaluation.submitted", 1, EvaluationSubmitted)
+async def on_evaluation_submitted(session: AsyncSession, event: ReceivedEvent[EvaluationSubmitted]) -> None:
+    """Upserts the member's rating of a unit in a round: the latest event's ratings (by
+    ``submitted_at``, a tie to the later offset), the first one's id and time; no comment."""
+    p = event.payload
+    query = select(Evaluation).where(
+        Evaluation.proposal_id == p.proposal_id,
+        Evaluation.round == p.round,
+        Evaluation.unit_id == p.unit_id,
+        Evaluation.member_id == p.member_id,
+    )
+    row = (await session.exec(query)).first()
+    if row is None:
+        row = Evaluation(
+            id=p.evaluation_id,
+            proposal_id=p.proposal_id,
+            body_id=p.body_id,
+            round=p.round,
+            unit_id=p.unit_id,
+            member_id=p.member_id,
+            contact=Rating(p.contact),
+            attitude=Rating(p.attitude),
+            result=Rating(p.result),
+            comment=None,
+            submitted_at=p.submitted_at,
+            updated_at=p.submitted_at,
+        )
+    else:
+        row.submitted_at = min(row.submitted_at, p.submitted_at)
+        if p.submitted_at >= row.updated_at:
+            row.contact, row.attitude, row.result = Rating(p.contact), Rating(p.attitude), Rating(p.result)
+            row.updated_at = p.submitted_at
+    session.add(row)
+
+
+@dataclass
+class RebuildResult(ReplayResult):
+    """The replay's result, and whether the ratings were replayed (or why not)."""
+
+    ratings_skipped: str | None = None
 
 
 class NotEmpty(Exception):
@@ -122,6 +215,24 @@ async def _clear(database: Database) -> None:
         await session.commit()
 
 
+async def _count(database: Database, model: type[SQLModel]) -> int:
+    async with database.session(read_only=True) as session:
+        n: int = (await session.exec(select(func.count()).select_from(_table(model)))).one()
+        return n
+
+
+def _merged(*tables: Subscriptions) -> Subscriptions:
+    """One table for one replay (one capture of the end offsets), its topics in the given order."""
+    merged = Subscriptions(topics=[t for table in tables for t in table.topics])
+    for table in tables:
+        clash = (merged.handlers.keys() | merged.ignored) & (table.handlers.keys() | table.ignored)
+        if clash:
+            raise ValueError(f"event types in two tables: {sorted(clash)}")
+        merged.handlers.update(table.handlers)
+        merged.ignored |= table.ignored
+    return merged
+
+
 async def _close_completed_rounds(database: Database) -> None:
     """Recomputes ``rated_item.completed`` for each item's latest round from the ratings."""
     async with database.session() as session:
@@ -133,9 +244,15 @@ async def _close_completed_rounds(database: Database) -> None:
 
 
 async def rebuild(
-    settings: EvaluationSettings, *, force: bool = False, progress: Progress | None = None
-) -> ReplayResult:
-    """Migrates ``settings.database_url`` to head and replays the subscribed topics into it."""
+    settings: EvaluationSettings,
+    *,
+    force: bool = False,
+    replay_ratings: bool = True,
+    progress: Progress | None = None,
+) -> RebuildResult:
+    """Migrates ``settings.database_url`` to head and replays the subscribed topics into it,
+    then the service's own topic into an empty ``evaluation`` table (unless ``replay_ratings``
+    is False); says on stderr when the ratings are not replayed."""
     await upgrade_async(MIGRATIONS, settings.database_url)
     database = Database(settings.database_url, pool_size=2)
     try:
@@ -144,15 +261,27 @@ async def rebuild(
             if not force:
                 raise NotEmpty(rows)
             await _clear(database)
+        skipped: str | None = None
+        topic = settings.namespaced(rating_subscriptions.topics[0])
+        if not replay_ratings:
+            skipped = f"ratings: not replayed (--skip-ratings): {topic} is not read; restore the ratings from a backup"
+        elif held := await _count(database, Evaluation):
+            skipped = (
+                f"ratings: the evaluation table already holds {held} rows (restored from a backup?): "
+                f"kept, {topic} is not replayed"
+            )
+        if skipped:
+            print(skipped, file=sys.stderr, flush=True)
+        table = subscriptions if skipped else _merged(subscriptions, rating_subscriptions)
         result = await replay(
             database=database,
             bootstrap_servers=settings.kafka_bootstrap_servers,
-            subscriptions=subscriptions,
-            topics=[settings.namespaced(t) for t in subscriptions.topics],
+            subscriptions=table,
+            topics=[settings.namespaced(t) for t in table.topics],
             progress=progress,
         )
         await _close_completed_rounds(database)
-        return result
+        return RebuildResult(result.topics, result.rejected, ratings_skipped=skipped)
     finally:
         await database.dispose()
 
@@ -195,13 +324,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m evaluation_service.rebuild",
         description="Rebuild the evaluation service's projections (statistics, filed counts, rated items, "
-        "replies) by replaying proposal.events and assignment.events from the start.",
+        "replies) by replaying proposal.events and assignment.events from the start, then the members' "
+        "ratings from evaluation.events when the target holds none (comments are not in the events). "
+        "Rules, weights and ballots come from backups.",
     )
     parser.add_argument("--database-url", required=True, help="the target database (migrated to head)")
     parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: the service's setting)")
     parser.add_argument("--namespace", help="Kafka topic prefix (default: the service's setting)")
     parser.add_argument(
         "--force", action="store_true", help="delete existing projection and inbox rows first (owned data is kept)"
+    )
+    parser.add_argument(
+        "--skip-ratings",
+        action="store_true",
+        help="do not replay evaluation.events into an empty evaluation table (ratings restored from a backup later)",
     )
     args = parser.parse_args(argv)
     overrides: dict[str, str] = {"database_url": args.database_url}
@@ -211,7 +347,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["kafka_namespace"] = args.namespace
     settings = EvaluationSettings(**overrides)  # type: ignore[arg-type]
     try:
-        result = asyncio.run(rebuild(settings, force=args.force, progress=_StderrProgress()))
+        result = asyncio.run(
+            rebuild(settings, force=args.force, replay_ratings=not args.skip_ratings, progress=_StderrProgress())
+        )
     except NotEmpty as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 1
