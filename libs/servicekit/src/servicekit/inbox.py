@@ -79,6 +79,17 @@ class Subscriptions:
         self.ignored.add((event_type, version))
 
 
+def _log_applied(envelope: EventEnvelope) -> None:
+    # One line per applied event, under the event's trace and correlation ids (set by the
+    # caller), so a request can be followed through every consumer's log.
+    log.info(
+        "applied %s from %s",
+        envelope.type,
+        envelope.source,
+        extra={"fields": {"event_id": envelope.id, "event_type": envelope.type, "subject": envelope.subject}},
+    )
+
+
 class DeadLetter(Exception):
     """Raised for a message that no retry can fix; it goes straight to the dead-letter topic."""
 
@@ -170,32 +181,35 @@ class EventConsumer:
                 seen = set(
                     (await session.exec(select(InboxMessage.event_id).where(col(InboxMessage.event_id).in_(ids)))).all()
                 )
-                applied = 0
+                applied: list[tuple[EventEnvelope, TraceContext]] = []
                 for envelope in handled:
                     if envelope.id in seen:
                         continue
                     seen.add(envelope.id)
                     model, handler = self.subscriptions.handlers[envelope.key]
-                    self._enter_trace(envelope)
+                    trace = self._enter_trace(envelope)
                     session.add(InboxMessage(event_id=envelope.id, event_type=envelope.type, source=envelope.source))
                     await handler(session, ReceivedEvent(envelope, model.model_validate(envelope.data), self.outbox))
-                    applied += 1
+                    applied.append((envelope, trace))
                 await session.commit()
         except Exception as exc:  # noqa: BLE001 - the per-message path retries or dead-letters it
             log.debug("batch of %d falls back to one by one: %s", len(messages), exc)
             return False
-        self.applied_total += applied
+        self.applied_total += len(applied)
+        for envelope, trace in applied:
+            set_trace(trace)
+            _log_applied(envelope)
         return True
 
     @staticmethod
-    def _enter_trace(envelope: EventEnvelope) -> None:
-        set_trace(
-            TraceContext(
-                correlation_id=envelope.correlationid or envelope.id,
-                causation_id=envelope.id,
-                traceparent=child_traceparent(envelope.traceparent),
-            )
+    def _enter_trace(envelope: EventEnvelope) -> TraceContext:
+        trace = TraceContext(
+            correlation_id=envelope.correlationid or envelope.id,
+            causation_id=envelope.id,
+            traceparent=child_traceparent(envelope.traceparent),
         )
+        set_trace(trace)
+        return trace
 
     async def process(self, message: ConsumerRecord[bytes, bytes]) -> None:
         try:
@@ -245,6 +259,7 @@ class EventConsumer:
                     return
                 raise
         self.applied_total += 1
+        _log_applied(envelope)
 
     async def _dead_letter(self, message: ConsumerRecord[bytes, bytes], error: str) -> None:
         log.error("dead-lettering %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)
