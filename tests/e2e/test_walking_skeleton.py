@@ -211,3 +211,15 @@ async def test_a_retried_post_with_an_idempotency_key_does_the_work_once(stack: 
         )
         mine = (await client.get("/proposals", params={"q": "幂等测试"}, headers=desk.member())).json()["items"]
         assert [p["id"] for p in mine] == [first.json()["id"]]
+
+
+async def test_a_stale_update_through_the_gateway_is_a_412(stack: Stack, desk: FilingDesk) -> None:
+    async with httpx.AsyncClient(base_url=f"{stack.gateway_url}/api/v1") as client:
+        url = f"/bodies/{desk.body['id']}/performance-weights"
+        read = await client.get(url)
+        weights = {k: v for k, v in read.json().items() if k != "body_id"}
+        fresh = {**desk.staff(), "If-Match": read.headers["ETag"]}
+        first = await client.put(url, json={**weights, "contact": 0.2}, headers=fresh)
+        assert first.status_code == 200 and first.headers["ETag"] != read.headers["ETag"], first.text
+        problem(await client.put(url, json={**weights, "contact": 0.3}, headers=fresh), 412, "precondition_failed")
+        assert (await client.get(url)).json()["contact"] == 0.2

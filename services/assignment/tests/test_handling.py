@@ -437,3 +437,26 @@ async def test_units_import_is_all_or_nothing_and_for_administrators(world: Hand
     assert sorted((e["row"], e["field"]) for e in body["errors"]) == [(2, "parent_code"), (3, "code"), (4, "code")]
     problem(await c.post("/units/import", content=bad.encode(), headers=world.staff()), 403, "forbidden")
     assert len(ok(await c.get("/units"))) == 7
+
+
+async def test_a_stale_rules_update_is_refused_with_412(world: HandlingWorld) -> None:
+    w, c = world, world.client
+    url = f"/bodies/{w.body_id}/rules"
+    read = await c.get(url)
+    etag = read.headers["ETag"]
+    rules = {**ok(read), "reply_months": 2}
+    del rules["body_id"], rules["kind"]
+    first = await c.put(url, json=rules, headers={**w.staff(), "If-Match": etag})
+    assert ok(first)["reply_months"] == 2 and first.headers["ETag"] not in (etag, None)
+    assert (await c.get(url)).headers["ETag"] == first.headers["ETag"]
+    stale = await c.put(url, json={**rules, "reply_months": 4}, headers={**w.staff(), "If-Match": etag})
+    problem(stale, 412, "precondition_failed")
+    assert ok(await c.get(url))["reply_months"] == 2
+    # A kind without rules of its own shows the body's; their ETag guards the kind's first rules.
+    joint = await c.get(url, params={"kind": "joint"})
+    assert joint.headers["ETag"] == first.headers["ETag"]
+    own = {**w.staff(), "If-Match": joint.headers["ETag"]}
+    joint_rules = ok(await c.put(url, params={"kind": "joint"}, json={**rules, "reply_months": 1}, headers=own))
+    assert joint_rules["kind"] == "joint" and joint_rules["reply_months"] == 1
+    # Without If-Match the rules are replaced unchecked, as before.
+    assert ok(await c.put(url, json={**rules, "reply_months": 5}, headers=w.staff()))["reply_months"] == 5

@@ -421,3 +421,22 @@ async def test_a_stale_update_is_refused_with_412(world: World) -> None:
     assert await snapshot(w) == before
     current = {**w.member("刘洋"), "If-Match": first.headers["ETag"]}
     assert ok(await c.patch(f"/proposals/{draft['id']}", json={"title": "改二"}, headers=current))["title"] == "改二"
+
+
+async def test_a_stale_session_update_is_refused_with_412(world: World) -> None:
+    w, c = world, world.client
+    url = f"/sessions/{w.session['id']}"
+    read = await c.get(url)
+    etag = read.headers["ETag"]
+    change = {"period": "interim", "filing_opens_at": "2025-01-06T09:00:00+08:00"}  # read back in UTC
+    first = await c.patch(url, json=change, headers={**w.staff(), "If-Match": etag})
+    assert ok(first)["period"] == "interim" and first.headers["ETag"] != etag
+    assert (await c.get(url)).headers["ETag"] == first.headers["ETag"]
+    stale = await c.patch(url, json={"published": True}, headers={**w.staff(), "If-Match": etag})
+    problem(stale, 412, "precondition_failed")
+    unchanged = ok(await c.get(url))
+    assert (unchanged["period"], unchanged["published"]) == ("interim", False)
+    # A list of tags matches when one is current; no If-Match at all is not checked, as before.
+    either = {**w.staff(), "If-Match": f"{etag}, {first.headers['ETag']}"}
+    assert ok(await c.patch(url, json={"period": "plenary"}, headers=either))["period"] == "plenary"
+    assert ok(await c.patch(url, json={"published": True}, headers=w.staff()))["published"] is True

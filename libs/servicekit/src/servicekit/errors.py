@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit.tracing import current_trace
@@ -120,7 +120,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
         return problem_response(request, Problem(exc.status_code, code, title, detail, headers=exc.headers))
 
-    async def on_data_error(request: Request, exc: Exception) -> JSONResponse:
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        # A unique key taken by a concurrent request the use case did not lock against (two
+        # first-time writes of the same settings row): the loser retries. Nothing was written.
+        if isinstance(exc, IntegrityError):
+            log.warning("concurrent write refused on %s %s: %s", request.method, request.url.path, exc)
+            return problem_response(
+                request,
+                Problem(409, "concurrent_change", "Conflict", "a concurrent request changed this first; try again"),
+            )
         # Values validation lets through but the database refuses, such as NUL characters,
         # which PostgreSQL text cannot hold. The session rolls back, so nothing is written.
         if not is_data_exception(exc):
@@ -137,7 +145,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(DBAPIError, on_data_error)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
 
 

@@ -9,6 +9,7 @@ from assignment_service.models import (
     UnitPublic,
 )
 from servicekit.auth import SignedInDep
+from servicekit.preconditions import IfMatch
 from servicekit.runtime import SessionDep
 
 router = APIRouter(tags=["units"])
@@ -47,14 +48,29 @@ async def import_units(request: Request, session: SessionDep, principal: SignedI
 
 
 @router.get("/bodies/{body_id}/rules", operation_id="get_handling_rules", response_model=HandlingRulesPublic)
-async def get_handling_rules(body_id: str, session: SessionDep, kind: str = "*") -> HandlingRulesPublic:
-    return HandlingRulesPublic.model_validate(await rules.rules_for(session, body_id=body_id, kind=kind))
+async def get_handling_rules(
+    body_id: str, session: SessionDep, response: Response, kind: str = "*"
+) -> HandlingRulesPublic:
+    row = await rules.rules_for(session, body_id=body_id, kind=kind)
+    response.headers["ETag"] = rules.rules_etag(row)
+    return HandlingRulesPublic.model_validate(row)
 
 
 @router.put("/bodies/{body_id}/rules", operation_id="set_handling_rules", response_model=HandlingRulesPublic)
 async def set_handling_rules(
-    body_id: str, data: HandlingRulesUpdate, session: SessionDep, principal: SignedInDep, kind: str = "*"
+    body_id: str,
+    data: HandlingRulesUpdate,
+    session: SessionDep,
+    principal: SignedInDep,
+    response: Response,
+    kind: str = "*",
+    if_match: IfMatch = None,
 ) -> HandlingRulesPublic:
-    """The body's deadlines, windows, outcome classes and contact rule; ``kind`` "*" for all kinds."""
-    row = await rules.set_rules(session=session, principal=principal, body_id=body_id, kind=kind, data=data)
+    """The body's deadlines, windows, outcome classes and contact rule; ``kind`` "*" for all kinds.
+    With If-Match (the ETag of GET for the same kind) a stale read is refused with 412; without it
+    the rules are replaced unchecked, as before."""
+    row = await rules.set_rules(
+        session=session, principal=principal, body_id=body_id, kind=kind, data=data, if_match=if_match
+    )
+    response.headers["ETag"] = rules.rules_etag(row)
     return HandlingRulesPublic.model_validate(row)

@@ -4,6 +4,7 @@ from evaluation_service.api.deps import CalendarDep
 from evaluation_service.domain import ratings
 from evaluation_service.models import EvaluationCreate, EvaluationPublic, EvaluationRulesPublic, EvaluationRulesUpdate
 from servicekit.auth import PrincipalDep, SignedInDep
+from servicekit.preconditions import IfMatch
 from servicekit.runtime import OutboxDep, SessionDep
 
 router = APIRouter(tags=["evaluations"])
@@ -51,15 +52,25 @@ async def list_evaluations(
 @router.get(
     "/bodies/{body_id}/evaluation-rules", operation_id="get_evaluation_rules", response_model=EvaluationRulesPublic
 )
-async def get_evaluation_rules(body_id: str, session: SessionDep) -> EvaluationRulesPublic:
-    return EvaluationRulesPublic.model_validate(await ratings.rules_for(session, body_id))
+async def get_evaluation_rules(body_id: str, session: SessionDep, response: Response) -> EvaluationRulesPublic:
+    row = await ratings.rules_for(session, body_id)
+    response.headers["ETag"] = ratings.rules_etag(row)
+    return EvaluationRulesPublic.model_validate(row)
 
 
 @router.put(
     "/bodies/{body_id}/evaluation-rules", operation_id="set_evaluation_rules", response_model=EvaluationRulesPublic
 )
 async def set_evaluation_rules(
-    body_id: str, data: EvaluationRulesUpdate, session: SessionDep, principal: SignedInDep
+    body_id: str,
+    data: EvaluationRulesUpdate,
+    session: SessionDep,
+    principal: SignedInDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> EvaluationRulesPublic:
-    row = await ratings.set_rules(session=session, principal=principal, body_id=body_id, data=data)
+    """Replaces the body's evaluation rules. With If-Match (the ETag of GET) a stale read is refused
+    with 412; without it the rules are replaced unchecked, as before."""
+    row = await ratings.set_rules(session=session, principal=principal, body_id=body_id, data=data, if_match=if_match)
+    response.headers["ETag"] = ratings.rules_etag(row)
     return EvaluationRulesPublic.model_validate(row)

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from evaluation_service.api.deps import CalendarDep
 from evaluation_service.domain import filing as service
@@ -13,6 +13,7 @@ from evaluation_service.models import (
     UnitStatistics,
 )
 from servicekit.auth import PrincipalDep, SignedInDep
+from servicekit.preconditions import IfMatch
 from servicekit.runtime import SessionDep
 
 router = APIRouter(tags=["statistics"])
@@ -71,8 +72,10 @@ async def get_unit_statistics(
     operation_id="get_performance_weights",
     response_model=PerformanceWeightsPublic,
 )
-async def get_performance_weights(body_id: str, session: SessionDep) -> PerformanceWeightsPublic:
-    return PerformanceWeightsPublic.model_validate(await statistics.weights_for(session, body_id))
+async def get_performance_weights(body_id: str, session: SessionDep, response: Response) -> PerformanceWeightsPublic:
+    row = await statistics.weights_for(session, body_id)
+    response.headers["ETag"] = statistics.weights_etag(row)
+    return PerformanceWeightsPublic.model_validate(row)
 
 
 @router.put(
@@ -81,7 +84,17 @@ async def get_performance_weights(body_id: str, session: SessionDep) -> Performa
     response_model=PerformanceWeightsPublic,
 )
 async def set_performance_weights(
-    body_id: str, data: PerformanceWeightsUpdate, session: SessionDep, principal: SignedInDep
+    body_id: str,
+    data: PerformanceWeightsUpdate,
+    session: SessionDep,
+    principal: SignedInDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> PerformanceWeightsPublic:
-    row = await statistics.set_weights(session=session, principal=principal, body_id=body_id, data=data)
+    """Replaces the body's weights. With If-Match (the ETag of GET) a stale read is refused with 412;
+    without it the weights are replaced unchecked, as before."""
+    row = await statistics.set_weights(
+        session=session, principal=principal, body_id=body_id, data=data, if_match=if_match
+    )
+    response.headers["ETag"] = statistics.weights_etag(row)
     return PerformanceWeightsPublic.model_validate(row)

@@ -20,6 +20,7 @@ from evaluation_service.models import (
     EvaluationCreate,
     EvaluationPublic,
     EvaluationRules,
+    EvaluationRulesPublic,
     EvaluationRulesUpdate,
     RatedItem,
     Rating,
@@ -29,6 +30,7 @@ from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import utcnow
 from servicekit.errors import NotFound, Problem
 from servicekit.outbox import Outbox
+from servicekit.preconditions import check_if_match, weak_etag
 
 BODY_TIMEZONE = ZoneInfo("Asia/Shanghai")
 
@@ -41,9 +43,19 @@ async def rules_for(session: AsyncSession, body_id: str) -> EvaluationRules:
     return await session.get(EvaluationRules, body_id) or EvaluationRules(body_id=body_id)
 
 
+def rules_etag(rules: EvaluationRules) -> str:
+    return weak_etag(EvaluationRulesPublic.model_validate(rules))
+
+
 async def set_rules(
-    *, session: AsyncSession, principal: Principal, body_id: str, data: EvaluationRulesUpdate
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    body_id: str,
+    data: EvaluationRulesUpdate,
+    if_match: str | None = None,
 ) -> EvaluationRules:
+    """Replaces the body's rules; a stale ``if_match`` is a 412 and changes nothing, none skips the check."""
     if not (principal.role == Role.staff and principal.body_id == body_id):
         raise forbidden("evaluation rules are set by the body's committee staff")
     if data.unrated_policy not in ("left_unrated", "counted_satisfied"):
@@ -54,7 +66,8 @@ async def set_rules(
             "unrated_policy is left_unrated or counted_satisfied",
             errors=[{"in": "body", "field": "unrated_policy", "message": "unknown policy"}],
         )
-    row = await session.get(EvaluationRules, body_id) or EvaluationRules(body_id=body_id)
+    row = await session.get(EvaluationRules, body_id, with_for_update=True) or EvaluationRules(body_id=body_id)
+    check_if_match(if_match, rules_etag(row))
     for field, value in data.model_dump().items():
         setattr(row, field, value)
     session.add(row)

@@ -58,6 +58,7 @@ from evaluation_service.models import (
 from servicekit.auth import Principal, Role, forbidden, unauthorized
 from servicekit.db import utcnow
 from servicekit.errors import NotFound, Problem
+from servicekit.preconditions import check_if_match, weak_etag
 
 OUTCOME_CLASSES = ("A", "B", "C", "D")
 OUTCOME_VALUES = {"A": 1.0, "B": 0.75, "C": 0.5, "D": 0.25}
@@ -392,9 +393,19 @@ async def weights_for(session: AsyncSession, body_id: str) -> PerformanceWeights
     return await session.get(PerformanceWeights, body_id) or PerformanceWeights(body_id=body_id)
 
 
+def weights_etag(weights: PerformanceWeights) -> str:
+    return weak_etag(PerformanceWeightsPublic.model_validate(weights))
+
+
 async def set_weights(
-    *, session: AsyncSession, principal: Principal, body_id: str, data: PerformanceWeightsUpdate
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    body_id: str,
+    data: PerformanceWeightsUpdate,
+    if_match: str | None = None,
 ) -> PerformanceWeights:
+    """Replaces the body's weights; a stale ``if_match`` is a 412 and changes nothing, none skips the check."""
     if not (principal.role == Role.staff and principal.body_id == body_id):
         raise forbidden("performance weights are set by the body's committee staff")
     values: dict[str, Any] = data.model_dump()
@@ -406,7 +417,8 @@ async def set_weights(
             "at least one weight must be positive",
             errors=[{"in": "body", "field": "on_time", "message": "all weights are 0"}],
         )
-    row = await session.get(PerformanceWeights, body_id) or PerformanceWeights(body_id=body_id)
+    row = await session.get(PerformanceWeights, body_id, with_for_update=True) or PerformanceWeights(body_id=body_id)
+    check_if_match(if_match, weights_etag(row))
     for field, value in values.items():
         setattr(row, field, value)
     session.add(row)

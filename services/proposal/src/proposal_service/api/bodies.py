@@ -14,6 +14,7 @@ from proposal_service.models import (
     SessionUpdate,
 )
 from servicekit.auth import PrincipalDep, SignedInDep
+from servicekit.preconditions import IfMatch
 from servicekit.runtime import SessionDep
 
 router = APIRouter(tags=["bodies"])
@@ -56,6 +57,7 @@ async def create_session(
 ) -> SessionPublic:
     row = await bodies.create_session(session=session, principal=principal, body_id=body_id, data=data)
     response.headers["Location"] = f"/sessions/{row.id}"
+    response.headers["ETag"] = bodies.session_etag(row)
     return SessionPublic.model_validate(row)
 
 
@@ -65,15 +67,27 @@ async def list_sessions(body_id: str, session: SessionDep) -> list[SessionPublic
 
 
 @router.get("/sessions/{session_id}", operation_id="get_session", response_model=SessionPublic)
-async def get_session(session_id: str, session: SessionDep) -> SessionPublic:
-    return SessionPublic.model_validate(await bodies.get_session(session=session, session_id=session_id))
+async def get_session(session_id: str, session: SessionDep, response: Response) -> SessionPublic:
+    row = await bodies.get_session(session=session, session_id=session_id)
+    response.headers["ETag"] = bodies.session_etag(row)
+    return SessionPublic.model_validate(row)
 
 
 @router.patch("/sessions/{session_id}", operation_id="update_session", response_model=SessionPublic)
 async def update_session(
-    session_id: str, data: SessionUpdate, session: SessionDep, principal: SignedInDep
+    session_id: str,
+    data: SessionUpdate,
+    session: SessionDep,
+    principal: SignedInDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> SessionPublic:
-    row = await bodies.update_session(session=session, principal=principal, session_id=session_id, data=data)
+    """Changes the given fields. With If-Match (the ETag of GET) a stale read is refused with 412;
+    without it the change is made unchecked, as before."""
+    row = await bodies.update_session(
+        session=session, principal=principal, session_id=session_id, data=data, if_match=if_match
+    )
+    response.headers["ETag"] = bodies.session_etag(row)
     return SessionPublic.model_validate(row)
 
 

@@ -20,10 +20,12 @@ from proposal_service.models import (
     MemberCreate,
     Session,
     SessionCreate,
+    SessionPublic,
     SessionUpdate,
 )
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import NotFound, Problem
+from servicekit.preconditions import check_if_match, weak_etag
 
 # An NPC motion needs several deputies (5 at municipal level by the local organisation laws: the lead
 # and 4 cosigners); a CPPCC joint proposal needs at least one cosigner.
@@ -97,18 +99,24 @@ def _check_window(opens: Any, closes: Any) -> None:
         )
 
 
-async def get_session(*, session: AsyncSession, session_id: str) -> Session:
-    row = await session.get(Session, session_id)
+async def get_session(*, session: AsyncSession, session_id: str, for_update: bool = False) -> Session:
+    row = await session.get(Session, session_id, with_for_update=for_update)
     if row is None:
         raise NotFound("session", session_id)
     return row
 
 
+def session_etag(row: Session) -> str:
+    return weak_etag(SessionPublic.model_validate(row))
+
+
 async def update_session(
-    *, session: AsyncSession, principal: Principal, session_id: str, data: SessionUpdate
+    *, session: AsyncSession, principal: Principal, session_id: str, data: SessionUpdate, if_match: str | None = None
 ) -> Session:
-    row = await get_session(session=session, session_id=session_id)
+    """Changes the given fields; a stale ``if_match`` is a 412 and changes nothing, none skips the check."""
+    row = await get_session(session=session, session_id=session_id, for_update=True)
     _require_configurer(principal, row.body_id)
+    check_if_match(if_match, session_etag(row))
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
         if value is None and field == "published":

@@ -29,6 +29,7 @@ from proposal_service.text import index_terms
 from servicekit.auth import Principal
 from servicekit.db import utcnow
 from servicekit.errors import Problem
+from servicekit.preconditions import check_if_match
 
 # The kinds each body kind files (DESIGN glossary): 提案 and 建议案 for CPPCC, 议案 and 建议 for NPC.
 KINDS_OF_BODY = {
@@ -85,10 +86,7 @@ async def load_visible(
 
 def check_version(item: Proposal, if_match: str | None) -> None:
     """Optimistic concurrency: a stale If-Match is a 412 (ETags are W/"<version>")."""
-    if if_match is not None and if_match.strip() not in ("*", etag(item)):
-        raise Problem(
-            412, "precondition_failed", "Precondition Failed", "the item has changed since you read it; read it again"
-        )
+    check_if_match(if_match, etag(item))
 
 
 def etag(item: Proposal) -> str:
