@@ -113,6 +113,8 @@ class Item:
     merged_into: "Item | None" = None
     ratings: list[dict[tuple[int, str], Rating]] = field(default_factory=lambda: [{}, {}])  # per round
     id: str = ""
+    number: int | None = None  # 案号, given at registration
+    number_label: str | None = None
     assignment_ids: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -302,6 +304,12 @@ class Year:
     unit_ids: dict[str, str]
     overdue_scanned: bool  # the deadline scan ran on a working day and found the late assignments
     seconds: float
+    body_name: str = ""
+    session_name: str = ""  # as the proposal service names it, e.g. 十四届四次会议
+
+    @property
+    def title(self) -> str:
+        return f"关于{self.body_name}{self.session_name}提案办理情况的通报"
 
     def expected_statistics(self, kind: str | None = None) -> dict[str, Any]:
         items = [i for i in self.items if kind is None or i.kind == kind]
@@ -388,18 +396,24 @@ class Year:
         )
 
     def key_lines(self) -> list[str]:
-        """The report's key-item lines: category, kind, lead units and outcome, sorted."""
-        rows = []
-        for i in self.items:
-            if i.registered and i.key:
-                leads = sorted((self.unit_ids[p.unit], UNIT_NAMES[p.unit]) for p in i.parts if p.role == "lead")
-                outcome = i.outcome(i.rounds) if i.replied else None
-                rows.append((i.final_category, [name for _, name in leads], i.kind, outcome))
+        """The report's key-item lines, by kind and number: number, title, category and kind, the
+        units by role (each role's units in id order; 尚未交办 when none), and the outcome."""
+        kinds = list(KIND_LABELS)
         lines = []
-        for n, (category, units, kind, outcome) in enumerate(sorted(rows, key=lambda r: r[:3]), start=1):
+        key_items = sorted(
+            (i for i in self.items if i.registered and i.key), key=lambda i: (kinds.index(i.kind), i.number)
+        )
+        for n, i in enumerate(key_items, start=1):
+            handling = []
+            for role, label in (("lead", "主办单位"), ("separate", "分办单位"), ("co", "协办单位")):
+                units = sorted((self.unit_ids[p.unit], UNIT_NAMES[p.unit]) for p in i.parts if p.role == role)
+                if units:
+                    handling.append(f"{label}：{'、'.join(name for _, name in units)}")
+            outcome = i.outcome(i.rounds) if i.replied else None
             result = f"{outcome}类（{OUTCOME_LABELS[outcome]}）" if outcome else "尚未办复"
             lines.append(
-                f"{n}. {category}类{KIND_LABELS[kind]}，主办单位：{'、'.join(units) or '无'}，办理结果：{result}。"
+                f"{n}. （{i.number_label}）《{i.title}》，{i.final_category}类{KIND_LABELS[i.kind]}，"
+                f"{'，'.join(handling) or '尚未交办'}，办理结果：{result}。"
             )
         return lines
 
@@ -535,7 +549,8 @@ async def drive(stack: Stack, items: list[Item]) -> Year:
         for item in items:
             if item.registered:
                 data = {"category_id": categories[item.registered_category]} if item.registered_category else None
-                ok(await c.post(f"/proposals/{item.id}/register", json=data, headers=staff()))
+                registered = ok(await c.post(f"/proposals/{item.id}/register", json=data, headers=staff()))
+                item.number, item.number_label = registered["number"], registered["number_label"]
             elif item.fate == "declined":
                 data = {"reason": item.decline_reason, "note": "经审查不予立案", "referral": "for_reference"}
                 ok(await c.post(f"/proposals/{item.id}/decline", json=data, headers=staff()))
@@ -549,7 +564,16 @@ async def drive(stack: Stack, items: list[Item]) -> Year:
             if item.key_unmarked:
                 ok(await c.post(f"/proposals/{item.id}/key", json={"key": False}, headers=staff()))
 
-        year = Year(items, body["id"], sitting["id"], unit_ids, overdue_scanned=False, seconds=0)
+        year = Year(
+            items,
+            body["id"],
+            sitting["id"],
+            unit_ids,
+            overdue_scanned=False,
+            seconds=0,
+            body_name=body["name"],
+            session_name=sitting["name"],
+        )
         filing = year.expected_statistics()
         await settle(
             lambda: c.get(stats_url, headers=staff()),
@@ -739,6 +763,7 @@ def test_xlsx_report_has_the_planted_figures(year: Year, gateway: httpx.Client) 
     overall = {row[0]: row[1] for row in book["总体情况"].iter_rows(min_row=2, values_only=True) if row[0]}
     expected: dict[str, Any] = {
         "会议": year.session_id,
+        "会议名称": f"{year.body_name}{year.session_name}",
         "收到提案（件）": c["filed"],
         "立案（件）": c["registered"],
         "不予立案（件）": c["declined"],
@@ -785,6 +810,9 @@ def test_html_report_states_the_planted_figures(year: Year, gateway: httpx.Clien
     response = report(gateway, year, "html")
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     page = response.text
+    # the title names the body and session as the proposal service holds them
+    assert year.session_name == "十四届四次会议"
+    assert f"<h1>{year.title}</h1>" in page and "会议编号" not in page and "未记录届次会议名称" not in page
     s = year.expected_statistics()
     c = s["counts"]
     kind_order = list(KIND_LABELS)
@@ -838,6 +866,7 @@ def test_pdf_report_holds_the_key_numbers(year: Year, gateway: httpx.Client) -> 
     s = year.expected_statistics()
     units = year.expected_units({"on_time": 0.3, "satisfaction": 0.4, "contact": 0.1, "outcome": 0.2})
     figures = [
+        year.title,
         f"收到提案{s['counts']['filed']}件",
         f"立案{s['counts']['registered']}件",
         f"立案率{s['registration_rate']['percent']}",

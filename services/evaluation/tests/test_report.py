@@ -11,6 +11,7 @@ import io
 import os
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -45,14 +46,24 @@ pytestmark = pytest.mark.integration
 Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 SESSION = "s-16-3"
 UNIT_NAMES = {"u1": "区发改局", "u2": "区住建局", "u3": "区教育局"}
+BODY_NAME, SESSION_NAME = "政协江岸区委员会", "十六届三次会议"
+NUMBER_PREFIX = {"individual": "个", "joint": "联", "group": "集", "plenary": "建议案"}
+I1_TITLE, I4_TITLE = "关于优化营商环境的建议", "关于推进老旧小区改造的建议案"
 
 
 @dataclass
 class Year:
     body: str
+    named: bool = True  # the proposal events carry the body's and session's names (older ones do not)
     ids: dict[str, str] = field(default_factory=lambda: {f"i{n}": str(uuid.uuid4()) for n in range(1, 10)})
     events: list[tuple[str, EventEnvelope]] = field(default_factory=list)
     ratings: list[Evaluation] = field(default_factory=list)
+    numbers: Counter[str] = field(default_factory=Counter)  # the last 案号 of each kind's series
+
+    def names(self) -> dict[str, str | None]:
+        if not self.named:
+            return {}
+        return {"body_name": BODY_NAME, "session_name": SESSION_NAME}
 
     def ref(self, name: str, kind: str) -> dict[str, str]:
         return {"proposal_id": self.ids[name], "body_id": self.body, "session_id": SESSION, "kind": kind}
@@ -63,25 +74,39 @@ class Year:
     def a(self, name: str, payload: BaseModel) -> None:
         self.events.append(("assignment", assignment_events.envelope(payload, subject=self.ids[name])))
 
-    def submitted(self, name: str, kind: str, category: str) -> dict[str, str]:
+    def submitted(self, name: str, kind: str, category: str, title: str | None = None) -> dict[str, str]:
         ref = self.ref(name, kind)
-        self.p(name, ProposalSubmitted(**ref, title="t", category=category, lead_proposer="x", submitted_at=utcnow()))
+        self.p(
+            name,
+            ProposalSubmitted(
+                **ref, title=title or f"关于事项{name}的建议", category=category, lead_proposer="x",
+                submitted_at=utcnow(), **self.names(),
+            ),
+        )  # fmt: skip
         return ref
 
-    def handled(
-        self, name: str, kind: str, category: str, unit: str, outcome: str | None = None, *,
-        key: bool = False, on_time: bool = True, contacted: bool = True, rating: Rating | None = None,
-    ) -> None:  # fmt: skip
-        """Registered, assigned to ``unit`` as lead, replied with ``outcome`` and rated."""
-        ref = self.submitted(name, kind, category)
+    def registered(self, name: str, kind: str, category: str, *, title: str | None = None, key: bool = False) -> str:
+        """proposal.registered with the next number of the kind's series; returns its label."""
+        self.numbers[kind] += 1
+        label = f"{NUMBER_PREFIX[kind]}{self.numbers[kind]:04d}"
         self.p(
             name,
             ProposalRegistered(
-                **ref, number=1, number_label="1", title="t", content="c", category_id=None, category=category,
+                **self.ref(name, kind), number=self.numbers[kind], number_label=label,
+                title=title or f"关于事项{name}的建议", content="c", category_id=None, category=category,
                 lead_member_id=f"m-{name}", lead_proposer="x", cosigner_member_ids=[], group_name=None, key=key,
-                registered_at=utcnow(),
+                registered_at=utcnow(), **self.names(),
             ),
         )  # fmt: skip
+        return label
+
+    def handled(
+        self, name: str, kind: str, category: str, unit: str, outcome: str | None = None, *, title: str | None = None,
+        key: bool = False, on_time: bool = True, contacted: bool = True, rating: Rating | None = None,
+    ) -> None:  # fmt: skip
+        """Registered, assigned to ``unit`` as lead, replied with ``outcome`` and rated."""
+        self.submitted(name, kind, category, title)
+        self.registered(name, kind, category, title=title, key=key)
         common = {"proposal_id": self.ids[name], "body_id": self.body}
         self.a(
             name,
@@ -119,16 +144,19 @@ def plant(body: str) -> Year:
     """Nine items filed, eight registered (2 key: i1, i4; 2 collective: i3 group, i4 plenary),
     seven replied: A 4 (57.1%), B 1, C 1, D 1 (14.3% each); reply rate 7/8 87.5%, on time 6/8
     75.0%; ratings 5 of 7 satisfied or basically satisfied, 71.4%. Units: u1 i1 i3 i7, u2 i2 i5
-    i8 (no reply yet), u3 i4 i6; scores (0.3/0.4/0.1/0.2) u2 90.0, u1 71.7, u3 62.5."""
+    i8 (no reply yet), u3 i4 i6; scores (0.3/0.4/0.1/0.2) u2 90.0, u1 71.7, u3 62.5. The
+    events name the body and session (BODY_NAME, SESSION_NAME) except i9's, the last one; i1
+    is 个0001 (I1_TITLE), i4 建议案0001 (I4_TITLE)."""
     y = Year(body)
-    y.handled("i1", "individual", "经济发展", "u1", "A", key=True, rating=Rating.satisfied)
+    y.handled("i1", "individual", "经济发展", "u1", "A", title=I1_TITLE, key=True, rating=Rating.satisfied)
     y.handled("i2", "joint", "城市建设", "u2", "A", rating=Rating.basically_satisfied)
     y.handled("i3", "group", "科教文卫", "u1", "B", on_time=False, contacted=False, rating=Rating.unsatisfied)
-    y.handled("i4", "plenary", "城市建设", "u3", "C", key=True, rating=Rating.satisfied)
+    y.handled("i4", "plenary", "城市建设", "u3", "C", title=I4_TITLE, key=True, rating=Rating.satisfied)
     y.handled("i5", "individual", "经济发展", "u2", "A", rating=Rating.satisfied)
     y.handled("i6", "individual", "社会法制", "u3", "D", contacted=False, rating=Rating.unsatisfied)
     y.handled("i7", "individual", "经济发展", "u1", "A", rating=Rating.satisfied)
     y.handled("i8", "individual", "经济发展", "u2")
+    y.named = False  # an event without names, the last one: it does not erase the names known
     ref = y.submitted("i9", "individual", "科教文卫")
     y.p("i9", ProposalDeclined(**ref, reason="r", note="n", referral="", declined_at=utcnow()))
     return y
@@ -217,15 +245,23 @@ async def test_html_report(scene: Scene) -> None:
     assert response.headers["content-disposition"] == disposition("html", "inline")
     page = response.text
     await save_sample("report_sample.html", response.content)
-    assert "关于提案办理情况的通报" in page and f"会议编号：{SESSION}" in page
-    assert "未记录届次会议名称" in page  # the neutral title is explained
+    # the title names the body and session; i9's later event without names erased neither
+    assert f"<h1>关于{BODY_NAME}{SESSION_NAME}提案办理情况的通报</h1>" in page
+    assert "会议编号" not in page and "未记录届次会议名称" not in page
     assert OPENING in page and "不予立案1件" in page
     assert OUTCOMES in page
     assert "已办复7件，办复率87.5%，按时办复率75.0%" in page
     assert "满意率71.4%" in page and "首次答复满意率71.4%" in page
-    # key items with their lead units
-    assert "重点提案2件" in page and "主办单位：区教育局，办理结果：C类" in page
-    assert "主办单位：区发改局，办理结果：A类" in page
+    # key items by number, with title, lead units and outcome
+    assert "重点提案2件" in page
+    assert (
+        f"1. （个0001）《{I1_TITLE}》，经济发展类个人提案，主办单位：区发改局，办理结果：A类（已解决或基本解决）。"
+        in page
+    )
+    assert (
+        f"2. （建议案0001）《{I4_TITLE}》，城市建设类建议案，主办单位：区教育局，"
+        "办理结果：C类（因条件限制暂时不能解决）。"
+    ) in page
     # the unit table, in score order, with the weights
     assert page.index("区住建局") < page.index("区发改局</td>") < page.index("区教育局</td>")
     assert "<td>90.0</td>" in page and "<td>71.7</td>" in page and "<td>62.5</td>" in page
@@ -244,7 +280,7 @@ async def test_pdf_report(scene: Scene) -> None:
     await save_sample("report_sample.pdf", response.content)
     reader = PdfReader(io.BytesIO(response.content))
     text = "".join(page.extract_text() for page in reader.pages).replace(" ", "").replace("\n", "")
-    assert "关于提案办理情况的通报" in text
+    assert f"关于{BODY_NAME}{SESSION_NAME}提案办理情况的通报" in text and I1_TITLE in text
     for figure in ("收到提案9件", "立案8件", "57.1%", "14.3%", "87.5%", "71.4%", "区住建局", "90.0"):
         assert figure in text, figure
 
@@ -261,6 +297,7 @@ async def test_xlsx_report(scene: Scene) -> None:
     assert overall["办复率"] == "87.5%" and overall["满意率"] == "71.4%" and overall["按时办复率"] == "75.0%"
     assert overall["A类 已解决或基本解决（件）"] == 4 and overall["A类 占比"] == "57.1%"
     assert overall["D类 占比"] == "14.3%"
+    assert overall["会议"] == SESSION and overall["会议名称"] == f"{BODY_NAME}{SESSION_NAME}"
     units = [list(row) for row in book["承办单位"].iter_rows(min_row=2, max_row=4, values_only=True)]
     assert units == UNIT_ROWS
     breakdown = {(r[0], r[1]): (r[2], r[3]) for r in book["类别与类型"].iter_rows(min_row=2, values_only=True)}
@@ -295,3 +332,32 @@ async def test_bad_requests_for_the_report(scene: Scene) -> None:
     unit = s.keys.headers("unit_staff", subject="u", unit_id="u1")
     problem(await c.get("/reports/annual", params=params, headers=unit), 403, "forbidden")
     problem(await c.get("/reports/annual", params=params), 401, "unauthorized")
+
+
+async def test_key_items_name_separate_units_and_older_events_keep_the_neutral_title(scene: Scene) -> None:
+    """A session whose events predate the names: the neutral title with the session id, explained.
+    Its key items: one handled by two separate units (分办) and not replied yet, one not assigned;
+    i1's registration arrives before its submission and its title still wins."""
+    y = Year("body-2", named=False)
+    y.registered("i1", "joint", "城市建设", title="关于破解停车难问题的建议", key=True)
+    y.submitted("i1", "joint", "城市建设", title="停车难（草稿）")
+    for unit in ("u2", "u1"):
+        y.a(
+            "i1",
+            AssignmentCreated(
+                proposal_id=y.ids["i1"], body_id=y.body, assignment_id=f"i1-{unit}", unit_id=unit,
+                unit_name=UNIT_NAMES[unit], role="separate", round=1, due_date=date(2026, 6, 1), assigned_at=utcnow(),
+            ),
+        )  # fmt: skip
+    y.submitted("i2", "individual", "社会法制")
+    y.registered("i2", "individual", "社会法制", title="关于加强社区养老服务的建议", key=True)
+    await scene.plant(y)
+    page = (await scene.report("html", body="body-2")).text
+    assert "<h1>关于提案办理情况的通报</h1>" in page and f"（会议编号：{SESSION}）" in page
+    assert "未记录届次会议名称" in page  # the neutral title is explained
+    assert "1. （个0001）《关于加强社区养老服务的建议》，社会法制类个人提案，尚未交办，办理结果：尚未办复。" in page
+    assert (
+        "2. （联0001）《关于破解停车难问题的建议》，城市建设类联名提案，分办单位：区发改局、区住建局，"
+        "办理结果：尚未办复。"
+    ) in page
+    assert "停车难（草稿）" not in page

@@ -85,6 +85,9 @@ async def test_a_joint_item_is_drafted_cosigned_submitted_and_registered(
     assert {r.key for r in records} == {item["id"].encode()}
     assert events[0].data["cosigner_member_ids"] == [w.members["王芳"]["id"]]
     assert events[1].data["number_label"] == "联0001" and events[1].data["lead_proposer"] == "刘洋"
+    # both name the body and the session, so that consumers can title their reports
+    for event in events:
+        assert (event.data["body_name"], event.data["session_name"]) == ("政协武汉市委员会", "十四届三次会议")
 
     timeline = ok(await c.get(f"/proposals/{item['id']}/timeline", headers=w.member("刘洋")))
     assert [e["action"] for e in timeline] == [

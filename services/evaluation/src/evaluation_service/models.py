@@ -188,6 +188,9 @@ class StatItem(SQLModel, table=True):
     body_id: str = Field(max_length=36, index=True)
     session_id: str | None = Field(default=None, max_length=36, index=True)
     kind: str | None = Field(default=None, max_length=20)
+    title: str | None = Field(default=None, max_length=200, description="案由; proposal.registered's wins")
+    number: int | None = Field(default=None, description="案号 in the kind's series, from proposal.registered")
+    number_label: str | None = Field(default=None, max_length=20, description="e.g. 联0005")
     category: str | None = Field(default=None, max_length=50)
     category_rank: int = 0
     filed: bool = False
@@ -205,6 +208,27 @@ class StatItem(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=10, description="the latest round's outcome")
     outcome_round: int = 0
     overdue: bool = Field(default=False, description="an assignment.overdue was seen for it")
+
+
+class SessionName(SQLModel, table=True):
+    """The names of a body's session as the proposal events give them (政协武汉市委员会,
+    十四届三次会议), for the report's title.
+
+    A table of its own rather than columns on ``stat_item``: the names belong to the session,
+    not to each item, so they are stored once and the report reads one row. Only
+    proposal.submitted and proposal.registered carry them (since they were added to v1;
+    earlier events have none, and then there is no row and the report names the session by
+    its id). Order-independent upsert: a name is never replaced by None, and the event with
+    the latest time (``submitted_at`` / ``registered_at``) wins, so an item's registration
+    wins over its submission whatever order they arrive in."""
+
+    __tablename__ = "session_name"
+
+    body_id: str = Field(primary_key=True, max_length=36)
+    session_id: str = Field(primary_key=True, max_length=36)
+    body_name: str | None = Field(default=None, max_length=100, description="e.g. 政协武汉市委员会")
+    session_name: str | None = Field(default=None, max_length=50, description="e.g. 十四届三次会议")
+    named_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description="time of the event named from")
 
 
 class StatUnit(SQLModel, table=True):

@@ -23,6 +23,7 @@ What is rebuilt: the projections, the tables filled only by the consumed events:
 
 - ``filed_proposal`` and ``filing_count`` (filed counts by kind and category),
 - ``stat_item`` and ``stat_unit`` (the statistics and unit performance tables),
+- ``session_name`` (the body's and session's names, for the report's title),
 - ``rated_item`` (who may rate which item, the open round and since when) and
   ``reply_record`` (the units' replies),
 - ``inbox_message`` (one row per applied event, so a consumer started afterwards on this
@@ -97,6 +98,7 @@ from evaluation_service.models import (
     RatedItem,
     Rating,
     ReplyRecord,
+    SessionName,
     StatItem,
     StatUnit,
 )
@@ -108,7 +110,15 @@ from servicekit.outbox import Outbox, OutboxLease, OutboxMessage
 from servicekit.replay import Progress, ReplayResult, TopicReplay, replay
 
 # Every table of the service is in exactly one of these (a test checks it).
-PROJECTIONS: tuple[type[SQLModel], ...] = (FiledProposal, FilingCount, StatItem, StatUnit, RatedItem, ReplyRecord)
+PROJECTIONS: tuple[type[SQLModel], ...] = (
+    FiledProposal,
+    FilingCount,
+    StatItem,
+    StatUnit,
+    SessionName,
+    RatedItem,
+    ReplyRecord,
+)
 OWNED: tuple[type[SQLModel], ...] = (
     Evaluation,
     EvaluationRules,

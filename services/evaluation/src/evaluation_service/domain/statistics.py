@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from cn_workdays import WorkCalendar
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -48,6 +49,7 @@ from evaluation_service.models import (
     RatedItem,
     Rating,
     ReplyRecord,
+    SessionName,
     Share,
     Statistics,
     StatItem,
@@ -103,13 +105,23 @@ async def record_proposal(
     category_rank: int = 0,
     key: bool | None = None,
     key_rank: int = 0,
+    title: str | None = None,
+    number: int | None = None,
+    number_label: str | None = None,
 ) -> None:
     """Any proposal event: the item is filed; ``status`` (registered, declined, merged,
     withdrawn) turns its flag on; category and key are set when their rank is at least the
-    current one."""
+    current one; the title of proposal.registered wins over proposal.submitted's (whichever
+    comes first), the number comes with registration; None never overwrites either."""
     item = await _item(session, proposal_id, body_id)
     item.body_id, item.session_id, item.kind = body_id, session_id, kind
     item.collective = kind in COLLECTIVE_KINDS
+    if title is not None and (status == "registered" or not item.registered):
+        item.title = title
+    if number is not None:
+        item.number = number
+    if number_label is not None:
+        item.number_label = number_label
     item.filed = True
     if status is not None:
         setattr(item, status, True)
@@ -118,6 +130,45 @@ async def record_proposal(
     if key is not None and key_rank >= item.key_rank:
         item.key, item.key_rank = key, key_rank
     session.add(item)
+
+
+async def record_session_name(
+    *,
+    session: AsyncSession,
+    body_id: str,
+    session_id: str,
+    body_name: str | None,
+    session_name: str | None,
+    at: datetime,
+) -> None:
+    """proposal.submitted and proposal.registered: the names of the item's body and session
+    (see :class:`SessionName`). The event with the latest ``at`` wins, a tie to the one
+    applied later; a None never overwrites a name, and an older event only fills a name that
+    is still missing. The row is shared by the items of the session, which other partitions
+    carry: a concurrent first insert is caught and the row read again."""
+    if body_name is None and session_name is None:
+        return  # an event from before the names were added
+    key = (body_id, session_id)
+    row = await session.get(SessionName, key, with_for_update=True)
+    if row is None:
+        try:
+            async with session.begin_nested():
+                row = SessionName(body_id=body_id, session_id=session_id)
+                session.add(row)
+        except IntegrityError:
+            row = await session.get_one(SessionName, key, with_for_update=True, populate_existing=True)
+    newer = row.named_at is None or at >= row.named_at
+    if body_name is not None and (newer or row.body_name is None):
+        row.body_name = body_name
+    if session_name is not None and (newer or row.session_name is None):
+        row.session_name = session_name
+    if newer:
+        row.named_at = at
+    session.add(row)
+
+
+async def session_names(session: AsyncSession, body_id: str, session_id: str) -> SessionName | None:
+    return await session.get(SessionName, (body_id, session_id))
 
 
 def _set_lead(item: StatItem, unit_id: str, lead: bool) -> None:

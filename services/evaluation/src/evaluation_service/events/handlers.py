@@ -30,18 +30,30 @@ class ItemRef(BaseModel):
     kind: str
 
 
-class ProposalSubmitted(ItemRef):
+class Names(ItemRef):
+    """The names of the body and session, added within v1: None in earlier events."""
+
+    body_name: str | None = None
+    session_name: str | None = None
+
+
+class ProposalSubmitted(Names):
     """The fields of proposal.submitted v1 this service reads."""
 
+    title: str | None = None
     category: str | None = None
     submitted_at: datetime
 
 
-class ProposalRegistered(ItemRef):
+class ProposalRegistered(Names):
+    title: str | None = None
+    number: int | None = None
+    number_label: str | None = None
     category: str | None = None
     key: bool = False
     lead_member_id: str | None
     cosigner_member_ids: list[str] = []
+    registered_at: datetime
 
 
 class ProposalKeyMarked(ItemRef):
@@ -110,6 +122,15 @@ async def on_proposal_submitted(session: AsyncSession, event: ReceivedEvent[Prop
         **_ref(p),
         category=p.category,
         category_rank=statistics.CATEGORY_SUBMITTED,
+        title=p.title,
+    )
+    await statistics.record_session_name(
+        session=session,
+        body_id=p.body_id,
+        session_id=p.session_id,
+        body_name=p.body_name,
+        session_name=p.session_name,
+        at=p.submitted_at,
     )
 
 
@@ -143,6 +164,17 @@ async def on_proposal_registered(session: AsyncSession, event: ReceivedEvent[Pro
         category_rank=statistics.CATEGORY_REGISTERED,
         key=p.key,
         key_rank=statistics.KEY_REGISTERED,
+        title=p.title,
+        number=p.number,
+        number_label=p.number_label,
+    )
+    await statistics.record_session_name(
+        session=session,
+        body_id=p.body_id,
+        session_id=p.session_id,
+        body_name=p.body_name,
+        session_name=p.session_name,
+        at=p.registered_at,
     )
 
 

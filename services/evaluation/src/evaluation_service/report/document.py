@@ -3,19 +3,24 @@ the Chinese text written from them, independent of the output format.
 
 Decisions:
 
-- The statistics projection knows a session only by its id (events carry ``session_id``, not
-  the session's name such as 十四届三次会议), so the title is the neutral
-  "提案办理情况的通报" with the session id in the subtitle, and the report says so.
+- The title names the body and the session as proposal.submitted / proposal.registered
+  give them (the ``session_name`` projection): "关于政协武汉市委员会十四届三次会议提案办理情况的
+  通报", the names as the proposal service holds them, not rephrased. A session known only
+  from events older than those names keeps the neutral "关于提案办理情况的通报" with the
+  session id in the subtitle, and the report says why.
 - The opening counts by kind and by category count registered items (立案), as seed 001 counts
   the items the government handled; filed, declined, merged and withdrawn are given as well.
-- Key items (重点提案) are known by their lead units and outcome but not by title or number,
-  so they are listed by category, lead units and outcome.
+- Key items (重点提案) are listed by number (案号) within the kinds' order, each as
+  "（联0005）《title》，category and kind，主办单位：…" (with "，协办单位：…" if any) or "分办单位：A、B" for
+  separately handled items, "尚未交办" before assignment, and the outcome. Items from older
+  events without number or title are listed by category and kind only, after the numbered ones.
 - Kinds and categories are listed in the seeds' order (个人, 联名, 集体, 建议案; 经济发展,
   城市建设, 科教文卫, 社会法制), other categories after them by name.
 - Outcome classes: A 已解决或基本解决, B 正在解决或列入计划解决, C 因条件限制暂时不能解决,
   D 留作参考; percentages have one decimal, rounded half up.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from cn_workdays import WorkCalendar
@@ -23,7 +28,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation_service.domain import statistics as figures
-from evaluation_service.models import Rate, Statistics, StatItem, StatUnit, UnitPerformance, UnitStatistics
+from evaluation_service.models import (
+    Rate,
+    SessionName,
+    Statistics,
+    StatItem,
+    StatUnit,
+    UnitPerformance,
+    UnitStatistics,
+)
 from servicekit.auth import Principal
 
 KIND_LABELS = {
@@ -90,8 +103,31 @@ def percent(r: Rate) -> str:
 class KeyItem:
     category: str
     kind: str
-    units: list[str]
+    units: list[str]  # lead units (主办)
     outcome: str | None
+    title: str | None = None
+    number: int | None = None
+    number_label: str | None = None
+    separate_units: list[str] = field(default_factory=list)  # 分办
+    co_units: list[str] = field(default_factory=list)  # 协办
+
+    def line(self, n: int) -> str:
+        """The item's line in 三、重点提案办理情况."""
+        what = f"{self.category}类{kind_label(self.kind)}"
+        named = (f"（{self.number_label}）" if self.number_label else "") + (f"《{self.title}》" if self.title else "")
+        if named:
+            what = f"{named}，{what}"
+        handling = [
+            f"{label}：{'、'.join(units)}"
+            for label, units in (
+                ("主办单位", self.units),
+                ("分办单位", self.separate_units),
+                ("协办单位", self.co_units),
+            )
+            if units
+        ]
+        result = f"{self.outcome}类（{OUTCOME_LABELS.get(self.outcome, self.outcome)}）" if self.outcome else "尚未办复"
+        return f"{n}. {what}，{'，'.join(handling) or '尚未交办'}，办理结果：{result}。"
 
 
 @dataclass
@@ -105,11 +141,12 @@ class Report:
     body_id: str
     session_id: str
     title: str
-    subtitle: str
+    subtitle: str  # "" when the title names the session
     stats: Statistics
     units: UnitStatistics
     key_items: list[KeyItem]
     sections: list[Section]
+    session_name: str | None = None  # with the body's name, e.g. 政协武汉市委员会十四届三次会议
 
     @property
     def weights_text(self) -> str:
@@ -124,6 +161,7 @@ class Report:
         s, c = self.stats, self.stats.counts
         rows: list[tuple[str, str | int | float]] = [
             ("会议", self.session_id),
+            *([("会议名称", self.session_name)] if self.session_name else []),
             ("收到提案（件）", c.filed),
             ("立案（件）", c.registered),
             ("不予立案（件）", c.declined),
@@ -179,26 +217,41 @@ async def _key_items(session: AsyncSession, body_id: str, session_id: str) -> li
     ).all()
     ids = [i.proposal_id for i in items]
     names: dict[str, str] = {}
+    roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     if ids:
-        for row in (await session.exec(select(StatUnit).where(col(StatUnit.proposal_id).in_(ids)))).all():
+        query = select(StatUnit).where(col(StatUnit.proposal_id).in_(ids)).order_by(col(StatUnit.unit_id))
+        for row in (await session.exec(query)).all():
             names[row.unit_id] = row.unit_name or names.get(row.unit_id, row.unit_id)
+            if not row.moved_away:
+                roles[row.proposal_id][row.role].append(row.unit_id)
     out = [
         KeyItem(
             category=i.category or figures.UNCATEGORISED,
             kind=i.kind or "",
             units=[names.get(u, u) for u in i.lead_unit_ids],
             outcome=i.outcome,
+            title=i.title,
+            number=i.number,
+            number_label=i.number_label,
+            separate_units=[names.get(u, u) for u in roles[i.proposal_id]["separate"]] if not i.lead_unit_ids else [],
+            co_units=[names.get(u, u) for u in roles[i.proposal_id]["co"]],
         )
         for i in items
     ]
-    return sorted(out, key=lambda k: (k.category, k.units, k.kind))
+    kinds = list(KIND_LABELS)
+
+    def order(k: KeyItem) -> tuple[bool, int, int, str, list[str], str]:
+        kind = kinds.index(k.kind) if k.kind in kinds else len(kinds)
+        return (k.number is None, kind, k.number or 0, k.category, k.units, k.kind)
+
+    return sorted(out, key=order)
 
 
 def _joined(parts: list[str]) -> str:
     return "、".join(parts) if parts else "无"
 
 
-def _sections(stats: Statistics, units: UnitStatistics, key_items: list[KeyItem]) -> list[Section]:
+def _sections(stats: Statistics, units: UnitStatistics, key_items: list[KeyItem], *, named: bool) -> list[Section]:
     c = stats.counts
     by_kind = [f"{kind_label(k)}{b.registered}件" for k, b in stats.by_kind.items() if b.registered]
     by_category = [f"{cat}类{b.registered}件" for cat, b in stats.by_category.items() if b.registered]
@@ -230,11 +283,7 @@ def _sections(stats: Statistics, units: UnitStatistics, key_items: list[KeyItem]
     key = Section("三、重点提案办理情况")
     if key_items:
         key.paragraphs.append(f"本次会议立案的重点提案{len(key_items)}件，办理情况如下：")
-        for n, k in enumerate(key_items, start=1):
-            result = f"{k.outcome}类（{OUTCOME_LABELS.get(k.outcome, k.outcome)}）" if k.outcome else "尚未办复"
-            key.paragraphs.append(
-                f"{n}. {k.category}类{kind_label(k.kind)}，主办单位：{_joined(k.units)}，办理结果：{result}。"
-            )
+        key.paragraphs.extend(k.line(n) for n, k in enumerate(key_items, start=1))
     else:
         key.paragraphs.append("本次会议无立案的重点提案。")
     unit_section = Section(
@@ -250,9 +299,10 @@ def _sections(stats: Statistics, units: UnitStatistics, key_items: list[KeyItem]
             "办复率、按时办复率以立案件数为分母，按首次答复计；办理结果按各件最新一轮答复计；"
             "满意率为满意和基本满意的测评人次占测评人次的比例，按重新办理后的最终测评计，首次满意率按首次测评计；"
             "百分比保留一位小数，四舍五入。",
-            "统计数据只记录会议编号，未记录届次会议名称，故标题未写会议名称，会议以编号标注。",
         ],
     )
+    if not named:  # the session's events predate the names
+        note.paragraphs.append("统计数据只记录会议编号，未记录届次会议名称，故标题未写会议名称，会议以编号标注。")
     return [
         Section("一、总体情况", [opening, progress]),
         Section("二、办理结果", [outcomes]),
@@ -283,13 +333,25 @@ async def build_report(
         session=session, calendar=calendar, principal=principal, body_id=body_id, session_id=session_id
     )
     key_items = await _key_items(session, body_id, session_id)
+    title, subtitle, session_name = report_title(await figures.session_names(session, body_id, session_id), session_id)
     return Report(
         body_id=body_id,
         session_id=session_id,
-        title="关于提案办理情况的通报",
-        subtitle=f"（会议编号：{session_id}）",
+        title=title,
+        subtitle=subtitle,
         stats=stats,
         units=units,
         key_items=key_items,
-        sections=_sections(stats, units, key_items),
+        sections=_sections(stats, units, key_items, named=session_name is not None),
+        session_name=session_name,
     )
+
+
+def report_title(names: SessionName | None, session_id: str) -> tuple[str, str, str | None]:
+    """Title, subtitle and the session's full name (body and session) when its name is known;
+    otherwise the neutral title (with the body's name if known) and the session id."""
+    body = (names.body_name if names else None) or ""
+    if names is None or names.session_name is None:
+        return f"关于{body}提案办理情况的通报", f"（会议编号：{session_id}）", None
+    full = f"{body}{names.session_name}"
+    return f"关于{full}提案办理情况的通报", "", full

@@ -40,8 +40,10 @@ def render_html(report: Report) -> str:
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>{escape(report.title)}{escape(report.subtitle)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{escape(report.title)}</h1><p class='subtitle'>{escape(report.subtitle)}</p>",
+        f"<h1>{escape(report.title)}</h1>",
     ]
+    if report.subtitle:
+        parts.append(f"<p class='subtitle'>{escape(report.subtitle)}</p>")
     for section in report.sections:
         parts.append(f"<h2>{escape(section.heading)}</h2>")
         parts.extend(f"<p>{escape(p)}</p>" for p in section.paragraphs)

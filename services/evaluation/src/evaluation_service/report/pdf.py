@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.piecharts import Pie
@@ -81,13 +82,18 @@ def styles(font: str) -> Styles:
 PALETTE = [colors.HexColor(c) for c in ("#2e7d32", "#1565c0", "#f9a825", "#9e9e9e", "#6a1b9a", "#c62828")]
 
 
+def _para(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text: reportlab reads markup, and titles and names may hold < or &."""
+    return Paragraph(escape(text), style)
+
+
 def _text(value: Any) -> str:
     return "—" if value is None else (f"{value:.1f}" if isinstance(value, float) else str(value))
 
 
 def _table(st: Styles, header: tuple[str, ...], rows: list[list[Any]], widths: list[float] | None = None) -> Table:
     cell = st.cell
-    data = [[Paragraph(h, cell) for h in header], *[[Paragraph(_text(v), cell) for v in row] for row in rows]]
+    data = [[_para(h, cell) for h in header], *[[_para(_text(v), cell) for v in row] for row in rows]]
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -181,10 +187,13 @@ def render_pdf(report: Report, *, font: str) -> bytes:
         author="提案办理平台",
     )
     s = report.stats
-    story: list[Any] = [Paragraph(report.title, st.title), Paragraph(report.subtitle, st.subtitle), Spacer(1, 8)]
+    story: list[Any] = [_para(report.title, st.title)]
+    if report.subtitle:
+        story.append(_para(report.subtitle, st.subtitle))
+    story.append(Spacer(1, 8))
     for section in report.sections:
-        story.append(Paragraph(section.heading, st.heading))
-        story.extend(Paragraph(p, st.body) for p in section.paragraphs)
+        story.append(_para(section.heading, st.heading))
+        story.extend(_para(p, st.body) for p in section.paragraphs)
         story.append(Spacer(1, 6))
         if section.heading.startswith("一"):
             kinds = [[kind_label(k), b.filed, b.registered] for k, b in s.by_kind.items()]
@@ -201,7 +210,7 @@ def render_pdf(report: Report, *, font: str) -> bytes:
             story.append(KeepTogether([Spacer(1, 6), _outcome_chart(report, st.font)]))
         elif section.heading.startswith("四"):
             story.append(_table(st, UNIT_HEADER, report.unit_rows()))
-            story.append(Paragraph(report.weights_text, st.small))
+            story.append(_para(report.weights_text, st.small))
             story.append(KeepTogether([Spacer(1, 6), _unit_chart(report, st.font)]))
     doc.build(story)
     return buffer.getvalue()

@@ -211,6 +211,8 @@ async def submit_proposal(*, session: AsyncSession, outbox: Outbox, principal: P
             cosigner_member_ids=cosigners,
             group_name=item.group_name,
             submitted_at=now,
+            body_name=body.name,
+            session_name=sitting.name,
         ),
         subject=item.id,
     )

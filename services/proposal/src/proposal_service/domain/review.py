@@ -26,6 +26,7 @@ from proposal_service.events.schemas import (
     ProposalRegistered,
 )
 from proposal_service.models import (
+    Body,
     CategoryChange,
     Declination,
     KeyMarking,
@@ -105,6 +106,8 @@ async def register_proposal(
         else None
     )
     lead = await session.get(Member, item.lead_member_id) if item.lead_member_id else None
+    body = await session.get_one(Body, item.body_id)
+    sitting = await bodies.get_session(session=session, session_id=item.session_id)
     outbox.add(
         session,
         ProposalRegistered(
@@ -121,6 +124,8 @@ async def register_proposal(
             group_name=item.group_name,
             key=item.key,
             registered_at=now,
+            body_name=body.name,
+            session_name=sitting.name,
         ),
         subject=item.id,
     )

@@ -23,6 +23,9 @@ class ItemRef(BaseModel):
 
 @registry.register("proposal.submitted", 1)
 class ProposalSubmitted(ItemRef):
+    """``body_name`` and ``session_name`` (e.g. 政协武汉市委员会, 十四届三次会议) were added within v1
+    so that consumers can name the session without asking back; null in events from before."""
+
     title: str
     category: str | None
     lead_proposer: str | None
@@ -31,6 +34,8 @@ class ProposalSubmitted(ItemRef):
     lead_member_id: str | None = None
     cosigner_member_ids: list[str] = []
     group_name: str | None = None
+    body_name: str | None = None
+    session_name: str | None = None
 
 
 @registry.register("proposal.withdrawn", 1)
@@ -41,7 +46,8 @@ class ProposalWithdrawn(ItemRef):
 
 @registry.register("proposal.registered", 1)
 class ProposalRegistered(ItemRef):
-    """Carries the text as well: the assignment service learns routing suggestions from it."""
+    """Carries the text as well: the assignment service learns routing suggestions from it.
+    ``body_name`` and ``session_name`` as in proposal.submitted (added within v1; null before)."""
 
     number: int
     number_label: str
@@ -55,6 +61,8 @@ class ProposalRegistered(ItemRef):
     group_name: str | None
     key: bool
     registered_at: datetime
+    body_name: str | None = None
+    session_name: str | None = None
 
 
 @registry.register("proposal.declined", 1)
