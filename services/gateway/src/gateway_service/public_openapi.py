@@ -1,6 +1,7 @@
 """The one public OpenAPI 3.1 document: the gateway's own operations and every allow-listed route
 with the request and response schemas of the service operation it forwards to, under its public
-path and operation id.
+path and operation id, and OpenAPI links from the operations that create a resource to those that
+use it (``LINKS``), which schemathesis follows in its stateful tests.
 
 It is built from the services' documents by ``python -m devstack.contracts write`` (the gateway
 cannot import the services) into ``public_openapi.json`` beside this module, which the gateway
@@ -16,6 +17,66 @@ from gateway_service.routes import ROUTES
 
 DOCUMENT = Path(__file__).with_name("public_openapi.json")
 PREFIX = "#/components/schemas/"
+
+ID = "$response.body#/id"
+# Links: source operation id → (target operation id, target parameter, value from the source's success
+# response). A target "parameter" named ``body.<field>`` sets that field of the target's request body and
+# leaves the rest generated. The rows for one target form one link, named after the target.
+LINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "create_body": (
+        ("get_body", "body_id", ID),
+        ("create_session", "body_id", ID),
+        ("list_sessions", "body_id", ID),
+        ("create_category", "body_id", ID),
+        ("list_categories", "body_id", ID),
+        ("create_member", "body_id", ID),
+        ("list_members", "body_id", ID),
+    ),
+    "create_session": (
+        ("get_session", "session_id", ID),
+        ("update_session", "session_id", ID),
+        ("draft_proposal", "body.session_id", ID),
+    ),
+    "draft_proposal": (
+        ("get_proposal", "proposal_id", ID),
+        ("edit_proposal", "proposal_id", ID),
+        ("submit_proposal", "proposal_id", ID),
+        ("withdraw_proposal", "proposal_id", ID),
+        ("invite_cosigners", "proposal_id", ID),
+        ("get_proposal_timeline", "proposal_id", ID),
+        ("list_similar_proposals", "proposal_id", ID),
+        ("get_dossier", "proposal_id", ID),
+    ),
+    "submit_proposal": (
+        ("get_proposal", "proposal_id", ID),
+        ("register_proposal", "proposal_id", ID),
+        ("decline_proposal", "proposal_id", ID),
+        ("withdraw_proposal", "proposal_id", ID),
+    ),
+    "register_proposal": (
+        ("mark_key_proposal", "proposal_id", ID),
+        ("change_proposal_category", "proposal_id", ID),
+        ("get_proposal_timeline", "proposal_id", ID),
+        ("open_ballot", "body.proposal_id", ID),
+        ("open_ballot", "body.session_id", "$response.body#/session_id"),
+        ("open_ballot", "body.body_id", "$response.body#/body_id"),
+    ),
+    "open_ballot": (
+        ("get_ballot", "ballot_id", ID),
+        ("cast_ballot_vote", "ballot_id", ID),
+        ("close_ballot", "ballot_id", ID),
+    ),
+    "create_api_key": (("revoke_api_key", "key_id", ID),),
+    "create_account": (
+        ("get_account", "account_id", ID),
+        ("activate_account", "account_id", ID),
+        ("deactivate_account", "account_id", ID),
+    ),
+    "create_unit": (("get_unit", "unit_id", ID),),
+    "request_adjustment": (("decide_adjustment", "request_id", ID),),
+    "request_extension": (("decide_extension", "extension_id", ID),),
+}
+BODY = "body."
 
 
 def merge(gateway: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -40,7 +101,32 @@ def merge(gateway: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     merged["paths"] = dict(sorted(paths.items()))
     merged["components"]["schemas"] = dict(sorted(schemas.items()))
+    _add_links(merged["paths"])
     return merged
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    """Each ``LINKS`` row on its source's success response. A row naming an unknown operation or
+    parameter is written all the same: the gateway's tests report it, not a fuzz run that skips it."""
+    operations = {op.get("operationId"): op for item in paths.values() for op in item.values()}
+    for source, rows in LINKS.items():
+        if source not in operations:
+            continue
+        links: dict[str, dict[str, Any]] = {}
+        for target, parameter, expression in rows:
+            link = links.setdefault(target, {"operationId": target})
+            if parameter.startswith(BODY):
+                link.setdefault("requestBody", {})[parameter[len(BODY) :]] = expression
+            else:
+                link.setdefault("parameters", {})[parameter] = expression
+        success_response(operations[source])["links"] = links
+
+
+def success_response(operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation's one 2xx response, the one its links start from."""
+    (response,) = (r for code, r in operation["responses"].items() if code.startswith("2"))
+    result: dict[str, Any] = response
+    return result
 
 
 def _renamed(value: Any, renames: dict[str, str]) -> Any:

@@ -1,7 +1,5 @@
 """The unit tree (承办单位): the government, its departments, districts and their departments."""
 
-import csv
-import io
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assignment_service.models import Unit, UnitCreate
 from servicekit.auth import Principal, Role, forbidden
+from servicekit.csvfile import read_csv
 from servicekit.errors import NotFound, Problem
 
 UNIT_COLUMNS = {"编号": "code", "名称": "name", "上级编号": "parent_code", "类型": "kind"} | {
@@ -71,17 +70,12 @@ async def create_unit(*, session: AsyncSession, principal: Principal, data: Unit
 
 
 def parse_unit_rows(raw: bytes) -> tuple[list[tuple[int, UnitCreate]], list[dict[str, Any]]]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("gb18030", errors="strict")
-    reader = csv.DictReader(io.StringIO(text))
-    headers = [h.strip() for h in reader.fieldnames or []]
+    headers, records = read_csv(raw)
     if not headers or any(h not in UNIT_COLUMNS for h in headers):
         raise Problem(422, "invalid_csv_header", "Invalid CSV Header", "the first row must be: 编号,名称,上级编号,类型")
     rows: list[tuple[int, UnitCreate]] = []
     errors: list[dict[str, Any]] = []
-    for line, record in enumerate(reader, start=2):
+    for line, record in enumerate(records, start=2):
         values = {UNIT_COLUMNS[k.strip()]: (v or "").strip() or None for k, v in record.items() if k is not None}
         if values.get("kind") is None:
             values.pop("kind", None)

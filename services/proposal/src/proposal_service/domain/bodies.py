@@ -1,7 +1,5 @@
 """Bodies, their sessions, categories and members."""
 
-import csv
-import io
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +22,7 @@ from proposal_service.models import (
     SessionUpdate,
 )
 from servicekit.auth import Principal, Role, forbidden
+from servicekit.csvfile import read_csv
 from servicekit.errors import NotFound, Problem
 from servicekit.preconditions import check_if_match, weak_etag
 
@@ -205,20 +204,9 @@ MEMBER_COLUMNS = {
 }
 
 
-def _decode_csv(raw: bytes) -> str:
-    # Spreadsheets saved in mainland China are often GB18030 (GBK) rather than UTF-8.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Problem(422, "invalid_encoding", "Invalid Encoding", "the file is neither UTF-8 nor GB18030 text")
-
-
 def parse_member_rows(raw: bytes) -> tuple[list[tuple[int, MemberCreate]], list[dict[str, Any]]]:
     """The rows of a members CSV and the problems of every bad row (row numbers count the header as 1)."""
-    reader = csv.DictReader(io.StringIO(_decode_csv(raw)))
-    headers = [h.strip() for h in reader.fieldnames or []]
+    headers, records = read_csv(raw)
     unknown = [h for h in headers if h not in MEMBER_COLUMNS]
     if not headers or unknown or "name" not in {MEMBER_COLUMNS[h] for h in headers if h in MEMBER_COLUMNS}:
         raise Problem(
@@ -231,7 +219,7 @@ def parse_member_rows(raw: bytes) -> tuple[list[tuple[int, MemberCreate]], list[
     members: list[tuple[int, MemberCreate]] = []
     errors: list[dict[str, Any]] = []
     codes: dict[str, int] = {}
-    for line, record in enumerate(reader, start=2):
+    for line, record in enumerate(records, start=2):
         if None in record:
             errors.append({"row": line, "field": None, "message": "more cells than columns"})
             continue

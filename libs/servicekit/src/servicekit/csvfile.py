@@ -1,0 +1,31 @@
+"""Reading the CSV files staff upload (member lists, unit lists): UTF-8 or GB18030, since
+spreadsheets saved in mainland China are often GB18030 (GBK); any line ending; a broken file is
+a 422 problem, never a 500."""
+
+import csv
+import io
+from typing import Any
+
+from servicekit.errors import Problem
+
+
+def decode_csv(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Problem(422, "invalid_encoding", "Invalid Encoding", "the file is neither UTF-8 nor GB18030 text")
+
+
+def read_csv(raw: bytes) -> tuple[list[str], list[dict[Any, Any]]]:
+    """The stripped header names and every record (a record with more cells than columns has
+    them under the key None, as csv.DictReader does)."""
+    # newline="" lets the csv module see \r, \n and \r\n line endings itself
+    reader = csv.DictReader(io.StringIO(decode_csv(raw), newline=""))
+    try:
+        records: list[dict[Any, Any]] = list(reader)
+        headers = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise Problem(422, "invalid_csv", "Invalid CSV", f"the file is not readable CSV: {exc}") from None
+    return headers, records
