@@ -206,7 +206,7 @@ async def scene(
 async def save_sample(name: str, content: bytes) -> None:
     """With REPORT_SAMPLE_DIR set, the rendered report is kept there to look at."""
     if folder := os.environ.get("REPORT_SAMPLE_DIR"):
-        Path(folder).mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(Path(folder).mkdir, parents=True, exist_ok=True)
         await asyncio.to_thread((Path(folder) / name).write_bytes, content)
 
 
