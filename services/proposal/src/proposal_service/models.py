@@ -258,16 +258,27 @@ class Proposal(ProposalBase, table=True):
         UniqueConstraint("session_id", "kind", "number"),
         Index("ix_proposal_created_at_id", "created_at", "id"),
         Index("ix_proposal_body_status", "body_id", "status"),
+        # Lists read one ordered index range per visibility branch (queries.py): the branch's
+        # equality column first, then the sort keys, so a page stops after limit rows.
+        Index("ix_proposal_updated_at_id", "updated_at", "id"),
+        Index("ix_proposal_body_created_at_id", "body_id", "created_at", "id"),
+        Index("ix_proposal_body_updated_at_id", "body_id", "updated_at", "id"),
+        Index("ix_proposal_session_created_at_id", "session_id", "created_at", "id"),
+        Index("ix_proposal_session_updated_at_id", "session_id", "updated_at", "id"),
+        Index("ix_proposal_created_by_created_at_id", "created_by", "created_at", "id"),
+        Index("ix_proposal_lead_member_created_at_id", "lead_member_id", "created_at", "id"),
+        # An item's view lists the items merged into it.
+        Index("ix_proposal_merged_into_id", "merged_into_id"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     body_id: str = Field(foreign_key="body.id", max_length=36)
-    session_id: str = Field(foreign_key="session.id", index=True, max_length=36)
+    session_id: str = Field(foreign_key="session.id", max_length=36)
     kind: ProposalKind = Field(sa_type=String(20))
     category_id: str | None = Field(default=None, foreign_key="category.id", max_length=36)
-    lead_member_id: str | None = Field(default=None, foreign_key="member.id", index=True, max_length=36)
+    lead_member_id: str | None = Field(default=None, foreign_key="member.id", max_length=36)
     group_name: str | None = Field(default=None, max_length=100)
-    created_by: str = Field(max_length=100, index=True, description="account subject of the drafter")
+    created_by: str = Field(max_length=100, description="account subject of the drafter")
     status: ProposalStatus = Field(default=ProposalStatus.draft, sa_type=String(20))
     number: int | None = None
     key: bool = False
