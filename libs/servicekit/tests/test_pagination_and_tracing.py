@@ -1,3 +1,4 @@
+import base64
 from datetime import UTC, datetime
 
 import pytest
@@ -19,6 +20,35 @@ def test_tampered_cursor_is_a_400_problem(bad: str) -> None:
     with pytest.raises(Problem) as caught:
         decode_cursor(bad, (datetime, str))
     assert caught.value.status == 400 and caught.value.code == "invalid_cursor"
+
+
+def _raw_cursor(text: str) -> str:
+    """A cursor from raw JSON text, so it can hold escapes json.dumps would never write."""
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        _raw_cursor('["2026-01-01T00:00:00+00:00", "\\ud800"]'),  # a lone surrogate
+        _raw_cursor('["\\udfff2026-01-01T00:00:00+00:00", "a"]'),
+        _raw_cursor('["2026-01-01T00:00:00+00:00", "a\\u0000"]'),  # NUL
+        _raw_cursor('[null, "a"]'),
+        _raw_cursor("[[[[[[[[[[]]]]]]]]]]"),
+    ],
+)
+def test_a_cursor_with_text_no_database_can_hold_is_a_400_naming_the_cursor(bad: str) -> None:
+    with pytest.raises(Problem) as caught:
+        decode_cursor(bad, (datetime, str))
+    assert caught.value.status == 400 and caught.value.code == "invalid_cursor"
+    assert caught.value.errors and caught.value.errors[0]["field"] == "cursor"
+
+
+@pytest.mark.parametrize("bad", ["[true]", "[9223372036854775808]", "[1.5]"])
+def test_an_integer_key_must_be_a_64_bit_integer(bad: str) -> None:
+    with pytest.raises(Problem):
+        decode_cursor(_raw_cursor(bad), (int,))
+    assert decode_cursor(_raw_cursor("[9223372036854775807]"), (int,)) == [2**63 - 1]
 
 
 def test_traceparent_keeps_the_trace_and_makes_a_new_span() -> None:

@@ -27,6 +27,8 @@ _REQUEST_HEADERS = (
     "if-match",
     "if-none-match",
 )
+# Requests that change nothing, so sending one twice is harmless (RFC 9110 §9.2.1).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RESPONSE_HEADERS = ("content-type", "content-disposition", "location", "etag", "retry-after", "cache-control")
 
 
@@ -68,10 +70,18 @@ class Upstreams:
                 "traceparent": trace.traceparent or "",
             }
         )
+        url = self.base_urls[service] + path
         try:
-            return await self.client.request(
-                method, self.base_urls[service] + path, params=query, content=body, headers=headers
-            )
+            try:
+                return await self.client.request(method, url, params=query, content=body, headers=headers)
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                # The service closed a pooled keep-alive connection as this request went out on it
+                # (it drops the connection after an error of its own): a safe request is sent once
+                # more, on a fresh connection. Other methods are not: the first may have been applied.
+                if method not in SAFE_METHODS:
+                    raise
+                log.info("upstream %s dropped the connection (%s); retrying %s %s once", service, exc, method, path)
+                return await self.client.request(method, url, params=query, content=body, headers=headers)
         except httpx.TimeoutException:
             log.warning("upstream %s timed out on %s", service, path)
             raise Problem(
