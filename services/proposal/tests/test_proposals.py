@@ -1,6 +1,7 @@
 """The proposal lifecycle in-process, with real Kafka, on SQLite and PostgreSQL."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
@@ -264,6 +265,39 @@ async def test_who_sees_what(world: World) -> None:
     assert ok(await c.get(f"/proposals/{registered['id']}"))["number"] == 1
     public = ok(await c.get("/proposals"))
     assert [x["id"] for x in public["items"]] == [registered["id"]]
+
+
+async def test_a_public_timeline_shows_status_changes_by_office_not_accounts_declines_or_notes(
+    world: World,
+) -> None:
+    """Anonymous readers and members not on the item see public facts; proposers and staff the whole trail."""
+    w, c = world, world.client
+    item = await w.draft("刘洋", kind="joint", title="关于破解老旧小区停车难问题的建议")
+    invite = {"member_ids": [w.members["王芳"]["id"], w.members["陈刚"]["id"]]}
+    ok(await c.post(f"/proposals/{item['id']}/cosigners", json=invite, headers=w.member("刘洋")))
+    ok(await c.post(f"/proposals/{item['id']}/cosign", json={"accept": True}, headers=w.member("王芳")))
+    ok(await c.post(f"/proposals/{item['id']}/cosign", json={"accept": False}, headers=w.member("陈刚")))
+    ok(await c.post(f"/proposals/{item['id']}/submit", headers=w.member("刘洋")))
+    ok(await c.post(f"/proposals/{item['id']}/register", headers=w.staff()))
+    ok(await c.post(f"/proposals/{item['id']}/key", json={"supervising_leader": "李副市长"}, headers=w.staff()))
+    ok(await c.patch(f"/sessions/{w.session['id']}", json={"published": True}, headers=w.staff()))
+    url = f"/proposals/{item['id']}/timeline"
+
+    for reader in ({}, w.member("赵敏")):  # anonymous; a member who is not on the item
+        public = ok(await c.get(url, headers=reader))
+        assert [e["action"] for e in public] == ["submitted", "registered"]
+        assert [e["actor"] for e in public] == ["提案人", "提案委"]
+        assert {e["actor_name"] for e in public} == {None}
+        assert [e["note"] for e in public] == [None, "联0001"]
+        assert public[-1]["to_status"] == "registered" and public[-1]["at"]
+        for secret in ("staff-1", "account-", "cosign", "李副市长", w.members["陈刚"]["id"]):
+            assert secret not in json.dumps(public, ensure_ascii=False), secret
+
+    for insider in (w.member("刘洋"), w.member("陈刚"), w.staff()):
+        full = ok(await c.get(url, headers=insider))
+        assert "cosign_declined" in [e["action"] for e in full]
+        assert full[-1]["action"] == "key_marked" and full[-1]["note"] == "李副市长"
+        assert full[-1]["actor"] == "staff:staff-1"
 
 
 async def test_search_filters_and_stable_pages(world: World) -> None:

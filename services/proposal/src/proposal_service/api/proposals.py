@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from proposal_service.domain import filing, queries, review
+from proposal_service.domain import filing, queries, review, timeline
 from proposal_service.domain.items import etag, view, views
 from proposal_service.models import (
     CategoryChange,
@@ -204,5 +204,6 @@ async def list_similar_proposals(proposal_id: str, session: SessionDep, principa
 async def get_proposal_timeline(
     proposal_id: str, session: SessionDep, principal: PrincipalDep
 ) -> list[TimelineEntryPublic]:
-    entries = await queries.timeline(session=session, principal=principal, proposal_id=proposal_id)
-    return [TimelineEntryPublic.model_validate(e) for e in entries]
+    # The whole audit trail for the item's proposers and the body's staff; its public facts
+    # (status changes, by office, not account) for everyone else.
+    return await timeline.timeline(session=session, principal=principal, proposal_id=proposal_id)
