@@ -232,7 +232,7 @@ async def assert_not_ready_for_kafka(client: httpx.AsyncClient, stack: Stack) ->
         response = await client.get(f"{service.url}/health/ready")
         assert response.status_code == 503, f"{name} ready while Kafka is down: {response.text}"
         body = response.json()
-        assert body["status"] == "unavailable", (name, body)
+        assert body["status"] == 503 and body["code"] == "not_ready", (name, body)  # problem+json
         assert body["checks"]["database"] == "ok", (name, body)
         assert body["checks"]["kafka"].startswith("unreachable"), (name, body)
 

@@ -48,6 +48,10 @@ async def test_each_route_class_has_its_rate_limit(
         assert limited.headers["content-type"] == "application/problem+json"
         assert limited.json()["code"] == "rate_limited"
         assert int(limited.headers["Retry-After"]) >= 1
+        # A 429 is an answer like the others: security headers and request id included.
+        assert limited.headers["X-Content-Type-Options"] == "nosniff"
+        assert limited.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert limited.headers["x-request-id"]
         # Another class and another caller have their own budgets; health checks have none.
         assert (await client.get("/.well-known/jwks.json")).status_code == 200
         token = {"Authorization": f"Bearer {dev_keys.token('admin')}"}

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from servicekit.tracing import current_trace
 
@@ -118,7 +119,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         title = code.replace("_", " ").title()
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
-        return problem_response(request, Problem(exc.status_code, code, title, detail, headers=exc.headers))
+        headers = exc.headers
+        if exc.status_code == 405 and (allowed := allowed_methods(request)):
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        return problem_response(request, Problem(exc.status_code, code, title, detail, headers=headers))
 
     async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
         # A unique key taken by a concurrent request the use case did not lock against (two
@@ -147,6 +151,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path. Starlette's 405 names the methods of
+    the first route whose path matched only, though RFC 9110 §10.2.1 wants all of them (GET and
+    POST /items are two routes). Each method is tried against the routes, included routers too."""
+    # A mounted app (the gateway's static clients) answers its own 405s and matches every method.
+    routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
+    return [m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes)]
 
 
 def is_data_exception(exc: BaseException) -> bool:

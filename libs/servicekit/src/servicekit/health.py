@@ -3,9 +3,11 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from servicekit.errors import PROBLEM_JSON, ProblemDocument, problem_type
 
 Check = Callable[[], Awaitable[None]]
 
@@ -13,6 +15,12 @@ Check = Callable[[], Awaitable[None]]
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = {}
+
+
+class NotReady(ProblemDocument):
+    """The 503 problem of /health/ready, with each dependency's check."""
+
+    checks: dict[str, str]
 
 
 def health_router(checks: dict[str, Check], *, timeout_s: float = 2.0) -> APIRouter:
@@ -26,9 +34,9 @@ def health_router(checks: dict[str, Check], *, timeout_s: float = 2.0) -> APIRou
         "/ready",
         operation_id="health_ready",
         response_model=Health,
-        responses={503: {"model": Health, "description": "a dependency is unreachable"}},
+        responses={503: {"model": NotReady, "description": "a dependency is unreachable"}},
     )
-    async def ready() -> JSONResponse:
+    async def ready(request: Request) -> JSONResponse:
         async def run(check: Check) -> str:
             try:
                 await asyncio.wait_for(check(), timeout_s)
@@ -38,8 +46,18 @@ def health_router(checks: dict[str, Check], *, timeout_s: float = 2.0) -> APIRou
 
         results = await asyncio.gather(*(run(c) for c in checks.values()))
         report = dict(zip(checks, results, strict=True))
-        ok = all(r == "ok" for r in results)
-        body = Health(status="ok" if ok else "unavailable", checks=report)
-        return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+        if all(r == "ok" for r in results):
+            return JSONResponse(Health(status="ok", checks=report).model_dump())
+        failed = ", ".join(name for name, result in report.items() if result != "ok")
+        problem = NotReady(
+            type=problem_type("not_ready"),
+            title="Service Unavailable",
+            status=503,
+            code="not_ready",
+            detail=f"unreachable: {failed}",
+            instance=str(request.url.path),
+            checks=report,
+        )
+        return JSONResponse(problem.model_dump(exclude_none=True), status_code=503, media_type=PROBLEM_JSON)
 
     return router

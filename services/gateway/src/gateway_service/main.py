@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware import Middleware
 
 from gateway_service.accounts.service import Identity, ensure_bootstrap_admin
 from gateway_service.api import gateway_router
@@ -38,12 +39,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         router=gateway_router(upstreams, idempotency, door),
     )
     app.state.identity = identity
-    app.add_middleware(
-        RateLimitMiddleware,
-        auth_per_minute=settings.rate_limit_auth_per_minute,
-        write_per_minute=settings.rate_limit_write_per_minute,
-        read_per_minute=settings.rate_limit_read_per_minute,
-        api_key_per_minute=settings.rate_limit_api_key_per_minute,
+    # Innermost (appended, not inserted in front): a 429 goes out through the request-id, security
+    # headers and CORS middleware like every other answer.
+    app.user_middleware.append(
+        Middleware(
+            RateLimitMiddleware,
+            auth_per_minute=settings.rate_limit_auth_per_minute,
+            write_per_minute=settings.rate_limit_write_per_minute,
+            read_per_minute=settings.rate_limit_read_per_minute,
+            api_key_per_minute=settings.rate_limit_api_key_per_minute,
+        )
     )
     if settings.cors_origins:
         app.add_middleware(
