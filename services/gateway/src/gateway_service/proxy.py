@@ -1,11 +1,12 @@
 """Forwarding allow-listed requests to the services over one shared HTTP client."""
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import quote
 
 import httpx
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
 
 from gateway_service.door import Door
 from gateway_service.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -114,11 +115,56 @@ class Upstreams:
         return Response(upstream.content, status_code=upstream.status_code, headers=out)
 
 
+async def forward_stream(upstreams: Upstreams, route: Route, request: Request, authorization: str | None) -> Response:
+    """A long-lived GET (Server-Sent Events) passed through chunk by chunk as the service writes
+    it, without the read timeout: the stream is quiet between events. An answer that is not a
+    stream (a 401, 403, ...) is returned whole."""
+    trace = current_trace()
+    headers = {k: v for k in _REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
+    if (last_event_id := request.headers.get("last-event-id")) is not None:
+        headers["last-event-id"] = last_event_id  # a reconnecting client resumes where it was
+    if authorization is not None:
+        headers["authorization"] = authorization
+    headers.update({"x-request-id": trace.request_id or "", "x-correlation-id": trace.correlation_id or ""})
+    headers["traceparent"] = trace.traceparent or ""
+    path = route.upstream_path.format(**{k: quote(v, safe="") for k, v in request.path_params.items()})
+    timeout = httpx.Timeout(upstreams.client.timeout.connect, read=None)
+    outgoing = upstreams.client.build_request(
+        "GET", upstreams.base_urls[route.service] + path, params=request.url.query, headers=headers, timeout=timeout
+    )
+    try:
+        upstream = await upstreams.client.send(outgoing, stream=True)
+    except httpx.TransportError as exc:
+        log.warning("upstream %s unreachable: %s", route.service, exc)
+        raise Problem(
+            503, "upstream_unavailable", "Service Unavailable", f"the {route.service} service is unavailable"
+        ) from None
+    out = {k: v for k in _RESPONSE_HEADERS if (v := upstream.headers.get(k)) is not None}
+    if not upstream.headers.get("content-type", "").startswith("text/event-stream"):
+        content = await upstream.aread()
+        await upstream.aclose()
+        return Response(content, status_code=upstream.status_code, headers=out)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_bytes():
+                yield chunk
+        except httpx.HTTPError as exc:
+            log.info("stream from %s ended: %s", route.service, exc)
+        finally:
+            await upstream.aclose()
+
+    out.update({"cache-control": "no-cache", "x-accel-buffering": "no"})
+    return StreamingResponse(chunks(), status_code=upstream.status_code, headers=out)
+
+
 def route_handler(
     upstreams: Upstreams, route: Route, idempotency: IdempotencyStore, door: Door
 ) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         authorization = await door.authorization_for(request, route)
+        if route.stream:
+            return await forward_stream(upstreams, route, request, authorization)
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if route.method != "POST" or key is None:
             return await upstreams.forward(route, request, authorization=authorization)

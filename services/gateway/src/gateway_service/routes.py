@@ -15,6 +15,8 @@ class Route:
     upstream_path: str
     operation_id: str
     summary: str
+    # Passed through as it arrives (Server-Sent Events), not read whole first; GET only.
+    stream: bool = False
 
 
 API = "/api/v1"
@@ -134,4 +136,22 @@ ROUTES: tuple[Route, ...] = (
     public("GET", "/bodies/{body_id}/performance-weights", "evaluation", "get_performance_weights", "绩效权重"),
     public("PUT", "/bodies/{body_id}/performance-weights", "evaluation", "set_performance_weights", "设置绩效权重"),
     public("GET", "/reports/annual", "evaluation", "get_annual_report", "提案办理情况通报（HTML、PDF、XLSX、CSV）"),
+    # notifications (the caller's own inbox) and where they are sent
+    public("GET", "/notifications", "notification", "list_notifications", "我的通知"),
+    public("GET", "/notifications/unread-count", "notification", "count_unread_notifications", "未读通知数"),
+    public("POST", "/notifications/{notification_id}/read", "notification", "mark_notification_read", "标为已读"),
+    public("POST", "/notifications/read-all", "notification", "mark_all_notifications_read", "全部标为已读"),
+    Route(
+        "GET",
+        f"{API}/notifications/stream",
+        "notification",
+        "/notifications/stream",
+        "stream_notifications",
+        "实时通知（Server-Sent Events）",
+        stream=True,
+    ),
+    public("GET", "/notifications/contact", "notification", "get_my_contact", "我的通知联系方式"),
+    public("PUT", "/notifications/contact", "notification", "set_my_contact", "设置我的通知联系方式"),
+    public("GET", "/recipients/{recipient}/contact", "notification", "get_recipient_contact", "查看接收人联系方式"),
+    public("PUT", "/recipients/{recipient}/contact", "notification", "set_recipient_contact", "设置接收人联系方式"),
 )

@@ -19,6 +19,7 @@ class GatewaySettings(ServiceSettings):
     proposal_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8001")
     assignment_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8002")
     evaluation_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8003")
+    notification_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8004")
     upstream_connect_timeout_s: float = 2.0
     upstream_timeout_s: float = 10.0
     upstream_max_connections: int = 200
@@ -116,4 +117,5 @@ class GatewaySettings(ServiceSettings):
             "proposal": str(self.proposal_url).rstrip("/"),
             "assignment": str(self.assignment_url).rstrip("/"),
             "evaluation": str(self.evaluation_url).rstrip("/"),
+            "notification": str(self.notification_url).rstrip("/"),
         }

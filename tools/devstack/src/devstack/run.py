@@ -1,4 +1,4 @@
-"""The run command: Kafka and the four services on SQLite files, with demo data.
+"""The run command: Kafka and the five services on SQLite files, with demo data.
 
     ./dev run [--port 8000] [--fresh]
 
@@ -37,7 +37,7 @@ def stored_secret(path: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="./dev run")
-    parser.add_argument("--port", type=int, default=8000, help="gateway port; the services take the next three")
+    parser.add_argument("--port", type=int, default=8000, help="gateway port; the services take the next four")
     parser.add_argument("--fresh", action="store_true", help="delete .run/ first")
     args = parser.parse_args()
 
@@ -45,7 +45,13 @@ def main() -> None:
     if args.fresh and workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(exist_ok=True)
-    ports = {"gateway": args.port, "proposal": args.port + 1, "assignment": args.port + 2, "evaluation": args.port + 3}
+    ports = {
+        "gateway": args.port,
+        "proposal": args.port + 1,
+        "assignment": args.port + 2,
+        "evaluation": args.port + 3,
+        "notification": args.port + 4,
+    }
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

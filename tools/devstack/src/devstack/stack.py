@@ -1,4 +1,4 @@
-"""The four services as real uvicorn processes, for the run command, e2e tests and benchmarks."""
+"""The five services as real uvicorn processes, for the run command, e2e tests and benchmarks."""
 
 import contextlib
 import os
@@ -14,7 +14,7 @@ from pathlib import Path
 from devstack import free_port
 from devstack.keys import DevKeys
 
-SERVICES = ("proposal", "assignment", "evaluation", "gateway")
+SERVICES = ("proposal", "assignment", "evaluation", "notification", "gateway")
 
 
 def wait_http(url: str, *, timeout: float, expect: int = 200) -> None:
@@ -94,7 +94,7 @@ class ServiceProcess:
 
 
 class Stack:
-    """The four services wired to one Kafka; databases are SQLite files in ``workdir``
+    """The five services wired to one Kafka; databases are SQLite files in ``workdir``
     unless ``database_urls`` names others (e.g. PostgreSQL databases). A ``namespace``
     prefixes their topics and consumer groups, so stacks can share a broker."""
 

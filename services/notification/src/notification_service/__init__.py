@@ -1,0 +1,1 @@
+"""The notification service: tells people what needs them (DESIGN section 3)."""

@@ -1,0 +1,7 @@
+from fastapi import APIRouter
+
+from notification_service.api import contacts, notifications
+
+router = APIRouter()
+router.include_router(notifications.router)
+router.include_router(contacts.router)

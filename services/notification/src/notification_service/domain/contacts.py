@@ -1,0 +1,88 @@
+"""Recipients' contact data (ADR 10): set by the recipient themself or by an administrator;
+shown in full to them only, masked to staff; never written to the log."""
+
+import re
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notification_service.models import Contact, ContactPublic, ContactUpdate
+from servicekit.auth import Principal, Role, forbidden
+from servicekit.db import utcnow
+from servicekit.errors import NotFound, Problem
+
+_RECIPIENT = re.compile(r"^(member|unit):[A-Za-z0-9_.-]{1,72}$")
+
+
+def check_recipient(recipient: str) -> str:
+    if not _RECIPIENT.match(recipient):
+        raise Problem(
+            422,
+            "invalid_recipient",
+            "Invalid Recipient",
+            "recipient must be member:<member_id> or unit:<unit_id>",
+            errors=[{"field": "recipient", "message": "expected member:<id> or unit:<id>"}],
+        )
+    return recipient
+
+
+def owns(principal: Principal, recipient: str) -> bool:
+    if principal.role == Role.member and principal.member_id:
+        return recipient == f"member:{principal.member_id}"
+    if principal.role == Role.unit_staff and principal.unit_id:
+        return recipient == f"unit:{principal.unit_id}"
+    return False
+
+
+def mask_email(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+
+
+def public(contact: Contact, principal: Principal) -> ContactPublic:
+    full = principal.role == Role.admin or owns(principal, contact.recipient)
+    return ContactPublic(
+        recipient=contact.recipient,
+        email=contact.email if full or contact.email is None else mask_email(contact.email),
+        phone=contact.phone if full or contact.phone is None else mask_phone(contact.phone),
+        email_enabled=contact.email_enabled,
+        masked=not full,
+        updated_at=contact.updated_at,
+    )
+
+
+def _may_read(principal: Principal, recipient: str) -> bool:
+    return principal.role in (Role.admin, Role.staff, Role.leader) or owns(principal, recipient)
+
+
+async def get_contact(*, session: AsyncSession, principal: Principal, recipient: str) -> ContactPublic:
+    check_recipient(recipient)
+    if not _may_read(principal, recipient):
+        raise forbidden("only the recipient, staff and administrators see contact data")
+    row = await session.get(Contact, recipient)
+    if row is None:
+        raise NotFound("contact", recipient)
+    return public(row, principal)
+
+
+async def set_contact(
+    *, session: AsyncSession, principal: Principal, recipient: str, data: ContactUpdate
+) -> tuple[ContactPublic, bool]:
+    """Creates or replaces the contact; True when created."""
+    check_recipient(recipient)
+    if not (principal.role == Role.admin or owns(principal, recipient)):
+        raise forbidden("only the recipient and administrators set contact data")
+    row = await session.get(Contact, recipient)
+    created = row is None
+    row = row or Contact(recipient=recipient, updated_by=principal.actor)
+    row.email = str(data.email).lower() if data.email else None
+    row.phone = data.phone
+    row.email_enabled = data.email_enabled
+    row.updated_at = utcnow()
+    row.updated_by = principal.actor[:120]
+    session.add(row)
+    await session.commit()
+    return public(row, principal), created

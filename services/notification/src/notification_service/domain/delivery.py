@@ -1,0 +1,244 @@
+"""Sending queued deliveries (e-mail over SMTP), safe with N replicas.
+
+Claiming: a sender takes a batch of due rows by writing its id and a lease (``locked_until``)
+on them in one short transaction; on PostgreSQL the candidate rows are read FOR UPDATE SKIP
+LOCKED, so replicas claim different rows without waiting on each other; on SQLite the write
+transaction is exclusive (BEGIN IMMEDIATE), so two claims never overlap. A sender that dies
+leaves its rows to be claimed again when the lease runs out.
+
+Send, then mark: the row is marked sent after the SMTP server accepted the message. A crash
+(or a lost database connection) between the two sends that message once more when the lease
+expires, so a recipient may get at most one duplicate per such crash; never none. The
+lease is longer than the SMTP timeout, so a slow but live sender is not overtaken. Each
+message carries a Message-ID made from the delivery id, so the duplicate is recognisable.
+
+Failures: a transient one (connection refused or dropped, timeout, a 4xx reply) is retried
+after an exponential back-off with jitter; a permanent one (a 5xx reply, a bad address) or
+the last allowed attempt marks the row failed, with the error kept (no address in it).
+"""
+
+import asyncio
+import contextlib
+import html
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import aiosmtplib
+from sqlalchemy import or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notification_service.models import Channel, Contact, Delivery, DeliveryStatus, Notification
+from notification_service.settings import NotificationSettings
+from servicekit.db import Database, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class PermanentFailure(Exception):
+    """No retry can deliver this one."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    delivery_id: int
+    message: EmailMessage
+
+
+def backoff(attempts: int, *, base_s: float, max_s: float, rng: random.Random | None = None) -> float:
+    """Seconds before attempt ``attempts + 1``: base·2^(attempts-1), capped, with ±50 % jitter so
+    rows that failed together (the SMTP server was down) do not all come back at once."""
+    delay = min(max_s, base_s * 2.0 ** max(0, attempts - 1))
+    jitter: float = rng.uniform(0.5, 1.5) if rng else random.uniform(0.5, 1.5)
+    return delay * jitter
+
+
+def render_email(n: Notification, *, delivery_id: int, sender: str, to: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = n.title
+    message["From"] = sender
+    message["To"] = to
+    message["Message-ID"] = make_msgid(idstring=f"delivery-{delivery_id}", domain="notification.local")
+    text = f"{n.title}\n\n{n.body}\n\n——提案办理平台（此邮件由系统发送，请勿直接回复）"
+    message.set_content(text)
+    message.add_alternative(
+        '<!doctype html><html lang="zh-CN"><body>'
+        f"<h2>{html.escape(n.title)}</h2><p>{html.escape(n.body)}</p>"
+        '<p style="color:#888">提案办理平台（此邮件由系统发送，请勿直接回复）</p></body></html>',
+        subtype="html",
+    )
+    return message
+
+
+class Sender:
+    """The e-mail sender loop of one replica."""
+
+    def __init__(self, *, database: Database, settings: NotificationSettings) -> None:
+        self.database = database
+        self.settings = settings
+        self.holder = f"sender-{uuid.uuid4().hex[:12]}"
+        self._wake = asyncio.Event()
+        self.sent_total = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                done = await self.send_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive a database outage
+                log.warning("delivery sender cannot run: %s", type(exc).__name__)
+                done = 0
+            if done:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.delivery_poll_interval_s)
+
+    async def claim(self, now: datetime | None = None) -> list[int]:
+        """Takes up to a batch of due rows for this sender; returns their ids."""
+        now = now or utcnow()
+        until = now + timedelta(seconds=self.settings.delivery_lease_s)
+        async with self.database.session() as session:
+            due = (
+                select(Delivery.id)
+                .where(
+                    Delivery.status == DeliveryStatus.pending,
+                    Delivery.channel == Channel.email,
+                    col(Delivery.next_attempt_at) <= now,
+                    or_(col(Delivery.locked_until).is_(None), col(Delivery.locked_until) < now),
+                )
+                .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+                .limit(self.settings.delivery_batch_size)
+            )
+            if self.database.engine.dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            ids = [i for i in (await session.exec(due)).all() if i is not None]
+            if ids:
+                await session.exec(
+                    update(Delivery).where(col(Delivery.id).in_(ids)).values(locked_by=self.holder, locked_until=until)
+                )
+            await session.commit()
+        return ids
+
+    async def send_due(self) -> int:
+        """Claims and sends one batch; returns how many rows it settled (sent, retried or failed)."""
+        ids = await self.claim()
+        if not ids:
+            return 0
+        async with self.database.session(read_only=True) as session:
+            outgoing = await self._prepare(session, ids)
+        for delivery_id, item in outgoing.items():
+            if item is None:
+                await self._settle(delivery_id, DeliveryStatus.skipped, error="no enabled e-mail address")
+                continue
+            try:
+                await self._send(item)
+            except PermanentFailure as exc:
+                await self._settle(delivery_id, DeliveryStatus.failed, error=str(exc))
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                await self._retry(delivery_id, error=_describe(exc))
+            else:
+                await self._settle(delivery_id, DeliveryStatus.sent)
+                self.sent_total += 1
+        return len(outgoing)
+
+    async def _prepare(self, session: AsyncSession, ids: list[int]) -> dict[int, Outgoing | None]:
+        rows = (
+            await session.exec(
+                select(Delivery, Notification, Contact)
+                .join(Notification, col(Notification.id) == col(Delivery.notification_id))
+                .outerjoin(Contact, col(Contact.recipient) == col(Delivery.recipient))
+                .where(col(Delivery.id).in_(ids), Delivery.locked_by == self.holder)
+            )
+        ).all()
+        out: dict[int, Outgoing | None] = {}
+        for delivery, notification, contact in rows:
+            assert delivery.id is not None
+            if contact is None or not contact.email or not contact.email_enabled:
+                out[delivery.id] = None
+                continue
+            message = render_email(
+                notification, delivery_id=delivery.id, sender=self.settings.mail_from, to=contact.email
+            )
+            out[delivery.id] = Outgoing(delivery.id, message)
+        return out
+
+    async def _send(self, item: Outgoing) -> None:
+        s = self.settings
+        try:
+            await aiosmtplib.send(
+                item.message,
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                start_tls=s.smtp_starttls,
+                use_tls=s.smtp_use_tls,
+                timeout=s.smtp_timeout_s,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [e.code for e in exc.recipients]
+            if all(500 <= c < 600 for c in codes):
+                raise PermanentFailure(f"recipient refused ({', '.join(map(str, codes))})") from None
+            raise
+        except aiosmtplib.SMTPResponseException as exc:
+            if 500 <= exc.code < 600:
+                raise PermanentFailure(f"SMTP {exc.code}") from None
+            raise
+
+    async def _settle(self, delivery_id: int, status: DeliveryStatus, *, error: str | None = None) -> None:
+        async with self.database.session() as session:
+            row = await session.get(Delivery, delivery_id)
+            if row is None or row.locked_by != self.holder:
+                return  # the lease ran out and another sender took it over
+            row.status = status
+            row.attempts += 1
+            row.last_error = error
+            row.locked_by = None
+            row.locked_until = None
+            if status == DeliveryStatus.sent:
+                row.sent_at = utcnow()
+            session.add(row)
+            await session.commit()
+        if status == DeliveryStatus.failed:
+            log.warning("delivery %d failed for good: %s", delivery_id, error)
+
+    async def _retry(self, delivery_id: int, *, error: str) -> None:
+        s = self.settings
+        async with self.database.session() as session:
+            row = await session.get(Delivery, delivery_id)
+            if row is None or row.locked_by != self.holder:
+                return
+            row.attempts += 1
+            row.last_error = error
+            row.locked_by = None
+            row.locked_until = None
+            if row.attempts >= s.delivery_max_attempts:
+                row.status = DeliveryStatus.failed
+            else:
+                delay = backoff(row.attempts, base_s=s.delivery_backoff_base_s, max_s=s.delivery_backoff_max_s)
+                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            session.add(row)
+            await session.commit()
+        log.info(
+            "delivery %d attempt failed (%s); %s",
+            delivery_id,
+            error,
+            "giving up" if row.status == DeliveryStatus.failed else "will retry",
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    """The error without the message's addresses (aiosmtplib puts recipients in some messages)."""
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: SMTP {exc.code}"
+    return type(exc).__name__

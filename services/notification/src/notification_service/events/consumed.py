@@ -1,0 +1,87 @@
+"""The fields this service reads from the other services' events (contracts/events/*.json).
+
+Only what the messages need; unknown fields are ignored, so producers may add fields
+within a version (DESIGN section 4).
+"""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class ItemRef(BaseModel):
+    proposal_id: str
+    body_id: str
+
+
+class ProposalSubmitted(ItemRef):
+    title: str
+    lead_member_id: str | None = None
+    cosigner_member_ids: list[str] = []
+
+
+class ProposalRegistered(ItemRef):
+    title: str
+    number_label: str
+    lead_member_id: str | None
+    cosigner_member_ids: list[str] = []
+
+
+class ProposalDeclined(ItemRef):
+    reason: str
+    note: str
+    referral: str
+
+
+class ProposalMerged(ItemRef):
+    primary_id: str
+    lead_member_id: str | None
+    cosigner_member_ids: list[str] = []
+
+
+class ProposalWithdrawn(ItemRef):
+    note: str | None = None
+
+
+class AssignmentCreated(ItemRef):
+    assignment_id: str
+    unit_id: str
+    unit_name: str
+    role: str
+    round: int
+    due_date: date
+
+
+class AssignmentReassigned(AssignmentCreated):
+    previous_unit_id: str
+
+
+class AssignmentExtended(ItemRef):
+    assignment_id: str
+    unit_id: str
+    due_date: date
+    previous_due_date: date
+
+
+class AssignmentDeadline(ItemRef):
+    """assignment.due_soon and assignment.overdue."""
+
+    assignment_id: str
+    unit_id: str
+    due_date: date
+    working_days_left: int
+
+
+class AssignmentReplied(ItemRef):
+    reply_id: str
+    unit_id: str
+    unit_name: str
+    role: str = "lead"
+    round: int
+    outcome: str
+    replied_at: datetime
+
+
+class RehandlingOpened(ItemRef):
+    round: int
+    due_date: date

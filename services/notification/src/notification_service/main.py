@@ -1,0 +1,35 @@
+"""App factory of the notification service."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from notification_service.api import router
+from notification_service.domain.delivery import Sender
+from notification_service.domain.notify import LiveHub
+from notification_service.events.handlers import subscriptions
+from notification_service.events.schemas import registry
+from notification_service.settings import NotificationSettings
+from servicekit.runtime import service_app, service_runtime
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: NotificationSettings | None = None) -> FastAPI:
+    settings = settings or NotificationSettings()
+    app = service_app(
+        title="Notification service",
+        settings=settings,
+        registry=registry,
+        migrations=MIGRATIONS,
+        router=router,
+        subscriptions=subscriptions,
+    )
+    runtime = service_runtime(app)
+    app.state.live_hub = LiveHub()
+    sender = Sender(database=runtime.database, settings=settings)
+    app.state.sender = sender
+    if settings.smtp_host:
+        # Without an SMTP server configured, e-mail deliveries wait (pending) until one is.
+        runtime.start_with("email-sender", sender.run)
+    return app

@@ -1,0 +1,166 @@
+"""Tables and API schemas of the notification service.
+
+Recipients are addresses, not accounts (accounts live in the gateway): ``member:<member_id>``
+or ``unit:<unit_id>``. The inbox API finds the caller's address from their token's claims.
+"""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import EmailStr, StringConstraints
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from servicekit.db import UTCDateTime, utcnow
+
+# --- what this service knows of the items (its own projection of proposal events) -------------
+
+
+class ItemInfo(SQLModel, table=True):
+    """Who filed an item and what it is called: the events after submission do not say."""
+
+    __tablename__ = "item_info"
+
+    proposal_id: str = Field(primary_key=True, max_length=36)
+    body_id: str = Field(max_length=36)
+    title: str | None = Field(default=None, max_length=500)
+    number_label: str | None = Field(default=None, max_length=50)
+    lead_member_id: str | None = Field(default=None, max_length=36)
+    cosigner_member_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+# --- notifications (the in-app inbox) ---------------------------------------------------------
+
+
+class Channel(StrEnum):
+    inbox = "inbox"
+    email = "email"
+
+
+class Notification(SQLModel, table=True):
+    """One message in one recipient's in-app inbox. At most one per (event, recipient): the
+    unique constraint makes a replayed or redelivered event harmless even past the inbox table."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("event_id", "recipient", name="uq_notification_event_recipient"),
+        Index("ix_notification_recipient_seq", "recipient", "seq"),
+    )
+
+    # Autoincrementing: the order of the inbox and the position the live stream resumes from.
+    seq: int | None = Field(default=None, primary_key=True)
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), max_length=36, unique=True)
+    recipient: str = Field(max_length=80)
+    event_id: str = Field(max_length=64)
+    event_type: str = Field(max_length=100)
+    kind: str = Field(max_length=50)
+    title: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    proposal_id: str | None = Field(default=None, max_length=36)
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NotificationPublic(SQLModel):
+    id: str
+    kind: str = Field(description="what happened, e.g. proposal_registered, assignment_created")
+    title: str
+    body: str
+    proposal_id: str | None
+    created_at: datetime
+    read_at: datetime | None
+    read: bool
+
+
+def public_notification(n: Notification) -> NotificationPublic:
+    return NotificationPublic(
+        id=n.id,
+        kind=n.kind,
+        title=n.title,
+        body=n.body,
+        proposal_id=n.proposal_id,
+        created_at=n.created_at,
+        read_at=n.read_at,
+        read=n.read_at is not None,
+    )
+
+
+class UnreadCount(SQLModel):
+    unread: int
+
+
+class MarkedRead(SQLModel):
+    marked: int = Field(description="how many notifications this call marked read")
+
+
+# --- contacts (where to reach a recipient outside the app) ------------------------------------
+
+
+class Contact(SQLModel, table=True):
+    """A recipient's e-mail address and phone number, set by the recipient or an administrator
+    (ADR 10). Never logged; masked in answers to anyone else."""
+
+    __tablename__ = "contact"
+
+    recipient: str = Field(primary_key=True, max_length=80)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=20)
+    email_enabled: bool = True
+    updated_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    updated_by: str = Field(max_length=120)
+
+
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,19}$")]
+
+
+class ContactUpdate(SQLModel):
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    email_enabled: bool = True
+
+
+class ContactPublic(SQLModel):
+    recipient: str
+    email: str | None
+    phone: str | None
+    email_enabled: bool
+    masked: bool = Field(description="true when the caller is neither the recipient nor an administrator")
+    updated_at: datetime
+
+
+# --- deliveries (channels outside the app) ----------------------------------------------------
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"  # gave up: a permanent error or too many attempts
+    skipped = "skipped"  # nowhere to send it any more (the contact was removed or turned off)
+
+
+class Delivery(SQLModel, table=True):
+    """One notification to send on one channel, written in the transaction that applies the
+    event. The address is read from ``contact`` when sending, so none is copied here."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("event_id", "recipient", "channel", name="uq_delivery_event_recipient_channel"),
+        Index("ix_delivery_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: str = Field(max_length=36)
+    event_id: str = Field(max_length=64)
+    recipient: str = Field(max_length=80)
+    channel: Channel = Field(sa_type=String(20))
+    status: DeliveryStatus = Field(default=DeliveryStatus.pending, sa_type=String(20))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    # The per-row lease of the sender that claimed it (see domain/delivery.py).
+    locked_by: str | None = Field(default=None, max_length=64)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,33 @@
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.settings import ServiceSettings
+
+
+class NotificationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATION_", extra="ignore")
+
+    service_name: str = "notification"
+    database_url: str = "sqlite+aiosqlite:///./notification.db"
+    # Live updates: a connected stream also polls the database this often, so notifications
+    # written by another replica reach it too (local ones wake it at once).
+    stream_poll_interval_s: float = Field(default=1.0, gt=0)
+    stream_heartbeat_s: float = Field(default=15.0, gt=0)
+
+    # E-mail (SMTP). Without smtp_host no e-mail deliveries are written at all.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_use_tls: bool = False
+    smtp_timeout_s: float = Field(default=30.0, gt=0)
+    mail_from: str = "提案办理平台 <noreply@localhost>"
+    # The sender loop: how many rows one replica claims at a time, for how long (the lease
+    # must exceed smtp_timeout_s, or a slow send could be taken over and sent twice).
+    delivery_batch_size: int = Field(default=20, ge=1)
+    delivery_lease_s: float = Field(default=120.0, gt=0)
+    delivery_poll_interval_s: float = Field(default=1.0, gt=0)
+    delivery_max_attempts: int = Field(default=8, ge=1)
+    delivery_backoff_base_s: float = Field(default=30.0, gt=0)
+    delivery_backoff_max_s: float = Field(default=3600.0, gt=0)

@@ -1,0 +1,39 @@
+"""Fixtures of the notification service's tests."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from devstack.kafka import KafkaBroker
+from devstack.keys import DevKeys
+from notification_service.main import create_app
+from notification_service.settings import NotificationSettings
+
+
+@pytest.fixture
+def notification_settings(
+    database_url: str, kafka: KafkaBroker, namespace: str, dev_keys: DevKeys
+) -> NotificationSettings:
+    """The service on this test's database and topics, trusting the test's signing keys."""
+    return NotificationSettings(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka.bootstrap,
+        kafka_namespace=namespace,
+        auth_jwks=dev_keys.jwks,
+        auth_jwks_url=None,
+        stream_poll_interval_s=0.2,
+    )
+
+
+@pytest.fixture
+async def notification(
+    serve: Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]],
+    notification_settings: NotificationSettings,
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The service running in-process (consumer included) and a client to it."""
+    app = create_app(notification_settings)
+    async with serve(app) as client:
+        yield app, client

@@ -1,0 +1,130 @@
+"""Events turned into notifications, without Kafka or a database (milliseconds)."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from assignment_service.events import schemas as a
+from evaluation_service.events import schemas as e
+from notification_service.domain import messages
+from notification_service.domain.messages import UNKNOWN_ITEM, Item
+from notification_service.events import consumed as ev
+from notification_service.events.handlers import IGNORED, subscriptions
+from proposal_service.events import schemas as p
+from proposal_service.events.schemas import registry as proposal_events
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+REF = {"proposal_id": "p-1", "body_id": "b-1", "session_id": "s-1", "kind": "joint"}
+ITEM = Item(
+    title="关于加强社区养老服务的建议", number_label="0012", lead_member_id="m-lead", cosigner_member_ids=("m-2", "m-3")
+)
+
+
+def recipients(drafts: list[messages.Draft]) -> list[str]:
+    return [d.recipient for d in drafts]
+
+
+def test_registered_tells_the_lead_and_every_cosigner_once_with_the_number() -> None:
+    event = p.ProposalRegistered(
+        **REF, number=12, number_label="0012", title=ITEM.title or "", content="c", category_id=None, category=None,
+        lead_member_id="m-lead", lead_proposer="刘洋", cosigner_member_ids=["m-2", "m-lead", "m-3"], group_name=None,
+        key=False, registered_at=NOW,
+    )  # fmt: skip
+    drafts = messages.registered(ev.ProposalRegistered.model_validate(event.model_dump(mode="json")))
+    assert recipients(drafts) == ["member:m-lead", "member:m-2", "member:m-3"]
+    assert all(d.kind == "proposal_registered" and "0012" in d.body and d.proposal_id == "p-1" for d in drafts)
+
+
+def test_declined_names_the_reason_in_words_and_the_note_and_referral() -> None:
+    event = p.ProposalDeclined(
+        **REF, reason="outside_remit", note="建议向市人大反映", referral="public_opinion", declined_at=NOW
+    )
+    drafts = messages.declined(ev.ProposalDeclined.model_validate(event.model_dump(mode="json")), ITEM)
+    assert recipients(drafts) == ["member:m-lead", "member:m-2", "member:m-3"]
+    body = drafts[0].body
+    assert "不属于本机构职责范围" in body and "建议向市人大反映" in body and "社情民意" in body
+    assert "outside_remit" not in body
+
+
+def test_declined_with_an_unknown_reason_code_still_reads_as_words() -> None:
+    event = ev.ProposalDeclined(**REF, reason="new_code_2027", note="", referral="none")
+    assert "其他原因" in messages.declined(event, ITEM)[0].body
+
+
+def test_merged_tells_the_merged_items_own_proposers() -> None:
+    event = ev.ProposalMerged(**REF, primary_id="p-0", lead_member_id="m-9", cosigner_member_ids=["m-8"])
+    assert recipients(messages.merged(event, UNKNOWN_ITEM)) == ["member:m-9", "member:m-8"]
+
+
+def test_assigned_tells_the_unit_and_the_proposers_which_unit_and_due_date() -> None:
+    event = a.AssignmentCreated(
+        assignment_id="as-1", proposal_id="p-1", body_id="b-1", unit_id="u-1", unit_name="市民政局", role="lead",
+        round=1, due_date=date(2026, 6, 2), assigned_at=NOW,
+    )  # fmt: skip
+    drafts = messages.assigned(ev.AssignmentCreated.model_validate(event.model_dump(mode="json")), ITEM)
+    assert recipients(drafts) == ["unit:u-1", "member:m-lead", "member:m-2", "member:m-3"]
+    assert "2026年6月2日" in drafts[0].body and "主办" in drafts[0].body
+    assert "市民政局" in drafts[1].body and "2026年6月2日" in drafts[1].body
+
+
+def test_reassigned_tells_both_units_the_adjustment_decision() -> None:
+    event = ev.AssignmentReassigned(
+        proposal_id="p-1", body_id="b-1", assignment_id="as-1", unit_id="u-2", unit_name="市住房局", role="lead",
+        round=1, due_date=date(2026, 6, 2), previous_unit_id="u-1",
+    )  # fmt: skip
+    drafts = messages.reassigned(event, ITEM)
+    assert recipients(drafts)[:2] == ["unit:u-2", "unit:u-1"]
+    assert drafts[1].kind == "adjustment_approved" and "市住房局" in drafts[1].body
+
+
+def test_deadline_messages_go_to_the_unit_only() -> None:
+    notice = ev.AssignmentDeadline(
+        proposal_id="p-1", body_id="b-1", assignment_id="as-1", unit_id="u-1", due_date=date(2026, 6, 2),
+        working_days_left=3,
+    )  # fmt: skip
+    assert recipients(messages.due_soon(notice, ITEM)) == ["unit:u-1"]
+    assert "3个工作日" in messages.due_soon(notice, ITEM)[0].body
+    assert recipients(messages.overdue(notice, ITEM)) == ["unit:u-1"]
+    extended = ev.AssignmentExtended(
+        proposal_id="p-1", body_id="b-1", assignment_id="as-1", unit_id="u-1", due_date=date(2026, 8, 3),
+        previous_due_date=date(2026, 6, 2),
+    )  # fmt: skip
+    [draft] = messages.extended(extended, ITEM)
+    assert draft.recipient == "unit:u-1" and "2026年8月3日" in draft.body
+
+
+def test_a_reply_asks_the_proposers_to_rate_it_but_a_co_handlers_opinion_does_not() -> None:
+    reply = ev.AssignmentReplied(
+        proposal_id="p-1", body_id="b-1", reply_id="r-1", unit_id="u-1", unit_name="市民政局", role="lead", round=1,
+        outcome="A", replied_at=NOW,
+    )  # fmt: skip
+    drafts = messages.replied(reply, ITEM, rating_days=15)
+    assert recipients(drafts) == ["member:m-lead", "member:m-2", "member:m-3"]
+    assert "15个工作日内" in drafts[0].body and "满意度测评" in drafts[0].body
+    assert messages.replied(reply.model_copy(update={"role": "co"}), ITEM, rating_days=15) == []
+
+
+def test_an_item_this_service_never_saw_still_gets_the_units_message() -> None:
+    notice = ev.AssignmentDeadline(
+        proposal_id="p-x", body_id="b-1", assignment_id="as-1", unit_id="u-1", due_date=date(2026, 6, 2),
+        working_days_left=0,
+    )  # fmt: skip
+    [draft] = messages.overdue(notice, UNKNOWN_ITEM)
+    assert "您的提案" in draft.body
+    assert (
+        messages.rehandling(
+            ev.RehandlingOpened(proposal_id="p-x", body_id="b-1", round=2, due_date=date(2026, 7, 1)), UNKNOWN_ITEM
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize("registry_module", [p, a, e])
+def test_every_event_of_the_producers_is_either_handled_or_listed_as_ignored(registry_module: object) -> None:
+    registry = registry_module.registry  # type: ignore[attr-defined]
+    known = set(subscriptions.handlers) | subscriptions.ignored
+    for key in registry.json_schemas():
+        event_type, _, version = key.rpartition(".v")
+        assert (event_type, int(version)) in known, key
+    assert proposal_events is p.registry
+    assert not set(subscriptions.handlers) & {(t, 1) for t in IGNORED}
