@@ -6,6 +6,7 @@ On PostgreSQL an advisory lock serialises replicas that start together.
 
 import asyncio
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command, context
@@ -31,8 +32,11 @@ async def upgrade_async(script_location: Path, database_url: str) -> None:
     await asyncio.to_thread(upgrade, script_location, database_url)
 
 
-def run_env(target_metadata: MetaData) -> None:
-    """Body of a service's env.py (online mode only: we always have a database)."""
+def run_env(target_metadata: MetaData, *, include_object: Callable[..., bool] | None = None) -> None:
+    """Body of a service's env.py (online mode only: we always have a database).
+
+    ``include_object`` is alembic's hook to leave objects out of autogenerate and ``alembic check``, e.g. tables a
+    migration makes that no model can describe (an FTS5 virtual table and its shadow tables)."""
     url = context.config.get_main_option("sqlalchemy.url")
     assert url, "sqlalchemy.url is not set"
     lock_id = zlib.crc32(str(context.config.get_main_option("script_location")).encode())
@@ -45,6 +49,7 @@ def run_env(target_metadata: MetaData) -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            **({"include_object": include_object} if include_object else {}),
         )
         with context.begin_transaction():
             context.run_migrations()

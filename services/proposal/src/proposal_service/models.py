@@ -373,11 +373,26 @@ class TimelineEntryPublic(SQLModel):
     note: str | None
 
 
-class SearchTerm(SQLModel, table=True):
-    """Inverted index of an item's words (jieba), so that search works for Chinese on any database."""
+class SearchDocument(SQLModel, table=True):
+    """An item's search text, computed once when the item is written (proposal_service.domain.search).
 
-    term: str = Field(primary_key=True, max_length=40)
-    proposal_id: str = Field(foreign_key="proposal.id", primary_key=True, index=True, max_length=36)
+    ``terms`` is what the database's full-text index holds (SQLite FTS5 table ``search_fts`` over this table, kept
+    in step by triggers; a GIN index on ``array_to_tsvector`` of it on PostgreSQL); both are made by the migration
+    and left out of the models' comparison (migrations/env.py). ``title_words`` and ``words`` are the jieba tokens
+    that similar-item scoring weighs, so stored items are never tokenised again. ``id`` is the full-text row id."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: str = Field(foreign_key="proposal.id", unique=True, max_length=36)
+    terms: str = Field(sa_column=Column(Text, nullable=False))
+    title_words: str = Field(sa_column=Column(Text, nullable=False))
+    words: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class WordCount(SQLModel, table=True):
+    """Document frequency of a similarity word over all search documents: the idf of similar-item scoring."""
+
+    word: str = Field(primary_key=True, max_length=40)
+    documents: int = 0
 
 
 class HandlingUnit(SQLModel, table=True):

@@ -24,17 +24,24 @@ Search terms
     searchable word (only stopwords/punctuation/single characters).
 
 Similarity
-    ``rank_similar`` fits TF-IDF (jieba precise tokens as above, sublinear tf, l2 norm) on the candidates plus the
-    item; full = title + content. A pair scores ``0.75 * cos(full_a, full_b) + 0.25 * title coverage``, where the
-    coverage of a's title by b is the share of a's title TF-IDF weight (squared, so it sums to 1) carried by words
-    that occur anywhere in b, averaged over both directions. Title words thus count twice: the 案由 states the
-    concrete ask, while bodies carry background that same-topic items share. Coverage matches a title against the
-    other's whole text, not its title, because two members asking the same thing title it differently
-    (提升城市防涝排水能力 / 根治中心城区渍水点) yet repeat the ask's words in the body: on the labelled set a plain
-    title-vs-title cosine at weight 0.35 dropped ROC AUC from 1.00 (no title term) to 0.97, coverage at 0.25 to 0.99.
-    A weighted sum is used rather than repeating title tokens, which sublinear tf would damp to a log. Identical items
-    score 1.0; when either title has no tokens (e.g. only stopwords) the full-text cosine alone is used. Single Han
-    characters are dropped like stopwords: in precise mode they are mostly particles or HMM fragments.
+    Scoring works on an item's words: jieba precise-mode tokens of its title and of its whole text (title + content),
+    with repeats. Weights are TF-IDF (sublinear tf, smooth idf ``ln((1 + n) / (1 + df)) + 1``, l2 norm), computed in
+    plain Python over sparse dicts, so no numpy/scipy/scikit-learn is loaded (~97 MiB of RSS). A pair scores
+    ``0.75 * cos(full_a, full_b) + 0.25 * title coverage``, where the coverage of a's title by b is the share of a's
+    title TF-IDF weight (squared, so it sums to 1) carried by words that occur anywhere in b, averaged over both
+    directions. Title words thus count twice: the 案由 states the concrete ask, while bodies carry background that
+    same-topic items share. Coverage matches a title against the other's whole text, not its title, because two
+    members asking the same thing title it differently (提升城市防涝排水能力 / 根治中心城区渍水点) yet repeat the ask's
+    words in the body: on the labelled set a plain title-vs-title cosine at weight 0.35 dropped ROC AUC from 1.00 (no
+    title term) to 0.97, coverage at 0.25 to 0.99. A weighted sum is used rather than repeating title tokens, which
+    sublinear tf would damp to a log. Identical items score 1.0; when either title has no tokens (e.g. only
+    stopwords) the full-text cosine alone is used. Single Han characters are dropped like stopwords: in precise mode
+    they are mostly particles or HMM fragments.
+
+    ``rank_similar(item, candidates)`` fits the document frequencies on the candidates plus the item (the reference
+    form, used by the labelled-set test). The service instead stores each item's ``words`` when it is written, keeps
+    corpus document frequencies, looks candidates up by the item's rarest words (``probe_words``, ``shortlist``) and
+    scores only that short list with ``rank_words`` and the corpus idf (proposal_service.domain.similar).
 
     ``SIMILARITY_THRESHOLD`` = 0.21 was read off services/proposal/tests/data/similar_pairs.json (89 hand-written
     pairs: 45 near-duplicates, 44 unrelated or same-topic-different-ask, written before any tuning): it sits between
@@ -44,37 +51,43 @@ Similarity
     0.2-0.6, and the scale depends on text length and on the corpus the IDF is fitted on, so re-check the threshold
     against real filings once there are some; for flagging possible duplicates to staff, err low.
 
-    Speed: jieba runs at ~250k chars/s, so tokens are cached per text (LRU, interned) and a service re-ranking the
-    same session corpus pays jieba once per item; ``warm_up(items)`` pays it at start. Measured here, 2,000
-    candidates: ~40 ms warm / ~1.2 s cold with ~120-char bodies, ~0.2 s warm / ~7 s cold with ~1,000-char bodies.
-    It is CPU-bound: call it from a worker thread, not on the event loop.
+    Speed: jieba runs at ~250k chars/s, so ``rank_similar`` caches tokens per text (LRU, interned); ``warm_up()``
+    loads the dictionary. The service path never re-tokenises stored items, so it does not use that cache.
 """
 
 from __future__ import annotations
 
 import functools
+import heapq
 import logging
+import math
 import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jieba
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 __all__ = [
     "SIMILARITY_THRESHOLD",
     "STOPWORDS",
     "TextItem",
+    "Words",
+    "fts_terms",
     "index_terms",
+    "probe_words",
     "query_terms",
     "rank_similar",
+    "rank_words",
+    "shortlist",
+    "smooth_idf",
     "tokens",
     "warm_up",
+    "words",
 ]
 
 SIMILARITY_THRESHOLD: float = 0.21
@@ -200,6 +213,18 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(t for t in found if _keep(t)))
 
 
+def fts_terms(title: str, content: str) -> str:
+    """The document's terms as one space-separated string for the database's full-text index: the index terms that
+    are a Han run or an ASCII letter/digit run, i.e. every term ``query_terms`` can produce (jieba words with other
+    characters, e.g. ``pm2.5``, are never queried; a tokenizer would split them anyway). Sorted, so it is stable."""
+    return " ".join(sorted(t for t in index_terms(title, content) if _RUN.fullmatch(t)))
+
+
+def fts_safe(terms: Iterable[str]) -> list[str]:
+    """Only terms that are a single Han or ASCII run: these need no quoting in an FTS5 or tsquery expression."""
+    return [t for t in terms if _RUN.fullmatch(t)]
+
+
 @dataclass(frozen=True)
 class TextItem:
     id: str
@@ -207,40 +232,136 @@ class TextItem:
     content: str
 
 
-def _as_is(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    return tokens
+@dataclass(frozen=True)
+class Words:
+    """An item's similarity words: jieba tokens of its title and of its whole text (title + content), with repeats."""
+
+    title: tuple[str, ...]
+    full: tuple[str, ...]
+
+    def serialise(self) -> tuple[str, str]:
+        return " ".join(self.title), " ".join(self.full)
+
+    @classmethod
+    def parse(cls, title: str, full: str) -> Words:
+        return cls(tuple(title.split()), tuple(full.split()))
+
+
+def _tokens_uncached(text: str) -> tuple[str, ...]:
+    words: list[str] = _jieba().lcut(unicodedata.normalize("NFKC", text))
+    return tuple(t for w in words if _keep(t := w.strip().lower()))
+
+
+def words(title: str, content: str) -> Words:
+    """The words to store for an item when it is written (not cached: the service stores them instead). Capped at
+    ``MAX_TERM_CHARS`` like index terms, so a word fits the document-frequency table."""
+    title_words = tuple(t[:MAX_TERM_CHARS] for t in _tokens_uncached(title))
+    return Words(title_words, title_words + tuple(t[:MAX_TERM_CHARS] for t in _tokens_uncached(content)))
+
+
+def smooth_idf(df: Mapping[str, int], n_docs: int) -> Callable[[str], float]:
+    """scikit-learn's smooth idf, ``ln((1 + n) / (1 + df)) + 1``; a word missing from ``df`` counts as df 0."""
+    base = math.log(1 + n_docs)
+    return lambda word: base - math.log(1 + df.get(word, 0)) + 1
+
+
+def _weights(tokens: Sequence[str], idf: Callable[[str], float]) -> dict[str, float]:
+    weights = {t: (1 + math.log(n)) * idf(t) for t, n in Counter(tokens).items()}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {t: w / norm for t, w in weights.items()} if norm else {}
+
+
+@dataclass(frozen=True)
+class _Vectors:
+    title: dict[str, float]
+    full: dict[str, float]
+
+
+def _vectors(item: Words, idf: Callable[[str], float]) -> _Vectors:
+    return _Vectors(_weights(item.title, idf), _weights(item.full, idf))
+
+
+def _score(a: _Vectors, b: _Vectors) -> float:
+    small, large = (a.full, b.full) if len(a.full) <= len(b.full) else (b.full, a.full)
+    cosine = sum(w * large.get(t, 0.0) for t, w in small.items())
+    if not (a.title and b.title):
+        return cosine
+    # Title coverage: the share of a title's squared weight (which sums to 1) carried by words that occur anywhere in
+    # the other text, averaged both ways. 1.0 for identical items, and robust to two authors titling the same ask
+    # differently (防涝 / 渍水点) as long as the ask's words recur in the other body.
+    coverage = (
+        sum(w * w for t, w in a.title.items() if t in b.full) + sum(w * w for t, w in b.title.items() if t in a.full)
+    ) / 2
+    return TITLE_WEIGHT * coverage + (1 - TITLE_WEIGHT) * cosine
+
+
+def rank_words(
+    item: Words,
+    candidates: Sequence[tuple[str, Words]],
+    idf: Callable[[str], float],
+    *,
+    limit: int = 5,
+    min_score: float = 0.0,
+) -> list[tuple[str, float]]:
+    """Like ``rank_similar`` over stored words, with the caller's idf (e.g. the corpus's, ``smooth_idf``)."""
+    if not candidates or limit <= 0:
+        return []
+    mine = _vectors(item, idf)
+    scored = [(cid, min(1.0, max(0.0, round(_score(mine, _vectors(c, idf)), 3)))) for cid, c in candidates]
+    scored.sort(key=lambda pair: -pair[1])  # stable: ties stay in input order
+    return [(cid, score) for cid, score in scored[:limit] if score >= min_score]
 
 
 def rank_similar(
     item: TextItem, candidates: Sequence[TextItem], *, limit: int = 5, min_score: float = 0.0
 ) -> list[tuple[str, float]]:
     """The ``limit`` candidates most similar to ``item`` with score >= ``min_score``, best first (ties in input
-    order), as (id, score) with score in [0, 1] rounded to 3 decimals. Candidates with ``item.id`` are skipped."""
+    order), as (id, score) with score in [0, 1] rounded to 3 decimals. Candidates with ``item.id`` are skipped.
+    The idf is fitted on the candidates plus the item."""
     others = [c for c in candidates if c.id != item.id]
     if not others or limit <= 0:
         return []
-    titles = [_cached_tokens(d.title) for d in (item, *others)]
-    fulls = [t + _cached_tokens(d.content) for t, d in zip(titles, (item, *others), strict=True)]
-    # Documents arrive already tokenized (cached per text), so the analyzer just passes them through.
-    vectorizer = TfidfVectorizer(analyzer=_as_is, lowercase=False, sublinear_tf=True)
-    try:
-        full = vectorizer.fit_transform(fulls)
-    except ValueError:  # empty vocabulary: no text has a single token
-        scores = np.zeros(len(others))
-    else:
-        title = vectorizer.transform(titles)
-        full_cos = (full[1:] @ full[0].T).toarray().ravel()
-        # Title coverage: the share of a title's squared TF-IDF weight (which sums to 1) carried by words that occur
-        # anywhere in the other text, averaged both ways. 1.0 for identical items, and robust to two authors titling
-        # the same ask differently (防涝 / 渍水点) as long as the ask's words recur in the other body.
-        title_sq = title.multiply(title).tocsr()
-        present = (full > 0).astype(np.float64)
-        title_cov = (
-            (present[1:] @ title_sq[0].T).toarray().ravel() + (title_sq[1:] @ present[0].T).toarray().ravel()
-        ) / 2
-        has_title = np.array([bool(t) for t in titles])
-        both = has_title[1:] & has_title[0]
-        scores = np.where(both, TITLE_WEIGHT * title_cov + (1 - TITLE_WEIGHT) * full_cos, full_cos)
-    scores = np.clip(np.round(scores, 3), 0.0, 1.0)
-    order = np.argsort(-scores, kind="stable")
-    return [(others[i].id, float(scores[i])) for i in order[:limit] if scores[i] >= min_score]
+    docs = []
+    for d in (item, *others):
+        title = _cached_tokens(d.title)
+        docs.append(Words(title, title + _cached_tokens(d.content)))
+    df = Counter(t for d in docs for t in set(d.full))
+    idf = smooth_idf(df, len(docs))
+    return rank_words(
+        docs[0], [(o.id, d) for o, d in zip(others, docs[1:], strict=True)], idf, limit=limit, min_score=min_score
+    )
+
+
+# --- candidates for the service path ---
+
+PROBE_WORDS = 24  # look candidates up by at most this many of the item's rarest words ...
+PROBE_BUDGET = 20_000  # ... whose document frequencies add up to at most this (the rarest one always counts)
+SHORTLIST = 200  # exact scoring on at most this many candidates
+
+
+def probe_words(item: Words, df: Mapping[str, int]) -> list[str]:
+    """The item's rarest words shared with at least one other document (``df`` counts the item itself), rarest
+    first, to look candidates up by in the full-text index. Words a full-text query cannot hold are skipped."""
+    shared = sorted((df.get(w, 0), w) for w in set(item.full) if df.get(w, 0) >= 2 and _RUN.fullmatch(w))
+    chosen: list[str] = []
+    total = 0
+    for count, word in shared[:PROBE_WORDS]:
+        if chosen and total + count > PROBE_BUDGET:
+            break
+        chosen.append(word)
+        total += count
+    return chosen
+
+
+def shortlist(
+    item: Words, postings: Mapping[str, Iterable[str]], idf: Callable[[str], float], *, size: int = SHORTLIST
+) -> list[str]:
+    """The ``size`` documents that carry most of the item's weight over the probed words (``postings``: word -> ids
+    of documents holding it), best first, ties by id."""
+    weights = _weights(item.full, idf)
+    scores: dict[str, float] = {}
+    for word, ids in postings.items():
+        weight = weights.get(word, 0.0)
+        for doc_id in ids:
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight
+    return [doc_id for doc_id, _ in heapq.nsmallest(size, scores.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from proposal_service.domain import filing, queries, review, timeline
+from proposal_service.domain import filing, queries, review, similar, timeline
 from proposal_service.domain.items import etag, view, views
 from proposal_service.models import (
     CategoryChange,
@@ -129,8 +129,8 @@ async def submit_proposal(
 ) -> SubmissionResult:
     """Submits the draft; the answer lists similar items already filed, for the proposer to check."""
     item = await filing.submit_proposal(session=session, outbox=outbox, principal=principal, proposal_id=proposal_id)
-    similar = await queries.similar_items(session=session, principal=principal, item=item)
-    return SubmissionResult.model_validate((await view(session, item)).model_dump() | {"similar": similar})
+    found = await similar.similar_items(session=session, principal=principal, item=item)
+    return SubmissionResult.model_validate((await view(session, item)).model_dump() | {"similar": found})
 
 
 @router.post("/{proposal_id}/withdraw", operation_id="withdraw_proposal", response_model=ProposalPublic)
@@ -197,7 +197,7 @@ async def change_proposal_category(
 @router.get("/{proposal_id}/similar", operation_id="list_similar_proposals", response_model=list[SimilarItem])
 async def list_similar_proposals(proposal_id: str, session: SessionDep, principal: PrincipalDep) -> list[SimilarItem]:
     item = await queries.get_proposal(session=session, principal=principal, proposal_id=proposal_id)
-    return await queries.similar_items(session=session, principal=principal, item=item)
+    return await similar.similar_items(session=session, principal=principal, item=item)
 
 
 @router.get("/{proposal_id}/timeline", operation_id="get_proposal_timeline", response_model=list[TimelineEntryPublic])

@@ -3,11 +3,11 @@ and the public view. They never commit."""
 
 from datetime import datetime
 
-from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from proposal_service.domain.access import can_read, hidden
+from proposal_service.domain.search import SearchText, index_item
 from proposal_service.events.schemas import ItemRef
 from proposal_service.models import (
     Category,
@@ -21,11 +21,9 @@ from proposal_service.models import (
     ProposalKind,
     ProposalPublic,
     ProposalStatus,
-    SearchTerm,
     Session,
     TimelineEntry,
 )
-from proposal_service.text import index_terms
 from servicekit.auth import Principal
 from servicekit.db import utcnow
 from servicekit.errors import Problem
@@ -128,10 +126,10 @@ def ref(item: Proposal) -> ItemRef:
     return ItemRef(proposal_id=item.id, body_id=item.body_id, session_id=item.session_id, kind=item.kind)
 
 
-async def reindex(session: AsyncSession, item: Proposal) -> None:
-    await session.exec(delete(SearchTerm).where(col(SearchTerm.proposal_id) == item.id))
-    for term in index_terms(item.title, item.content):
-        session.add(SearchTerm(term=term, proposal_id=item.id))
+async def reindex(session: AsyncSession, item: Proposal, terms: SearchText | None = None) -> None:
+    """Replaces the item's search document; ``terms`` when the caller analysed the text already
+    (before its transaction began, so the writer lock is not held through the tokeniser)."""
+    await index_item(session, item, terms)
 
 
 async def accepted_cosigners(session: AsyncSession, item: Proposal) -> list[str]:

@@ -1,16 +1,16 @@
-"""Reading items: one item, lists with filters and Chinese full-text search, similar items,
+"""Reading items: one item, lists with filters and Chinese full-text search (domain/search.py),
 the timeline. Lists apply the visibility rules of access.py in SQL."""
 
-import asyncio
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy import ColumnElement, and_, false, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from proposal_service.domain.items import load_visible, number_label
+from proposal_service.domain.items import load_visible
+from proposal_service.domain.search import matching_items
 from proposal_service.domain.status import PUBLIC_STATUSES
 from proposal_service.models import (
     Cosignature,
@@ -18,12 +18,10 @@ from proposal_service.models import (
     Proposal,
     ProposalKind,
     ProposalStatus,
-    SearchTerm,
     Session,
-    SimilarItem,
     TimelineEntry,
 )
-from proposal_service.text import SIMILARITY_THRESHOLD, TextItem, query_terms, rank_similar
+from proposal_service.text import query_terms
 from servicekit.auth import Principal, Role
 from servicekit.pagination import paginate
 
@@ -98,13 +96,7 @@ async def list_proposals(
         if not terms:
             filters.append(false())
         else:
-            matching = (
-                select(SearchTerm.proposal_id)
-                .where(col(SearchTerm.term).in_(terms))
-                .group_by(col(SearchTerm.proposal_id))
-                .having(func.count() == len(terms))
-            )
-            filters.append(col(Proposal.id).in_(matching))
+            filters.append(col(Proposal.id).in_(matching_items(session, terms)))
     query = query.where(*filters)
     key_column = col(Proposal.updated_at) if sort == ProposalSort.recently_updated else col(Proposal.created_at)
     return await paginate(
@@ -116,43 +108,6 @@ async def list_proposals(
         limit=limit,
         descending=sort != ProposalSort.oldest,
     )
-
-
-async def similar_items(
-    *, session: AsyncSession, principal: Principal, item: Proposal, limit: int = 5
-) -> list[SimilarItem]:
-    """The items of the same body most like ``item``, at most ``limit`` from its own session and
-    ``limit`` from past ones, scoring at least SIMILARITY_THRESHOLD; only items the caller may see."""
-    query = select(Proposal).where(
-        col(Proposal.body_id) == item.body_id,
-        col(Proposal.id) != item.id,
-        col(Proposal.status).not_in([ProposalStatus.draft, ProposalStatus.withdrawn]),
-        visible_to(principal),
-    )
-    candidates = {c.id: c for c in (await session.exec(query)).all()}
-    # Tokenizing and scoring are CPU work; a worker thread keeps the event loop answering.
-    ranked = await asyncio.to_thread(
-        rank_similar,
-        TextItem(id=item.id, title=item.title, content=item.content),
-        [TextItem(id=c.id, title=c.title, content=c.content) for c in candidates.values()],
-        limit=len(candidates),
-        min_score=SIMILARITY_THRESHOLD,
-    )
-    same: list[SimilarItem] = []
-    past: list[SimilarItem] = []
-    for candidate_id, score in ranked:
-        c = candidates[candidate_id]
-        found = SimilarItem(
-            id=c.id,
-            title=c.title,
-            session_id=c.session_id,
-            number_label=number_label(c.kind, c.number),
-            status=c.status,
-            same_session=c.session_id == item.session_id,
-            score=score,
-        )
-        (same if found.same_session else past).append(found)
-    return same[:limit] + past[:limit]
 
 
 async def timeline(*, session: AsyncSession, principal: Principal, proposal_id: str) -> list[TimelineEntry]:
