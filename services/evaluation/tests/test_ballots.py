@@ -3,6 +3,7 @@ open a ballot for many members, each votes once and secretly, results and turnou
 at the close; refused requests change nothing."""
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -143,6 +144,11 @@ async def test_staff_open_members_vote_once_and_the_close_publishes_the_results(
     assert fields(problem(twice, 422, "validation_failed")) == ["options"]
     nobody = await c.post("/ballots", json=s.ballot(member_ids=[]), headers=s.staff())
     assert fields(problem(nobody, 422, "validation_failed")) == ["member_ids"]
+    # A secret ballot needs 5 electors by default (a duplicate id counts once): with fewer, the
+    # results would tell who voted what.
+    few = [*s.electors[:4], s.electors[0]]
+    small = await c.post("/ballots", json=s.ballot(member_ids=few), headers=s.staff())
+    assert fields(problem(small, 422, "too_few_electors")) == ["member_ids"]
     past = (utcnow() - timedelta(hours=1)).isoformat()
     assert fields(
         problem(await c.post("/ballots", json=s.ballot(closes_at=past), headers=s.staff()), 422, "invalid_period")
@@ -157,6 +163,7 @@ async def test_staff_open_members_vote_once_and_the_close_publishes_the_results(
     assert opened.headers["location"] == f"/ballots/{bid}"
     assert ballot["status"] == "open" and ballot["eligible"] == 16 and ballot["voters"] == 0
     assert ballot["options"] == ["satisfied", "basically_satisfied", "unsatisfied"] and ballot["results"] is None
+    assert ballot["min_votes"] == 5 and ballot["results_withheld"] is False
     problem(await c.post("/ballots", json=s.ballot(), headers=s.staff()), 409, "ballot_exists")
 
     # Who sees it: staff and leaders, the electors; nobody else.
@@ -202,7 +209,10 @@ async def test_staff_open_members_vote_once_and_the_close_publishes_the_results(
     # While open: the staff see the turnout (half up: 13/16 = 81.25% → 81.3%), nobody the results.
     staff_view = (await c.get(f"/ballots/{bid}", headers=s.staff())).json()
     assert staff_view["voters"] == 13 and staff_view["turnout"]["percent"] == "81.3%"
-    assert staff_view["results"] is None
+    assert staff_view["results"] is None and "意见" not in json.dumps(staff_view, ensure_ascii=False)
+    for who in (s.staff(), s.leader()):
+        listed_view = (await c.get("/ballots", params=listed, headers=who)).json()["items"][0]
+        assert listed_view["results"] is None and listed_view["voters"] == 13
     member_view = (await c.get(f"/ballots/{bid}", headers=s.elector(0))).json()
     assert member_view["voted"] is True and member_view["turnout"] is None and member_view["results"] is None
 
@@ -312,7 +322,8 @@ async def test_a_ballot_past_its_closing_time_refuses_votes_and_reads_closed(
         await c.post(f"/ballots/{bid}/votes", json={"option": "satisfied"}, headers=s.elector(1)), 409, "ballot_closed"
     )
     view = (await c.get(f"/ballots/{bid}", headers=s.elector(1))).json()
-    assert view["status"] == "closed" and view["results"]["counts"]["satisfied"]["count"] == 1
+    # One vote is fewer than the 5 the results need: they stay secret, the turnout is shown.
+    assert view["status"] == "closed" and view["results"] is None and view["results_withheld"] is True
     assert view["turnout"]["percent"] == "6.3%"  # 1/16 = 6.25%, half up
     assert (await c.get("/ballots", params={"body_id": BODY, "status": "open"}, headers=s.staff())).json()[
         "items"
@@ -322,4 +333,60 @@ async def test_a_ballot_past_its_closing_time_refuses_votes_and_reads_closed(
     records = await read_topic(kafka.bootstrap, f"{namespace}evaluation.events", expect=2)
     closed = EventEnvelope.from_bytes(records[-1].value or b"")
     assert closed.type == "assembly_evaluation.closed" and closed.data["voters"] == 1
+    assert closed.data["results_withheld"] is True and closed.data["counts"] == {} and closed.data["percents"] == {}
+    assert closed.data["satisfaction_percent"] is None
     assert (await c.post("/ballots", json=s.ballot(), headers=s.staff())).status_code == 201
+
+
+async def test_closing_after_few_votes_withholds_the_results_and_the_comments(
+    scene: Scene, kafka: KafkaBroker, namespace: str
+) -> None:
+    """Staff cannot learn a voter's choice or comment by closing early: below the minimum of
+    votes (5 by default) the close publishes the turnout only, to staff as to members."""
+    s, c = scene, scene.client
+    opened = await c.post("/ballots", json=s.ballot(member_ids=s.electors[:5]), headers=s.staff())
+    assert opened.status_code == 201, opened.text
+    bid = opened.json()["id"]
+    cast = await c.post(
+        f"/ballots/{bid}/votes", json={"option": "unsatisfied", "comment": "秘密意见"}, headers=s.elector(0)
+    )
+    assert cast.status_code == 201 and cast.json()["results"] is None, cast.text
+    # While open: the turnout for staff, no count, no comment for anyone.
+    for who in (s.staff(), s.leader(), s.elector(0)):
+        view = await c.get(f"/ballots/{bid}", headers=who)
+        assert view.json()["results"] is None and "秘密意见" not in view.text
+    assert (await c.get(f"/ballots/{bid}", headers=s.staff())).json()["voters"] == 1
+
+    closed = await c.post(f"/ballots/{bid}/close", headers=s.staff())
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed" and closed.json()["results_withheld"] is True
+    assert closed.json()["results"] is None and closed.json()["voters"] == 1
+    for who in (s.staff(), s.leader(), s.elector(0), s.elector(4)):
+        view = await c.get(f"/ballots/{bid}", headers=who)
+        assert view.json()["results_withheld"] is True and view.json()["results"] is None
+        assert "秘密意见" not in view.text
+        listed = await c.get("/ballots", params={"body_id": BODY, "proposal_id": s.plenary}, headers=who)
+        assert "秘密意见" not in listed.text and listed.json()["items"][0]["results"] is None
+    records = await read_topic(kafka.bootstrap, f"{namespace}evaluation.events", expect=2)
+    data = EventEnvelope.from_bytes(records[-1].value or b"").data
+    assert (data["voters"], data["results_withheld"], data["counts"], data["satisfaction_percent"]) == (
+        1,
+        True,
+        {},
+        None,
+    )
+    assert "秘密意见" not in json.dumps(data, ensure_ascii=False)
+
+
+async def test_comments_are_published_at_the_close_sorted_not_in_the_order_cast(scene: Scene) -> None:
+    s, c = scene, scene.client
+    opened = await c.post("/ballots", json=s.ballot(member_ids=s.electors[:6]), headers=s.staff())
+    bid = opened.json()["id"]
+    comments = ["戊：加强督办", "甲：进度偏慢", "丁：", "乙：满意", "丙：建议公开"]
+    for i, comment in enumerate(comments):
+        vote = {"option": "satisfied" if i % 2 else "basically_satisfied", "comment": comment}
+        assert (await c.post(f"/ballots/{bid}/votes", json=vote, headers=s.elector(i))).status_code == 201
+    results = (await c.post(f"/ballots/{bid}/close", headers=s.staff())).json()["results"]
+    assert results["comments"] == sorted(comments) != comments
+    assert results["counts"]["satisfied"]["count"] == 2 and results["counts"]["basically_satisfied"]["count"] == 3
+    assert not any(m in str(results) for m in s.electors)

@@ -472,4 +472,10 @@ class BallotPublic(SQLModel):
     voters: int | None = Field(description="实参评人数: for staff while open, for everyone once closed")
     turnout: Rate | None = Field(description="参评率 = voters / eligible, for staff while open, for all once closed")
     voted: bool | None = Field(description="whether the caller has voted; null when the caller is not an elector")
-    results: BallotResults | None = Field(description="once the ballot is closed")
+    results: BallotResults | None = Field(
+        description="once the ballot is closed with at least min_votes votes; null before and when withheld"
+    )
+    min_votes: int = Field(description="the votes needed for the results to be published")
+    results_withheld: bool = Field(
+        default=False, description="closed with fewer than min_votes votes: the results stay secret"
+    )

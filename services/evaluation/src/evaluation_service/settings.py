@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -15,3 +16,8 @@ class EvaluationSettings(ServiceSettings):
     # A TrueType CJK font for PDF reports; Debian's fonts-wqy-microhei by default
     # (see report/pdf.py).
     report_font_file: Path | None = None
+    # Secret ballots (民主测评, ADR 9): a ballot needs this many electors to be opened, and its
+    # results (counts, shares, comments) are published only with at least this many votes, so
+    # that no one's vote can be told from the results.
+    ballot_min_electors: int = Field(default=5, ge=1)
+    ballot_min_votes: int = Field(default=5, ge=1)

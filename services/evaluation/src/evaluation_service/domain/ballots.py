@@ -28,12 +28,21 @@ Decisions:
   404. Only the body's committee staff open and close ballots, and only electors vote: a
   caller of the ballot's body is told so with a 403 (a member learns they are not on the
   roll), anyone else gets 404.
+- Secrecy of small ballots (``BallotRules``, settings ``ballot_min_electors`` and
+  ``ballot_min_votes``, both 5 by default): a ballot needs that many electors to be opened
+  (422 ``too_few_electors``), and its results (counts, shares, satisfaction, comments) are
+  published only when at least that many votes were cast. Closed with fewer, the ballot reads
+  ``results_withheld`` and its closed event carries the turnout only: otherwise a close after
+  one vote would show that voter's choice and comment. Before the close nobody, staff included,
+  sees a count or a comment; the turnout is no secret. Comments are published sorted by their
+  text, never in the order cast and never with a member id.
 - Locking: a vote reads the ballot FOR SHARE and a close FOR UPDATE (PostgreSQL; SQLite has
   one writer), so a close waits for the votes in flight and no vote slips in after the count.
 """
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, update
@@ -65,6 +74,17 @@ from servicekit.pagination import paginate
 PLENARY = "plenary"  # 建议案, the proposal service's ProposalKind.plenary
 
 
+@dataclass(frozen=True)
+class BallotRules:
+    """The operator's secrecy thresholds (EvaluationSettings.ballot_min_electors, ballot_min_votes)."""
+
+    min_electors: int = 5
+    min_votes: int = 5
+
+    def publishable(self, voters: int) -> bool:
+        return voters >= self.min_votes
+
+
 def conflict(code: str, detail: str) -> Problem:
     return Problem(409, code, "Conflict", detail)
 
@@ -89,11 +109,18 @@ def _is_committee_staff(principal: Principal, body_id: str) -> bool:
 
 
 async def open_ballot(
-    *, session: AsyncSession, outbox: Outbox, principal: Principal, data: BallotCreate
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, data: BallotCreate, rules: BallotRules
 ) -> AssemblyBallot:
     """Staff open a ballot for its electorate at once; assembly_evaluation.opened is announced."""
     if not _is_committee_staff(principal, data.body_id):
         raise forbidden("assembly evaluations are opened by the body's committee staff")
+    electorate = list(dict.fromkeys(data.member_ids))
+    if len(electorate) < rules.min_electors:
+        raise invalid(
+            "too_few_electors",
+            "member_ids",
+            f"a secret ballot needs at least {rules.min_electors} different electors, not {len(electorate)}",
+        )
     now = utcnow()
     opens_at = data.opens_at or now
     if data.closes_at is not None and data.closes_at <= max(opens_at, now):
@@ -119,7 +146,6 @@ async def open_ballot(
     )
     if any(status_of(b, now) != BallotStatus.closed for b in others.all()):
         raise conflict("ballot_exists", "a ballot of this item is already open or scheduled; close it first")
-    electorate = list(dict.fromkeys(data.member_ids))
     ballot = AssemblyBallot(
         body_id=data.body_id,
         session_id=data.session_id,
@@ -194,9 +220,10 @@ async def vote(*, session: AsyncSession, principal: Principal, ballot_id: str, d
 
 
 async def close_ballot(
-    *, session: AsyncSession, outbox: Outbox, principal: Principal, ballot_id: str
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, ballot_id: str, rules: BallotRules
 ) -> AssemblyBallot:
-    """Staff close the ballot: voting ends, the results and turnout are published."""
+    """Staff close the ballot: voting ends, the turnout is published, and the results when
+    enough votes were cast (``rules.min_votes``)."""
     ballot = await session.get(AssemblyBallot, ballot_id, with_for_update=True)
     if ballot is None:
         raise NotFound("ballot", ballot_id)
@@ -210,8 +237,9 @@ async def close_ballot(
     ballot.status, ballot.closed_at, ballot.closed_by = BallotStatus.closed, now, principal.actor
     session.add(ballot)
     voters = (await _voters(session, [ballot.id])).get(ballot.id, 0)
-    counts = (await _counts(session, [ballot.id])).get(ballot.id, Counter())
-    shares = _shares(ballot, counts, voters)
+    published = rules.publishable(voters)
+    counts = (await _counts(session, [ballot.id])).get(ballot.id, Counter()) if published else Counter()
+    shares = _shares(ballot, counts, voters) if published else {}
     outbox.add(
         session,
         AssemblyEvaluationClosed(
@@ -226,8 +254,9 @@ async def close_ballot(
             turnout_percent=percent_text(voters, ballot.eligible)[1],
             counts={o: s.count for o, s in shares.items()},
             percents={o: s.percent_text for o, s in shares.items()},
-            satisfaction_percent=_satisfaction(counts, voters).percent,
+            satisfaction_percent=_satisfaction(counts, voters).percent if published else None,
             closed_at=now,
+            results_withheld=not published,
         ),
         subject=ballot.proposal_id,
     )
@@ -238,11 +267,13 @@ async def close_ballot(
 # --- reading -------------------------------------------------------------------------------------
 
 
-async def get_ballot(*, session: AsyncSession, principal: Principal, ballot_id: str) -> BallotPublic:
+async def get_ballot(
+    *, session: AsyncSession, principal: Principal, ballot_id: str, rules: BallotRules
+) -> BallotPublic:
     ballot = await session.get(AssemblyBallot, ballot_id)
     if ballot is None:
         raise NotFound("ballot", ballot_id)
-    views = await views_of(session=session, principal=principal, ballots=[ballot])
+    views = await views_of(session=session, principal=principal, ballots=[ballot], rules=rules)
     if not views:
         raise NotFound("ballot", ballot_id)
     return views[0]
@@ -258,6 +289,7 @@ async def list_ballots(
     status: BallotStatus | None,
     limit: int,
     cursor: str | None,
+    rules: BallotRules,
 ) -> tuple[list[BallotPublic], str | None]:
     """The body's ballots, newest first: all of them for its staff and leaders, the ballots a
     member is an elector of for a member, none for anyone else."""
@@ -282,7 +314,7 @@ async def list_ballots(
         limit=limit,
         descending=True,
     )
-    return await views_of(session=session, principal=principal, ballots=rows), next_cursor
+    return await views_of(session=session, principal=principal, ballots=rows, rules=rules), next_cursor
 
 
 def _status_clause(status: BallotStatus, now: datetime) -> ColumnElement[bool]:
@@ -296,9 +328,10 @@ def _status_clause(status: BallotStatus, now: datetime) -> ColumnElement[bool]:
 
 
 async def views_of(
-    *, session: AsyncSession, principal: Principal, ballots: Sequence[AssemblyBallot]
+    *, session: AsyncSession, principal: Principal, ballots: Sequence[AssemblyBallot], rules: BallotRules
 ) -> list[BallotPublic]:
     """The ballots as ``principal`` may see them, in order; the ones they may not see are left out.
+    Counts and comments only of closed ballots with enough votes (``rules``), for anyone.
     A constant number of queries, whatever the number of ballots."""
     if not ballots:
         return []
@@ -316,13 +349,14 @@ async def views_of(
     visible = [b for b in ballots if b.id in staff_of or b.id in mine]
     closed = {b.id for b in visible if status_of(b, now) == BallotStatus.closed}
     voters = await _voters(session, [b.id for b in visible if b.id in closed or b.id in staff_of])
-    counts = await _counts(session, list(closed))
-    comments = await _comments(session, [i for i in closed if i in staff_of])
+    published = {i for i in closed if rules.publishable(voters.get(i, 0))}
+    counts = await _counts(session, list(published))
+    comments = await _comments(session, [i for i in published if i in staff_of])
     views = []
     for b in visible:
         shown = b.id in closed or b.id in staff_of
         results = None
-        if b.id in closed:
+        if b.id in published:
             n = voters.get(b.id, 0)
             tally = counts.get(b.id, Counter())
             results = BallotResults(
@@ -348,6 +382,8 @@ async def views_of(
                 turnout=rate(voters.get(b.id, 0), b.eligible) if shown else None,
                 voted=mine.get(b.id),
                 results=results,
+                min_votes=rules.min_votes,
+                results_withheld=b.id in closed and b.id not in published,
             )
         )
     return views

@@ -84,3 +84,6 @@ class AssemblyEvaluationClosed(BaseModel):
     percents: dict[str, str]  # votes per option / voters
     satisfaction_percent: str | None  # (satisfied + basically_satisfied) / voters
     closed_at: datetime
+    # Fewer votes than the service's minimum: counts and percents are empty and the satisfaction
+    # null, so that no one's vote can be told from them (voters and turnout are still given).
+    results_withheld: bool = False
