@@ -45,6 +45,69 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+class _LockedWriteSession(AsyncSession):
+    """A write session on SQLite that takes the process's writer lock at its first statement
+    (or flush) and gives it back when the transaction ends, not for the session's whole life.
+
+    A request resolves its session before it verifies the token, validates, tokenises and
+    renders the answer: holding the lock through all of that serialised the process on
+    work that needs no database. A session still takes turns with the others for every
+    statement of a transaction, which begins with BEGIN IMMEDIATE (see _sqlite_begin).
+    """
+
+    writer_lock: asyncio.Lock
+    _holds_lock = False
+
+    async def _take_lock(self) -> None:
+        if not self._holds_lock:
+            await self.writer_lock.acquire()
+            self._holds_lock = True
+
+    def _give_lock(self) -> None:
+        if self._holds_lock:
+            self._holds_lock = False
+            self.writer_lock.release()
+
+
+def _statement_method(name: str) -> Any:
+    base = getattr(AsyncSession, name)
+
+    async def method(self: _LockedWriteSession, *args: Any, **kwargs: Any) -> Any:
+        await self._take_lock()
+        return await base(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = base.__doc__
+    return method
+
+
+def _ending_method(name: str, *, flushes: bool = False) -> Any:
+    base = getattr(AsyncSession, name)
+
+    async def method(self: _LockedWriteSession, *args: Any, **kwargs: Any) -> Any:
+        if flushes and (self.new or self.dirty or self.deleted):
+            await self._take_lock()  # commit flushes what was added without any statement yet
+        try:
+            return await base(self, *args, **kwargs)
+        finally:
+            self._give_lock()
+
+    method.__name__ = name
+    method.__doc__ = base.__doc__
+    return method
+
+
+# Everything that may send a statement takes the lock; everything that ends the transaction frees it.
+for _name in (
+    "exec", "execute", "scalar", "scalars", "get", "get_one", "flush", "refresh", "merge", "delete",
+    "stream", "stream_scalars", "connection", "run_sync",
+):  # fmt: skip
+    setattr(_LockedWriteSession, _name, _statement_method(_name))
+for _name in ("rollback", "close", "aclose", "reset", "invalidate"):
+    setattr(_LockedWriteSession, _name, _ending_method(_name))
+_LockedWriteSession.commit = _ending_method("commit", flushes=True)  # type: ignore[method-assign]
+
+
 class Database:
     """One engine and session factory per service process."""
 
@@ -59,8 +122,14 @@ class Database:
         if is_sqlite(url):
             event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
-        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
+        session_class: type[AsyncSession] = AsyncSession
+        if self._write_lock is not None:
+            # one subclass per database, so each session finds its process's lock
+            session_class = type("WriteSession", (_LockedWriteSession,), {"writer_lock": self._write_lock})
+        self._sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine, class_=session_class, expire_on_commit=False
+        )
         self._read_sessions = async_sessionmaker(
             self.engine.execution_options(read_only=True), class_=AsyncSession, expire_on_commit=False
         )
@@ -69,21 +138,16 @@ class Database:
     async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
         """A session for one unit of work; the caller commits, anything else rolls back.
 
-        ``read_only`` sessions do not take SQLite's write lock up front, so readers
-        never queue behind writers (WAL lets them read beside one). On SQLite, write
-        sessions of one process take turns; never open one inside another.
+        ``read_only`` sessions do not take SQLite's write lock, so readers never queue
+        behind writers (WAL lets them read beside one). On SQLite, the transactions of one
+        process's write sessions take turns: a session holds the process's writer lock from
+        its transaction's first statement to its end (commit or rollback), so never run a
+        statement in one session while another has a transaction open in the same task.
         """
-        if read_only:
-            async with self._read_sessions() as session:
-                yield session
-        elif self._write_lock is not None:
-            # SQLite has one writer at a time; queueing writers here, in order, beats
-            # leaving them to SQLite's busy handler, which polls with sleeps of up to 100 ms.
-            async with self._write_lock, self._sessions() as session:
-                yield session
-        else:
-            async with self._sessions() as session:
-                yield session
+        # SQLite has one writer at a time; queueing writers on an asyncio lock, in order, beats
+        # leaving them to SQLite's busy handler, which polls with sleeps of up to 100 ms.
+        async with (self._read_sessions if read_only else self._sessions)() as session:
+            yield session
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -12,15 +12,20 @@ from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import UTCDateTime, utcnow
+from servicekit.text import checked_line, checked_text
 
 FORBID = ConfigDict(extra="forbid")
 
 
 def no_control_characters(value: str | None) -> str | None:
-    """Text may hold line breaks and tabs, not other control characters (PostgreSQL refuses NUL)."""
-    if value is not None and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
-        raise ValueError("control characters are not allowed")
-    return value
+    """Text may hold line breaks and tabs, not other control characters (PostgreSQL refuses NUL),
+    C1 controls or bidirectional overrides (servicekit.text)."""
+    return checked_text(value)
+
+
+def one_line(value: str | None) -> str | None:
+    """Names: one line of plain text (servicekit.text)."""
+    return checked_line(value)
 
 
 def new_id() -> str:
@@ -51,6 +56,7 @@ class BodyBase(SQLModel):
     level: BodyLevel = Field(sa_type=String(20))
     timezone: str = Field(default="Asia/Shanghai", max_length=50)
     cosign_days: int = Field(default=5, ge=1, le=60, description="default days a cosigning invitation stays open")
+    _plain_name = field_validator("name", check_fields=False)(one_line)
 
 
 class BodyCreate(BodyBase):
@@ -129,6 +135,7 @@ class Category(SQLModel, table=True):
 class CategoryCreate(SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     name: str = Field(min_length=1, max_length=50)
+    _plain_name = field_validator("name")(one_line)
 
 
 class CategoryPublic(SQLModel):
@@ -145,6 +152,7 @@ class MemberBase(SQLModel):
     phone: str | None = Field(default=None, max_length=30, description="联系电话")
     email: str | None = Field(default=None, max_length=100)
     code: str | None = Field(default=None, max_length=30, description="委员编号, unique within the body")
+    _plain_name = field_validator("name", "sector", "affiliation", check_fields=False)(one_line)
 
 
 class MemberCreate(MemberBase):
@@ -242,6 +250,7 @@ class ProposalCreate(ProposalBase):
     group_name: str | None = Field(
         default=None, max_length=100, description="filing party, organisation, sector or committee (group, plenary)"
     )
+    _plain_group = field_validator("group_name")(one_line)
 
 
 class ProposalUpdate(SQLModel):
@@ -251,6 +260,7 @@ class ProposalUpdate(SQLModel):
     _printable = field_validator("title", "content")(no_control_characters)
     category_id: str | None = Field(default=None, max_length=36)
     group_name: str | None = Field(default=None, max_length=100)
+    _plain_group = field_validator("group_name")(one_line)
 
 
 class Proposal(ProposalBase, table=True):
