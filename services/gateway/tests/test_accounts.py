@@ -5,8 +5,9 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from sqlmodel import col, func, select
 
 from devstack.kafka import KafkaBroker
 from devstack.keys import AUDIENCE, ISSUER, DevKeys
+from gateway_service.accounts import service as accounts_service
 from gateway_service.accounts.models import Account, RefreshToken
 from gateway_service.main import create_app
 from gateway_service.settings import GatewaySettings
@@ -259,24 +261,100 @@ async def test_unknown_user_wrong_password_and_inactive_account_get_the_same_401
     assert bodies[0]["code"] == "invalid_credentials"
 
 
-async def test_failed_logins_are_throttled_per_account(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve
+def client_at(app: FastAPI, address: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://service")
+
+
+class ThrottleLog(logging.Handler):
+    """The structured fields of the sign-in throttling warnings (the service's logger itself:
+    the app's lifespan replaces the root logger's handlers)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.fields: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict) and fields.get("event") == "login_throttled":
+            self.fields.append(fields)
+
+
+@pytest.fixture
+def throttle_log() -> Iterator[ThrottleLog]:
+    handler = ThrottleLog()
+    logger = logging.getLogger(accounts_service.__name__)
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+async def test_an_attacker_gets_growing_delays_and_cannot_lock_out_the_owner(
+    database_url: str,
+    kafka: KafkaBroker,
+    namespace: str,
+    serve: Serve,
+    monkeypatch: pytest.MonkeyPatch,
+    throttle_log: ThrottleLog,
 ) -> None:
-    async with serve(make_app(database_url, kafka, namespace)) as client:
-        await create_member(client)
-        for _ in range(5):
-            assert (await login(client, "liu.yang", "guess")).status_code == 401
-            assert (await login(client, "no.such.user", "guess")).status_code == 401
+    clock = [utcnow()]
+    monkeypatch.setattr(accounts_service, "utcnow", lambda: clock[0])
+    # The request rate limit (real time, not this clock) is not what this test is about.
+    app = make_app(database_url, kafka, namespace, rate_limit_auth_per_minute=10_000)
+    async with serve(app), client_at(app, "203.0.113.66") as attacker, client_at(app, "198.51.100.20") as owner:
+        waits: list[int] = []
+        failures = 0
+        while failures < 50:
+            answer = await login(attacker, ADMIN, f"guess-{failures}")
+            if answer.status_code == 401:
+                failures += 1
+                continue
+            assert answer.status_code == 429 and answer.json()["code"] == "too_many_attempts", answer.text
+            waits.append(int(answer.headers["retry-after"]))
+            # While it waits, even the right password is refused from there.
+            assert (await login(attacker, ADMIN, ADMIN_PASSWORD)).status_code == 429
+            clock[0] += timedelta(seconds=waits[-1])
+        # Five free failures, then a wait that doubles with each failure, up to 15 minutes.
+        assert waits[:10] == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+        assert waits[10:] == [900] * (len(waits) - 10) and len(waits) == 45
+        # The administrator, from their address or from a new one, signs in all the same.
+        assert (await login(owner, ADMIN, ADMIN_PASSWORD)).status_code == 200
+        async with client_at(app, "192.0.2.44") as travelling:
+            assert (await login(travelling, ADMIN, ADMIN_PASSWORD)).status_code == 200
+        # Still waiting at the attacker's address: the owner's success did not clear it.
+        assert (await login(attacker, ADMIN, ADMIN_PASSWORD)).status_code == 429
 
-        # The right password no longer helps, and unknown names are throttled alike.
-        for name, password in (("liu.yang", MEMBER["password"]), ("no.such.user", "guess")):
-            throttled = await login(client, name, password)
-            assert throttled.status_code == 429
-            assert throttled.json()["code"] == "too_many_attempts"
-            assert 1 <= int(throttled.headers["retry-after"]) <= 900
+    logged = throttle_log.fields
+    assert len(logged) == 2 * 45 + 1
+    assert {f["reason"] for f in logged} == {"account_address"}
+    assert {f["client_address"] for f in logged} == {"203.0.113.66"}
+    assert logged[0]["retry_after_s"] == 1 and logged[0]["account_id"]
 
-        # Other accounts from the same address are not affected.
-        assert (await login(client, ADMIN, ADMIN_PASSWORD)).status_code == 200
+
+async def test_the_account_ceiling_spares_the_addresses_it_signed_in_from(
+    database_url: str,
+    kafka: KafkaBroker,
+    namespace: str,
+    serve: Serve,
+    throttle_log: ThrottleLog,
+) -> None:
+    app = make_app(database_url, kafka, namespace, login_max_failures_per_account=10, rate_limit_auth_per_minute=1000)
+    async with serve(app), client_at(app, "198.51.100.20") as owner:
+        assert (await login(owner, ADMIN, ADMIN_PASSWORD)).status_code == 200  # a known address from now on
+        await create_member(owner)
+        for n in range(10):  # a botnet: two guesses from each of five addresses
+            async with client_at(app, f"203.0.113.{n // 2}") as bot:
+                assert (await login(bot, ADMIN, "guess")).status_code == 401
+                assert (await login(bot, "liu.yang", "guess")).status_code == 401
+        # The ceiling is reached: a new address is refused even with the right password ...
+        async with client_at(app, "192.0.2.44") as elsewhere:
+            refused = await login(elsewhere, ADMIN, ADMIN_PASSWORD)
+            assert refused.status_code == 429
+            assert 1 <= int(refused.headers["retry-after"]) <= 900
+            # ... the member never signed in anywhere, so none of its addresses is known.
+            assert (await login(elsewhere, "liu.yang", MEMBER["password"])).status_code == 429
+        # The address the administrator signs in from is not.
+        assert (await login(owner, ADMIN, ADMIN_PASSWORD)).status_code == 200
+    assert [f["reason"] for f in throttle_log.fields] == ["account", "account"]
 
 
 async def test_failed_logins_are_throttled_per_address(
@@ -343,6 +421,39 @@ async def test_logout_revokes_the_refresh_token(
         # Signing out again, or with a token the gateway does not know, is not an error.
         assert (await client.post(LOGOUT, json={"refresh_token": rotated["refresh_token"]})).status_code == 204
         assert (await client.post(LOGOUT, json={"refresh_token": "unknown"})).status_code == 204
+
+
+async def test_an_access_token_dies_with_its_sign_in(
+    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve
+) -> None:
+    # No service runs: a request the gateway lets through is a 503, one it refuses a 401.
+    app = make_app(database_url, kafka, namespace, proposal_url="http://127.0.0.1:9")
+    async with serve(app) as client:
+        created = await create_member(client)
+        phone = (await login(client, "liu.yang", MEMBER["password"])).json()
+        laptop = (await login(client, "liu.yang", MEMBER["password"])).json()
+        sid = jwt.decode(phone["access_token"], options={"verify_signature": False})["sid"]
+        assert sid != jwt.decode(laptop["access_token"], options={"verify_signature": False})["sid"]
+        refreshed = (await client.post(REFRESH, json={"refresh_token": phone["refresh_token"]})).json()
+        assert jwt.decode(refreshed["access_token"], options={"verify_signature": False})["sid"] == sid
+        for token in (phone["access_token"], refreshed["access_token"]):
+            assert (await client.get("/api/v1/proposals", headers=bearer(token))).status_code == 503
+
+        # Signing out on the phone ends its access tokens at once, not in 15 minutes ...
+        assert (await client.post(LOGOUT, json={"refresh_token": refreshed["refresh_token"]})).status_code == 204
+        for token in (phone["access_token"], refreshed["access_token"]):
+            proxied = await client.get("/api/v1/proposals", headers=bearer(token))
+            assert proxied.status_code == 401 and "sign in again" in proxied.json()["detail"]
+            assert (await client.get(ME, headers=bearer(token))).status_code == 401
+        # ... and only those: the laptop's sign-in goes on.
+        assert (await client.get("/api/v1/proposals", headers=bearer(laptop["access_token"]))).status_code == 503
+
+        # Deactivating the account ends every sign-in it has.
+        admin = await admin_headers(client)
+        assert (await client.post(f"{ACCOUNTS}/{created['id']}/deactivate", headers=admin)).status_code == 200
+        assert (await client.get("/api/v1/proposals", headers=bearer(laptop["access_token"]))).status_code == 401
+        posted = await client.post("/api/v1/proposals", json={}, headers=bearer(laptop["access_token"]))
+        assert posted.status_code == 401
 
 
 async def test_an_expired_refresh_token_is_refused(

@@ -7,12 +7,17 @@ The algorithm is pinned, and issuer, audience, expiry and the key id are
 checked. A request without a token is the anonymous public; a request with a
 bad token is a 401, never silently anonymous.
 
-Keys come from ``auth_jwks`` (a JWKS document, JSON, from the environment)
-or are fetched from ``auth_jwks_url`` (the gateway's JWKS endpoint) and
-cached; an unknown key id triggers one refetch, so key rotation needs no
-restart.
+Keys come only from what the service was configured with: ``auth_jwks`` (a
+JWKS document, JSON, pinned in the environment) and/or ``auth_jwks_url`` (the
+configured gateway's JWKS endpoint). There is no default address: a service
+given neither trusts no token at all. An unknown key id may trigger a refetch
+from ``auth_jwks_url`` (so key rotation needs no restart), but at most one
+fetch per ``refetch_interval_s``, however many unknown key ids arrive, and
+concurrent requests wait for the one fetch in flight instead of starting their
+own (issue 10: a flood of forged key ids must not become a flood of fetches).
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -51,6 +56,9 @@ class Principal:
     unit_id: str | None = None
     name: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # The sign-in (``sid`` claim) the token belongs to; the gateway refuses tokens
+    # of ended sign-ins (ADR 11). None for tokens minted without one.
+    session_id: str | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -89,11 +97,22 @@ class TokenVerifier:
     ) -> None:
         self.issuer = issuer
         self.audience = audience
-        self.jwks_url = jwks_url
+        self.jwks_url = jwks_url or None
         self.leeway_s = leeway_s
         self.refetch_interval_s = refetch_interval_s
-        self._keys: dict[str, Any] = self._parse(jwks) if jwks else {}
-        self._fetched_at = 0.0
+        # Pinned keys stay trusted whatever a fetch returns; fetched keys are replaced
+        # by each successful fetch, so a key the gateway retired stops verifying.
+        self._pinned: dict[str, Any] = self._parse(jwks) if jwks else {}
+        self._fetched: dict[str, Any] = {}
+        self._fetched_at: float | None = None
+        self._fetch: asyncio.Task[None] | None = None
+        self.fetches = 0  # how many fetches were started (for tests and metrics)
+        if not self._pinned and not self.jwks_url:
+            log.warning("no auth_jwks or auth_jwks_url configured: every bearer token will be refused")
+
+    @property
+    def _keys(self) -> dict[str, Any]:
+        return {**self._fetched, **self._pinned}
 
     @staticmethod
     def _parse(document: str | dict[str, Any]) -> dict[str, Any]:
@@ -105,16 +124,30 @@ class TokenVerifier:
         return keys
 
     async def _refetch(self) -> None:
-        if not self.jwks_url or time.monotonic() - self._fetched_at < self.refetch_interval_s:
+        """Fetches ``jwks_url`` once per ``refetch_interval_s`` at most; callers arriving while
+        a fetch runs wait for that one."""
+        if not self.jwks_url:
             return
-        self._fetched_at = time.monotonic()
+        if self._fetch is None or self._fetch.done():
+            now = time.monotonic()
+            if self._fetched_at is not None and now - self._fetched_at < self.refetch_interval_s:
+                return
+            # Stamped before the fetch, so that a failing or slow endpoint is not retried
+            # by every request either.
+            self._fetched_at = now
+            self.fetches += 1
+            self._fetch = asyncio.create_task(self._fetch_once(self.jwks_url))
+        # shield: one caller giving up (client gone) must not cancel the others' fetch.
+        await asyncio.shield(self._fetch)
+
+    async def _fetch_once(self, url: str) -> None:
         try:
-            async with httpx.AsyncClient(timeout=5) as client:
-                response = await client.get(self.jwks_url)
+            async with httpx.AsyncClient(timeout=5, follow_redirects=False) as client:
+                response = await client.get(url)
                 response.raise_for_status()
-                self._keys.update(self._parse(response.json()))
-        except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
-            log.warning("cannot fetch JWKS from %s: %s", self.jwks_url, exc)
+                self._fetched = self._parse(response.json())
+        except (httpx.HTTPError, ValueError, AttributeError, jwt.PyJWTError) as exc:
+            log.warning("cannot fetch JWKS from %s: %s", url, exc)
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -159,11 +192,18 @@ class TokenVerifier:
             unit_id=claims.get("unit_id"),
             name=claims.get("name"),
             scopes=frozenset(str(claims.get("scope", "")).split()),
+            session_id=str(claims["sid"]) if claims.get("sid") else None,
         )
 
 
 async def current_principal(request: Request) -> Principal:
-    """The caller of this request; anonymous without an Authorization header."""
+    """The caller of this request; anonymous without an Authorization header.
+
+    A principal that in-process middleware already verified for this very request
+    (the gateway resolves its caller once, early) is taken as it is."""
+    resolved = getattr(request.state, "principal", None)
+    if isinstance(resolved, Principal):
+        return resolved
     header = request.headers.get("authorization")
     if not header:
         return ANONYMOUS

@@ -41,12 +41,35 @@ class ServiceSettings(BaseSettings):
     housekeeping_interval_s: float = 3600
     max_body_bytes: int = 1_048_576
     # Access tokens are signed by the gateway and verified here (servicekit.auth).
+    # The keys trusted are only the ones configured: auth_jwks (the JWKS document,
+    # pinned) and/or auth_jwks_url (the gateway's JWKS address, for key rotation).
+    # No default address: whoever listens there could mint tokens (issue 10).
     auth_issuer: str = "proposal-platform"
     auth_audience: str = "proposal-platform-api"
     auth_jwks: str | None = None
-    auth_jwks_url: str | None = "http://127.0.0.1:8000/.well-known/jwks.json"
+    auth_jwks_url: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
+
+    @model_validator(mode="after")
+    def _tokens_need_trusted_keys(self) -> "ServiceSettings":
+        # An empty variable (a launcher clearing an inherited one) means "not set".
+        self.auth_jwks = self.auth_jwks or None
+        self.auth_jwks_url = self.auth_jwks_url or None
+        if (
+            self.environment == "production"
+            and not self._trusts_own_keys()
+            and not (self.auth_jwks or self.auth_jwks_url)
+        ):
+            raise ValueError(
+                "production requires the keys that verify access tokens: set auth_jwks (the gateway's JWKS "
+                "document) or auth_jwks_url (the gateway's /.well-known/jwks.json address)"
+            )
+        return self
+
+    def _trusts_own_keys(self) -> bool:
+        """True for the service that signs the tokens itself (the gateway)."""
+        return False
 
     @model_validator(mode="after")
     def _production_needs_real_database(self) -> "ServiceSettings":

@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 from pydantic import ConfigDict, field_validator
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel, col, select
@@ -156,16 +156,23 @@ class ApiKeyAuthority:
     def bind(self, database: Database, identity: Identity) -> None:
         self.database, self.identity = database, identity
 
-    async def token_for(self, request: Request, operation_id: str) -> str | None:
-        key = request.headers.get(HEADER)
-        if key is None:
-            return None
-        assert self.database is not None and self.identity is not None
+    async def lookup(self, key: str) -> ApiKey | None:
+        """The key's row if it is usable: known, not expired, not revoked."""
+        assert self.database is not None
         async with self.database.session(read_only=True) as session:
             row = (await session.exec(select(ApiKey).where(ApiKey.key_hash == _hash(key)))).first()
-        now = utcnow()
-        if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-            raise unauthorized("the API key is unknown, expired or revoked")
+        if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= utcnow()):
+            return None
+        return row
+
+    @staticmethod
+    def refused() -> Problem:
+        return unauthorized("the API key is unknown, expired or revoked")
+
+    def token_for(self, row: ApiKey, operation_id: str) -> str:
+        """A short-lived access token for the key (looked up by ``lookup``) on this route;
+        a 403 when its scopes do not cover the route."""
+        assert self.identity is not None
         allowed = [scope for scope in row.scopes if operation_id in SCOPES.get(scope, frozenset())]
         if not allowed:
             raise Problem(403, "scope_missing", "Forbidden", f"the API key's scopes do not cover {operation_id}")

@@ -2,7 +2,7 @@
 first response without doing the work again; the same key with another body is a 422; a
 duplicate arriving while the first is still running is a 409.
 
-Keys are scoped to the caller (the token's subject, or the client address when anonymous),
+Keys are scoped to the caller (caller.py: the token's subject, the API key, or the client address),
 the method and the path, and kept for ``idempotency_ttl_s``. Records live in the gateway's
 database, so every replica sees the same ones. A 5xx answer is not kept: the work may not
 have happened, so a retry must be able to try again.
@@ -17,6 +17,7 @@ from sqlalchemy import Column, LargeBinary, Text, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col
 
+from gateway_service.caller import Caller
 from servicekit.auth import TokenVerifier
 from servicekit.db import Database, UTCDateTime, utcnow
 from servicekit.errors import Problem
@@ -46,6 +47,10 @@ class IdempotencyStore:
         self.verifier = verifier
 
     async def _caller(self, request: Request) -> str:
+        caller = request.scope.get("state", {}).get("caller")
+        if isinstance(caller, Caller):
+            return caller.key  # worked out once, by CallerMiddleware (caller.py)
+        # Called outside the gateway's middleware (tests of the store alone).
         api_key = request.headers.get("x-api-key")
         if api_key:
             return "key:" + hashlib.sha256(api_key.encode()).hexdigest()
@@ -54,7 +59,7 @@ class IdempotencyStore:
             try:
                 return f"sub:{(await self.verifier.verify(header[7:].strip())).subject}"
             except Problem:
-                return "invalid-token"  # the service will answer 401; nothing is stored for it
+                return "invalid-token"  # the door answers 401; nothing is stored for it
         return f"addr:{request.client.host if request.client else ''}"
 
     async def begin(self, request: Request, key: str) -> tuple[str, Response | None]:

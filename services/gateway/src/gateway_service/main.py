@@ -9,8 +9,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
 from gateway_service.accounts.service import Identity, ensure_bootstrap_admin
+from gateway_service.accounts.sessions import GatewayVerifier
 from gateway_service.api import gateway_router
 from gateway_service.api_keys import ApiKeyAuthority
+from gateway_service.caller import CallerMiddleware, CallerResolver
 from gateway_service.door import Door
 from gateway_service.events.schemas import registry
 from gateway_service.idempotency import IdempotencyStore
@@ -30,7 +32,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     identity = Identity.from_settings(settings)
     idempotency = IdempotencyStore(settings.idempotency_ttl_s)
     api_keys = ApiKeyAuthority()
-    door = Door(api_keys)
+    callers = CallerResolver(settings.trusted_proxies)
+    door = Door(api_keys, callers)
     app = service_app(
         title="Gateway",
         settings=settings,
@@ -50,6 +53,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             api_key_per_minute=settings.rate_limit_api_key_per_minute,
         )
     )
+    # Added after the rate limiter, so it runs before it: the caller is known once, first.
+    app.add_middleware(CallerMiddleware, resolver=callers)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -67,9 +72,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             max_age=600,
         )
     runtime = service_runtime(app)
+    # The gateway's verifier also refuses tokens of ended sign-ins (ADR 11); the gateway's own
+    # routes get it through runtime.verifier too.
+    identity.sessions.bind(runtime.database)
+    runtime.verifier = GatewayVerifier(
+        identity.sessions, issuer=settings.auth_issuer, audience=settings.auth_audience, jwks=settings.auth_jwks
+    )
     idempotency.bind(runtime.database, runtime.verifier)
     api_keys.bind(runtime.database, identity)
-    door.bind(runtime.verifier)
+    callers.bind(runtime.verifier, api_keys)
     runtime.on_shutdown(upstreams.close)
     runtime.on_startup(partial(_start_identity, runtime, settings, identity))
     return app

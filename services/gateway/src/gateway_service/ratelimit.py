@@ -2,22 +2,24 @@
 moving window; answers 429 problem+json with Retry-After, and RateLimit-* headers on every
 limited route (draft-ietf-httpapi-ratelimit-headers).
 
-The caller is the bearer token (hashed) or, without one, the client address. Counters are
+The caller is the one ``CallerMiddleware`` worked out before (caller.py): the verified token's
+subject, the verified API key's id, or else the real client address, so a junk credential or
+another spelling of the same token gets no budget of its own. Counters are
 in memory, per gateway replica: with N replicas a caller gets up to N times the limit, which
 operators size for; a shared store (Redis) can replace MemoryStorage without other changes.
 """
 
-import hashlib
 import math
 import time
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway_service.caller import Caller, caller_address
 from servicekit.errors import Problem, problem_response
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -52,15 +54,10 @@ class RateLimitMiddleware:
 
     @staticmethod
     def caller(scope: Scope) -> str:
-        headers = Headers(scope=scope)
-        api_key = headers.get("x-api-key")
-        if api_key:
-            return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
-        token = headers.get("authorization")
-        if token:
-            return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
-        client = scope.get("client")
-        return f"addr:{client[0] if client else ''}"
+        caller = scope.get("state", {}).get("caller")
+        if isinstance(caller, Caller):
+            return caller.key
+        return f"addr:{caller_address(scope)}"  # only if the caller middleware is not installed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -1,7 +1,7 @@
 import json
 
 import argon2
-from pydantic import AnyHttpUrl, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from gateway_service.accounts.models import normalize_username
@@ -33,6 +33,10 @@ class GatewaySettings(ServiceSettings):
     rate_limit_write_per_minute: int = Field(default=120, ge=1)
     rate_limit_read_per_minute: int = Field(default=600, ge=1)
     rate_limit_api_key_per_minute: int = Field(default=300, ge=1)
+    # Addresses (IPs or CIDRs) of the reverse proxies / load balancers in front of the
+    # gateway. Only a request arriving from one of them may name the real client in
+    # X-Forwarded-For or Forwarded; from anyone else those headers are ignored.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
 
     # Access tokens (see gateway_service.accounts.tokens). The private key is PEM
     # (python -m gateway_service.accounts keygen); without one, development and
@@ -46,10 +50,25 @@ class GatewaySettings(ServiceSettings):
     access_token_ttl_s: int = Field(default=900, ge=30, le=3600)
     refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
 
-    # Failed logins are counted in the database, so every replica sees them.
+    # Failed logins are counted in the database, so every replica sees them (ADR 11).
+    # Per account and client address: after login_delay_after_failures failures, each
+    # further attempt waits login_delay_base_s, doubling per failure up to login_delay_max_s;
+    # failures are remembered for login_delay_memory_s (a success from there clears them).
+    login_delay_after_failures: int = Field(default=5, ge=1)
+    login_delay_base_s: float = Field(default=1, gt=0)
+    login_delay_max_s: int = Field(default=900, ge=1)
+    login_delay_memory_s: int = Field(default=24 * 3600, ge=60)
+    # A ceiling per account over all addresses within login_failure_window_s, against
+    # guessing from many addresses; it does not apply to an address the account signed in
+    # from successfully in the last login_known_address_days (so it cannot lock out a user).
     login_failure_window_s: int = Field(default=900, ge=1)
-    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_account: int = Field(default=100, ge=1)
+    login_known_address_days: float = Field(default=30, ge=0)
+    # Per client address over all accounts within login_failure_window_s (password spraying).
     login_max_failures_per_address: int = Field(default=30, ge=1)
+    # How long a gateway replica may keep answering from its cache that a sign-in is still
+    # open (ADR 11): a logout on another replica takes effect within this many seconds.
+    session_check_cache_s: float = Field(default=2, ge=0, le=60)
 
     # argon2id parameters; the defaults are argon2-cffi's (RFC 9106, low memory).
     # Tests lower them for speed; production refuses anything weaker.
@@ -95,6 +114,9 @@ class GatewaySettings(ServiceSettings):
         ):
             raise ValueError("production refuses password hash parameters weaker than argon2's defaults")
         return self
+
+    def _trusts_own_keys(self) -> bool:
+        return True  # it verifies with the keys it signs with (auth_jwks, set above)
 
     @property
     def signing_key_generated(self) -> bool:

@@ -55,6 +55,9 @@ class ServiceProcess:
             sys.executable, "-m", "uvicorn", "--factory", f"{self.name}_service.main:create_app",
             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning",
             "--workers", str(self.workers),
+            # The gateway reads X-Forwarded-For / Forwarded itself, from its trusted_proxies only;
+            # uvicorn would otherwise believe them from any local process (issue 10).
+            "--no-proxy-headers",
         ]  # fmt: skip
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -123,7 +126,10 @@ class Stack:
                 f"{prefix}DATABASE_URL": urls[name],
                 f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
                 f"{prefix}KAFKA_NAMESPACE": namespace,
+                # Pinned: the services trust exactly this run's key and fetch nothing; the empty
+                # URL overrides one inherited from the shell (issue 10).
                 f"{prefix}AUTH_JWKS": self.keys.jwks,
+                f"{prefix}AUTH_JWKS_URL": "",
                 **(extra_env or {}),
             }
             if name == "gateway":

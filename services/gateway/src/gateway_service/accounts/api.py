@@ -16,6 +16,7 @@ from gateway_service.accounts.models import (
     TokenResponse,
 )
 from gateway_service.accounts.service import Identity, IssuedTokens
+from gateway_service.caller import caller_address
 from gateway_service.routes import API
 from servicekit.auth import Principal, Role, SignedInDep, forbidden
 from servicekit.db import utcnow
@@ -50,9 +51,8 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def client_address(request: Request) -> str:
-    # The peer as the server sees it; behind a load balancer, run uvicorn with
-    # --proxy-headers and --forwarded-allow-ips so this is the real client.
-    return request.client.host if request.client else "unknown"
+    # The real client as the caller middleware worked it out (trusted_proxies, caller.py).
+    return caller_address(request.scope)
 
 
 def _token_response(issued: IssuedTokens, identity: Identity, response: Response) -> TokenResponse:
@@ -94,10 +94,12 @@ async def refresh(
 
 
 @auth.post("/logout", operation_id="logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshRequest, session: SessionDep) -> Response:
+async def logout(body: RefreshRequest, session: SessionDep, identity: IdentityDep) -> Response:
     # Possession of the refresh token is the authority here: an expired access
     # token must not stop anyone from signing out.
-    await service.logout(session=session, refresh_token=body.refresh_token)
+    ended = await service.logout(session=session, refresh_token=body.refresh_token)
+    if ended is not None:
+        identity.sessions.forget(ended)  # its access tokens are refused from now on
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -168,8 +170,11 @@ async def get_account(account_id: str, _admin: AdminDep, session: SessionDep) ->
     response_model=AccountDetail,
     responses=problems(404, 409),
 )
-async def deactivate_account(account_id: str, admin: AdminDep, session: SessionDep) -> AccountDetail:
+async def deactivate_account(
+    account_id: str, admin: AdminDep, session: SessionDep, identity: IdentityDep
+) -> AccountDetail:
     account = await service.deactivate_account(session=session, account_id=account_id, by=admin)
+    identity.sessions.forget_account(account.id)
     return AccountDetail.model_validate(account)
 
 

@@ -173,14 +173,31 @@ class RefreshToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class AccountSession(SQLModel, table=True):
+    """One sign-in: a refresh-token family, named by the ``sid`` claim of every access
+    token issued for it. The gateway refuses access tokens of a revoked sign-in (logout,
+    reuse detected, account deactivated) on every request (ADR 11); the address it was
+    made from marks a "known address" of the account for login throttling."""
+
+    __tablename__ = "account_session"
+    __table_args__ = (Index("ix_account_session_account_id_address_created_at", "account_id", "address", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=36, description="the refresh-token family id")
+    account_id: str = Field(max_length=36, foreign_key="account.id")
+    address: str = Field(max_length=64, description="client address of the sign-in")
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class LoginFailure(SQLModel, table=True):
-    """One failed login, counted per account name and per client address within a
-    window. Kept in the database so that every gateway replica counts the same."""
+    """One failed login, counted per account name and client address, per account name
+    and per client address (ADR 11). Kept in the database so that every gateway replica counts the same."""
 
     __tablename__ = "login_failure"
     __table_args__ = (
         Index("ix_login_failure_account_key_failed_at", "account_key", "failed_at"),
         Index("ix_login_failure_address_failed_at", "address", "failed_at"),
+        Index("ix_login_failure_account_key_address_failed_at", "account_key", "address", "failed_at"),
         Index("ix_login_failure_failed_at", "failed_at"),
     )
 

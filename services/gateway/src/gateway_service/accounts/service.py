@@ -22,12 +22,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gateway_service.accounts.models import (
     Account,
     AccountCreate,
+    AccountSession,
     LoginFailure,
     RefreshToken,
     plain_text,
     username_key,
 )
 from gateway_service.accounts.passwords import Passwords
+from gateway_service.accounts.sessions import OpenSessions
 from gateway_service.accounts.tokens import TokenIssuer
 from gateway_service.settings import GatewaySettings
 from servicekit.auth import Principal, Role, unauthorized
@@ -40,10 +42,26 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class LoginPolicy:
+    """How failed logins are throttled (ADR 11)."""
+
+    # Per account and client address: growing delays after delay_after_failures failures.
+    delay_after_failures: int
+    delay_base_s: float
+    delay_max_s: int
+    delay_memory: timedelta
+    # Per account over all addresses (not for its known addresses), and per address.
     failure_window: timedelta
     max_failures_per_account: int
+    known_address_for: timedelta
     max_failures_per_address: int
     refresh_ttl: timedelta
+
+    def delay_s(self, failures: int) -> float:
+        """The wait after the last of ``failures`` failures from one address for one account."""
+        if failures < self.delay_after_failures:
+            return 0
+        doublings = min(failures - self.delay_after_failures, 40)
+        return float(min(self.delay_max_s, self.delay_base_s * 2**doublings))
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,7 @@ class Identity:
     passwords: Passwords
     tokens: TokenIssuer
     policy: LoginPolicy
+    sessions: OpenSessions
 
     @classmethod
     def from_settings(cls, settings: GatewaySettings) -> "Identity":
@@ -65,11 +84,17 @@ class Identity:
             ),
             tokens=settings.token_issuer(),
             policy=LoginPolicy(
+                delay_after_failures=settings.login_delay_after_failures,
+                delay_base_s=settings.login_delay_base_s,
+                delay_max_s=settings.login_delay_max_s,
+                delay_memory=timedelta(seconds=settings.login_delay_memory_s),
                 failure_window=timedelta(seconds=settings.login_failure_window_s),
                 max_failures_per_account=settings.login_max_failures_per_account,
+                known_address_for=timedelta(days=settings.login_known_address_days),
                 max_failures_per_address=settings.login_max_failures_per_address,
                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
             ),
+            sessions=OpenSessions(settings.session_check_cache_s),
         )
 
 
@@ -131,9 +156,13 @@ async def login(
     *, session: AsyncSession, identity: Identity, username: str, password: str, address: str
 ) -> IssuedTokens:
     now = utcnow()
+    policy = identity.policy
     key = username_key(username)[:128]
-    await _refuse_when_throttled(session=session, policy=identity.policy, account_key=key, address=address, now=now)
+    address = address[:64]
     account = (await session.exec(select(Account).where(Account.username == key))).first()
+    await _refuse_when_throttled(
+        session=session, policy=policy, account_key=key, account=account, address=address, now=now
+    )
     if account is None:
         await identity.passwords.verify_decoy(password)
         accepted = False
@@ -142,48 +171,127 @@ async def login(
         accepted = await identity.passwords.verify(account.password_hash, password) and account.active
     if account is None or not accepted:
         session.add(LoginFailure(account_key=key, address=address, failed_at=now))
-        await session.exec(
-            delete(LoginFailure).where(col(LoginFailure.failed_at) <= now - identity.policy.failure_window)
-        )
+        keep = max(policy.failure_window, policy.delay_memory)
+        await session.exec(delete(LoginFailure).where(col(LoginFailure.failed_at) <= now - keep))
         await session.commit()
         raise invalid_credentials()
 
     if identity.passwords.needs_rehash(account.password_hash):
         account.password_hash = await identity.passwords.hash(password)
         session.add(account)
-    # Success clears the account's failures but not the address's: otherwise an
-    # attacker could reset their address's count by signing in to an account of their own.
-    await session.exec(delete(LoginFailure).where(col(LoginFailure.account_key) == key))
+    # Success clears the failures of this account from this address only: the failures of
+    # others (an attacker elsewhere) still count against them. Not the address's failures
+    # for other accounts either, or an attacker could reset them by signing in to their own.
+    await session.exec(
+        delete(LoginFailure).where(col(LoginFailure.account_key) == key, col(LoginFailure.address) == address)
+    )
     # Expired tokens can no longer be presented, so reuse detection no longer needs them.
     await session.exec(
         delete(RefreshToken).where(col(RefreshToken.account_id) == account.id, col(RefreshToken.expires_at) < now)
     )
-    issued = _issue_tokens(session=session, identity=identity, account=account, family_id=str(uuid.uuid4()), now=now)
+    # Sign-ins without a live refresh token, older than the known-address memory, are done with.
+    live = select(RefreshToken.id).where(
+        col(RefreshToken.family_id) == col(AccountSession.id), col(RefreshToken.expires_at) >= now
+    )
+    await session.exec(
+        delete(AccountSession).where(
+            col(AccountSession.account_id) == account.id,
+            col(AccountSession.created_at) < now - policy.known_address_for,
+            ~live.exists(),
+        )
+    )
+    family_id = str(uuid.uuid4())
+    session.add(AccountSession(id=family_id, account_id=account.id, address=address, created_at=now))
+    issued = _issue_tokens(session=session, identity=identity, account=account, family_id=family_id, now=now)
     await session.commit()
     return issued
 
 
 async def _refuse_when_throttled(
-    *, session: AsyncSession, policy: LoginPolicy, account_key: str, address: str, now: datetime
+    *,
+    session: AsyncSession,
+    policy: LoginPolicy,
+    account_key: str,
+    account: Account | None,
+    address: str,
+    now: datetime,
 ) -> None:
-    waits = [
-        await _throttled_for(
-            session, col(LoginFailure.account_key) == account_key, policy.max_failures_per_account, policy, now
-        ),
-        await _throttled_for(
-            session, col(LoginFailure.address) == address, policy.max_failures_per_address, policy, now
-        ),
-    ]
-    longest = max((w for w in waits if w is not None), default=None)
-    if longest is not None:
-        # Not the name: a password typed into the name field would end up in the log.
-        log.warning("login throttled for %s s: too many failures for the account or from %s", longest, address)
-        raise too_many_attempts(longest)
+    """A 429 with Retry-After while this attempt must wait (ADR 11); a warning log each time."""
+    failed_at = col(LoginFailure.failed_at)
+    # 1. This account from this address: growing delays.
+    pair = (
+        await session.exec(
+            select(failed_at)
+            .where(col(LoginFailure.account_key) == account_key, col(LoginFailure.address) == address)
+            .where(failed_at > now - policy.delay_memory)
+            .order_by(failed_at.desc())
+            .limit(policy.delay_after_failures + 41)
+        )
+    ).all()
+    if pair:
+        wait = (pair[0] + timedelta(seconds=policy.delay_s(len(pair))) - now).total_seconds()
+        if wait > 0:
+            _throttled(reason="account_address", wait_s=wait, failures=len(pair), address=address, account=account)
+    # 2. This address, whatever the account (password spraying).
+    wait_s = await _throttled_for(
+        session, col(LoginFailure.address) == address, policy.max_failures_per_address, policy, now
+    )
+    if wait_s is not None:
+        _throttled(
+            reason="address", wait_s=wait_s, failures=policy.max_failures_per_address, address=address, account=account
+        )
+    # 3. This account from everywhere: a ceiling against guessing from many addresses, which
+    # does not apply where the account signed in recently, so that it cannot lock the user out.
+    wait_s = await _throttled_for(
+        session, col(LoginFailure.account_key) == account_key, policy.max_failures_per_account, policy, now
+    )
+    if wait_s is not None and not await _known_address(session, policy, account, address, now):
+        _throttled(
+            reason="account", wait_s=wait_s, failures=policy.max_failures_per_account, address=address, account=account
+        )
+
+
+async def _known_address(
+    session: AsyncSession, policy: LoginPolicy, account: Account | None, address: str, now: datetime
+) -> bool:
+    if account is None:
+        return False
+    signed_in = await session.exec(
+        select(AccountSession.id)
+        .where(col(AccountSession.account_id) == account.id, col(AccountSession.address) == address)
+        .where(col(AccountSession.created_at) > now - policy.known_address_for)
+        .limit(1)
+    )
+    return signed_in.first() is not None
+
+
+def _throttled(*, reason: str, wait_s: float, failures: int, address: str, account: Account | None) -> None:
+    retry_after = max(1, math.ceil(wait_s))
+    # Not the name as typed: a password typed into the name field would end up in the log.
+    # The fields make the event countable for alerts (event=login_throttled, by reason).
+    log.warning(
+        "login throttled (%s) for %s s after %s failures, from %s",
+        reason,
+        retry_after,
+        failures,
+        address,
+        extra={
+            "fields": {
+                "event": "login_throttled",
+                "reason": reason,
+                "client_address": address,
+                "account_id": account.id if account else None,
+                "failures": failures,
+                "retry_after_s": retry_after,
+            }
+        },
+    )
+    raise too_many_attempts(retry_after)
 
 
 async def _throttled_for(
     session: AsyncSession, which: ColumnElement[bool], limit: int, policy: LoginPolicy, now: datetime
-) -> int | None:
+) -> float | None:
     """Seconds until fewer than ``limit`` failures remain in the window, or None if already fewer."""
     failed_at = col(LoginFailure.failed_at)
     recent = (
@@ -197,7 +305,7 @@ async def _throttled_for(
     if len(recent) < limit:
         return None
     # Attempts are allowed again once the limit-th most recent failure leaves the window.
-    return max(1, math.ceil((recent[-1] + policy.failure_window - now).total_seconds()))
+    return (recent[-1] + policy.failure_window - now).total_seconds()
 
 
 def _issue_tokens(
@@ -214,7 +322,9 @@ def _issue_tokens(
             expires_at=expires_at,
         )
     )
-    access_token = identity.tokens.access_token(subject=account.id, role=account.role, **account.token_claims())
+    access_token = identity.tokens.access_token(
+        subject=account.id, role=account.role, sid=family_id, **account.token_claims()
+    )
     return IssuedTokens(
         account=account, access_token=access_token, refresh_token=refresh_token, refresh_expires_at=expires_at
     )
@@ -259,27 +369,37 @@ async def refresh(*, session: AsyncSession, identity: Identity, refresh_token: s
         await _revoke_family(session=session, family_id=token.family_id, now=now)
         await session.commit()
         raise invalid_refresh_token()
+    if await session.get(AccountSession, token.family_id) is None:
+        # A sign-in from before sign-ins were recorded: recorded now, so its tokens name it.
+        session.add(AccountSession(id=token.family_id, account_id=account.id, address="", created_at=token.issued_at))
     issued = _issue_tokens(session=session, identity=identity, account=account, family_id=token.family_id, now=now)
     await session.commit()
     return issued
 
 
-async def logout(*, session: AsyncSession, refresh_token: str) -> None:
-    """Revokes the refresh token's family (this sign-in on this device). An unknown
-    token is not an error: the caller is signed out either way."""
+async def logout(*, session: AsyncSession, refresh_token: str) -> str | None:
+    """Revokes the refresh token's family (this sign-in on this device), and with it the
+    access tokens of that sign-in; returns its id. An unknown token is not an error: the
+    caller is signed out either way."""
     if not _issued_by_us(refresh_token):
-        return
+        return None
     token = (await session.exec(select(RefreshToken).where(RefreshToken.token_hash == _digest(refresh_token)))).first()
     if token is None:
-        return
+        return None
     await _revoke_family(session=session, family_id=token.family_id, now=utcnow())
     await session.commit()
+    return token.family_id
 
 
 async def _revoke_family(*, session: AsyncSession, family_id: str, now: datetime) -> None:
     await session.exec(
         update(RefreshToken)
         .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    await session.exec(
+        update(AccountSession)
+        .where(col(AccountSession.id) == family_id, col(AccountSession.revoked_at).is_(None))
         .values(revoked_at=now)
     )
 
@@ -344,8 +464,8 @@ async def list_accounts(
 
 
 async def deactivate_account(*, session: AsyncSession, account_id: str, by: Principal) -> Account:
-    """Ends every sign-in of the account at once (refresh tokens revoked); access
-    tokens already issued lapse within their short lifetime."""
+    """Ends every sign-in of the account at once: refresh tokens and sign-ins revoked, so the
+    gateway refuses its access tokens from now on (ADR 11)."""
     account = await get_account(session=session, account_id=account_id)
     if account.id == by.subject:
         # Guards against locking out the last administrator by accident.
@@ -356,6 +476,11 @@ async def deactivate_account(*, session: AsyncSession, account_id: str, by: Prin
     await session.exec(
         update(RefreshToken)
         .where(col(RefreshToken.account_id) == account.id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    await session.exec(
+        update(AccountSession)
+        .where(col(AccountSession.account_id) == account.id, col(AccountSession.revoked_at).is_(None))
         .values(revoked_at=now)
     )
     await session.commit()
