@@ -7,11 +7,12 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import UTCDateTime, utcnow
+from servicekit.text import checked_line
 
 FORBID = ConfigDict(extra="forbid")
 
@@ -78,6 +79,8 @@ class UnitBase(SQLModel):
     code: str = Field(min_length=1, max_length=30, description="编号, unique")
     name: str = Field(min_length=1, max_length=100, description="名称")
     kind: UnitKind = Field(default=UnitKind.department, sa_type=String(20))
+    # One line of plain text: no controls, C1 or bidirectional overrides (servicekit.text).
+    _plain = field_validator("name", "code", check_fields=False)(checked_line)
 
 
 class UnitCreate(UnitBase):
@@ -451,6 +454,7 @@ class RoutingSuggestion(SQLModel):
 class PhaseIn(SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     name: str = Field(min_length=1, max_length=200)
+    _plain = field_validator("name")(checked_line)
     starts_on: date
     ends_on: date
     description: str | None = Field(default=None, max_length=5000)
@@ -459,6 +463,7 @@ class PhaseIn(SQLModel):
 class MilestoneIn(SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     title: str = Field(min_length=1, max_length=500)
+    _plain = field_validator("title")(checked_line)
     due_on: date
     derived: bool = Field(default=False, description="not dated in the plan itself; derived from its phases")
 
@@ -468,6 +473,7 @@ class TaskIn(SQLModel):
     number: str = Field(min_length=1, max_length=10)
     group: str | None = Field(default=None, max_length=200)
     title: str = Field(min_length=1, max_length=200)
+    _plain = field_validator("group", "title")(checked_line)
     description: str | None = Field(default=None, max_length=5000)
     lead_unit: str = Field(max_length=30, description="unit code (牵头单位)")
     responsible_units: list[str] = Field(default=[], max_length=50, description="unit codes (责任单位)")
@@ -477,6 +483,7 @@ class TaskIn(SQLModel):
 class PlanCreate(SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     title: str = Field(min_length=1, max_length=200)
+    _plain = field_validator("title", "proposal_title")(checked_line)
     document_number: str | None = Field(default=None, max_length=50)
     proposal_title: str | None = Field(default=None, max_length=200)
     issued_on: date | None = None

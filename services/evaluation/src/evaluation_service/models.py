@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import UTCDateTime, utcnow
+from servicekit.text import checked_line
 
 
 class FiledProposalBase(SQLModel):
@@ -432,6 +433,7 @@ class BallotCreate(SQLModel):
     def _title(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("the title is empty")
+        checked_line(value)  # no controls, C1 or bidirectional overrides (servicekit.text)
         return value.strip()
 
     @field_validator("options")
