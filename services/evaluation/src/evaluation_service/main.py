@@ -8,7 +8,6 @@ from fastapi import FastAPI
 from evaluation_service.api import router
 from evaluation_service.events.handlers import subscriptions
 from evaluation_service.events.schemas import registry
-from evaluation_service.report.pdf import register_font
 from evaluation_service.settings import EvaluationSettings
 from servicekit.runtime import service_app
 
@@ -28,6 +27,10 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
     app.state.calendar = (
         WorkCalendar.from_file(settings.calendar_file) if settings.calendar_file else WorkCalendar.default()
     )
-    # The PDF report's Chinese font: chosen (and a misconfigured file refused) at start-up.
-    app.state.report_font = register_font(settings.report_font_file)
+    # The PDF report's Chinese font: a misconfigured file is refused at start-up, but the font
+    # (23 MiB parsed) and the report libraries (reportlab, openpyxl, pygal: 37 MiB) are loaded
+    # when the first report is made, not in every process that never makes one.
+    if settings.report_font_file and not settings.report_font_file.is_file():
+        raise FileNotFoundError(f"EVALUATION_REPORT_FONT_FILE: no such file: {settings.report_font_file}")
+    app.state.report_font_file = settings.report_font_file
     return app

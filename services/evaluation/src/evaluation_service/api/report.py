@@ -1,6 +1,7 @@
 import asyncio
 import re
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
@@ -8,10 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from evaluation_service.api.deps import CalendarDep
-from evaluation_service.report.document import build_report
-from evaluation_service.report.html import render_html
-from evaluation_service.report.pdf import render_pdf
-from evaluation_service.report.tables import render_csv, render_xlsx
+from evaluation_service.report.document import Report, build_report
 from servicekit.auth import PrincipalDep
 from servicekit.runtime import SessionDep
 
@@ -40,6 +38,22 @@ def content_disposition(session_id: str, fmt: ReportFormat) -> str:
     name = f"提案办理情况通报-{session_id}.{fmt.value}"
     disposition = "inline" if fmt is ReportFormat.html else "attachment"
     return f"{disposition}; filename=\"annual-report-{safe}.{fmt.value}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def render(report: Report, fmt: "ReportFormat", font_file: Path | None) -> bytes:
+    """The report in ``fmt``. The renderers' libraries are imported here, on the first report a
+    process makes, so the many processes that make none do not hold them (about 60 MiB)."""
+    if fmt is ReportFormat.html:
+        from evaluation_service.report.html import render_html
+
+        return render_html(report).encode("utf-8")
+    if fmt is ReportFormat.pdf:
+        from evaluation_service.report.pdf import register_font, render_pdf
+
+        return render_pdf(report, font=register_font(font_file))
+    from evaluation_service.report.tables import render_csv, render_xlsx
+
+    return render_xlsx(report) if fmt is ReportFormat.xlsx else render_csv(report)
 
 
 @router.get(
@@ -75,14 +89,10 @@ async def get_annual_report(
     )
     content: bytes
     if format is ReportFormat.html:
-        content = render_html(report).encode("utf-8")
-    elif format is ReportFormat.pdf:
-        # reportlab and openpyxl are CPU-bound: off the event loop
-        content = await asyncio.to_thread(render_pdf, report, font=request.app.state.report_font)
-    elif format is ReportFormat.xlsx:
-        content = await asyncio.to_thread(render_xlsx, report)
+        content = render(report, format, None)
     else:
-        content = render_csv(report)
+        # reportlab and openpyxl are CPU-bound (and their first import too): off the event loop
+        content = await asyncio.to_thread(render, report, format, request.app.state.report_font_file)
     return Response(
         content,
         media_type=MEDIA_TYPES[format],
