@@ -37,7 +37,7 @@ class ProposalProjectionBase(SQLModel):
     """What this service knows of an item, learned from the proposal service's events."""
 
     proposal_id: str = Field(primary_key=True, max_length=36)
-    body_id: str | None = Field(default=None, max_length=36, index=True)
+    body_id: str | None = Field(default=None, max_length=36)
     session_id: str | None = Field(default=None, max_length=36)
     title: str = Field(max_length=200)
     kind: str = Field(max_length=20)
@@ -56,7 +56,12 @@ class ProposalProjectionBase(SQLModel):
 
 class ProposalProjection(ProposalProjectionBase, table=True):
     __tablename__ = "proposal_projection"
-    __table_args__ = (Index("ix_proposal_projection_status_received", "status", "received_at", "proposal_id"),)
+    __table_args__ = (
+        Index("ix_proposal_projection_status_received", "status", "received_at", "proposal_id"),
+        # the body's handling list, in waiting order, whole or by status: a page is one index range
+        Index("ix_proposal_projection_body_received", "body_id", "received_at", "proposal_id"),
+        Index("ix_proposal_projection_body_status_received", "body_id", "status", "received_at", "proposal_id"),
+    )
 
     content: str | None = Field(default=None, sa_column=Column(Text))
     cosigner_member_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
