@@ -16,14 +16,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: ProposalSettings | None = None) -> FastAPI:
+    settings = settings or ProposalSettings()
     app = service_app(
         title="Proposal service",
-        settings=settings or ProposalSettings(),
+        settings=settings,
         registry=registry,
         migrations=MIGRATIONS,
         router=router,
         subscriptions=subscriptions,
     )
-    # jieba loads its dictionary in about a second; do it now rather than in the first search.
-    service_runtime(app).start_with("tokenizer", lambda: asyncio.to_thread(text.warm_up))
+    if settings.preload_tokenizer:  # otherwise jieba loads on first use (text._jieba), keeping idle RSS low
+        service_runtime(app).start_with("tokenizer", lambda: asyncio.to_thread(text.warm_up))
     return app
