@@ -3,14 +3,18 @@
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlmodel import col, select
 
 from assignment_service.events import schemas as a
+from devstack import free_port
 from devstack.keys import DevKeys
 from devstack.topics import publish
 from notification_service.models import Notification
@@ -83,3 +87,20 @@ class World:
                 return rows
             await asyncio.sleep(0.1)
         raise AssertionError(f"{recipient} got {len(await self.notifications(recipient))} notifications, not {count}")
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """An ASGI app under uvicorn on a free local port, in this event loop (real HTTP, real streaming)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

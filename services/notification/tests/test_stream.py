@@ -5,16 +5,12 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
-from notification_world import World
+from notification_world import World, served
 
-from devstack import free_port
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from gateway_service.main import create_app as create_gateway
@@ -23,23 +19,6 @@ from notification_service.main import create_app
 from notification_service.settings import NotificationSettings
 
 pytestmark = pytest.mark.integration
-
-
-@asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
-    """The app under uvicorn on a free local port, in this event loop (real HTTP, real streaming)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def next_notification(lines: AsyncIterator[str]) -> dict[str, object]:

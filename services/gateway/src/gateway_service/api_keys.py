@@ -36,6 +36,10 @@ SCOPES: dict[str, frozenset[str]] = {
          "get_session", "list_categories", "list_replies", "list_units", "get_unit"}
     ),
     "statistics:read": frozenset({"get_filing_statistics", "get_statistics", "get_unit_statistics"}),
+    # Other systems subscribe to events (webhooks, at the notification service) and watch deliveries.
+    "webhooks:manage": frozenset(
+        {"create_webhook", "list_webhooks", "list_webhook_deliveries", "redeliver_webhook"}
+    ),
     "replies:write": frozenset(
         {"list_assignments", "get_assignment", "acknowledge_assignment", "add_handling_record",
          "list_handling_records", "reply_to_proposal", "get_proposal", "list_replies"}

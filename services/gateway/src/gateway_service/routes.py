@@ -154,4 +154,15 @@ ROUTES: tuple[Route, ...] = (
     public("PUT", "/notifications/contact", "notification", "set_my_contact", "设置我的通知联系方式"),
     public("GET", "/recipients/{recipient}/contact", "notification", "get_recipient_contact", "查看接收人联系方式"),
     public("PUT", "/recipients/{recipient}/contact", "notification", "set_recipient_contact", "设置接收人联系方式"),
+    # webhooks for other systems (API keys with webhooks:manage)
+    public("POST", "/webhooks", "notification", "create_webhook", "订阅事件推送（Webhook）"),
+    public("GET", "/webhooks", "notification", "list_webhooks", "事件推送订阅"),
+    public("GET", "/webhooks/{webhook_id}/deliveries", "notification", "list_webhook_deliveries", "推送记录"),
+    public(
+        "POST",
+        "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+        "notification",
+        "redeliver_webhook",
+        "重新推送",
+    ),
 )

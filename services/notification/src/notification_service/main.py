@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from notification_service.api import router
 from notification_service.domain.delivery import Sender
 from notification_service.domain.notify import LiveHub
+from notification_service.domain.webhooks import WebhookSender
 from notification_service.events.handlers import subscriptions
 from notification_service.events.schemas import registry
 from notification_service.settings import NotificationSettings
@@ -29,6 +30,9 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     app.state.live_hub = LiveHub()
     sender = Sender(database=runtime.database, settings=settings)
     app.state.sender = sender
+    webhook_sender = WebhookSender(database=runtime.database, settings=settings)
+    runtime.start_with("webhook-sender", webhook_sender.run)
+    runtime.on_shutdown(webhook_sender.close)
     if settings.smtp_host:
         # Without an SMTP server configured, e-mail deliveries wait (pending) until one is.
         runtime.start_with("email-sender", sender.run)

@@ -164,3 +164,80 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- webhooks (other government systems) ------------------------------------------------------
+
+
+class WebhookSubscription(SQLModel, table=True):
+    """Another system's endpoint for events, registered with its API key (or by an administrator).
+    The secret signs each delivery (HMAC-SHA256); it is shown once, when the subscription is made,
+    and kept here because signing needs it."""
+
+    __tablename__ = "webhook_subscription"
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    owner: str = Field(max_length=120, index=True, description="the token subject that made it")
+    url: str = Field(max_length=2000)
+    event_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    secret: str = Field(max_length=100)
+    active: bool = True
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+
+
+class WebhookCreate(SQLModel):
+    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/$.?#].[^\s]*$", max_length=2000)]
+    event_types: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=100)]] = Field(
+        default_factory=list, max_length=50, description="the event types to send; empty: every one this service reads"
+    )
+
+
+class WebhookPublic(SQLModel):
+    id: str
+    url: str
+    event_types: list[str]
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    secret: str = Field(description="shown this once: verify X-Webhook-Signature with it")
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one subscription; the body is the event's CloudEvent as it was consumed."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id", name="uq_webhook_delivery_subscription_event"),
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: str = Field(max_length=36, index=True)
+    event_id: str = Field(max_length=64)
+    event_type: str = Field(max_length=100)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: DeliveryStatus = Field(default=DeliveryStatus.pending, sa_type=String(20))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    locked_by: str | None = Field(default=None, max_length=64)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebhookDeliveryPublic(SQLModel):
+    id: int
+    subscription_id: str
+    event_id: str
+    event_type: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None

@@ -31,3 +31,6 @@ class NotificationSettings(ServiceSettings):
     delivery_max_attempts: int = Field(default=8, ge=1)
     delivery_backoff_base_s: float = Field(default=30.0, gt=0)
     delivery_backoff_max_s: float = Field(default=3600.0, gt=0)
+    # Webhooks: each POST waits this long; a failure is retried like e-mail, with the same back-off.
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1)

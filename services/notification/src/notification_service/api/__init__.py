@@ -1,7 +1,8 @@
 from fastapi import APIRouter
 
-from notification_service.api import contacts, notifications
+from notification_service.api import contacts, notifications, webhooks
 
 router = APIRouter()
 router.include_router(notifications.router)
 router.include_router(contacts.router)
+router.include_router(webhooks.router)

@@ -27,13 +27,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 import aiosmtplib
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notification_service.models import Channel, Contact, Delivery, DeliveryStatus, Notification
+from notification_service.models import Channel, Contact, Delivery, DeliveryStatus, Notification, WebhookDelivery
 from notification_service.settings import NotificationSettings
 from servicekit.db import Database, utcnow
 
@@ -75,6 +76,47 @@ def render_email(n: Notification, *, delivery_id: int, sender: str, to: str) -> 
     return message
 
 
+Claimable = Delivery | WebhookDelivery
+
+
+async def claim_rows(
+    database: Database,
+    table: type[Claimable],
+    *,
+    holder: str,
+    lease_s: float,
+    limit: int,
+    now: datetime | None = None,
+    where: list[Any] | None = None,
+) -> list[int]:
+    """Writes ``holder`` and a lease on up to ``limit`` due, pending rows of ``table`` that nobody
+    holds, in one short transaction; returns their ids (see the module docstring)."""
+    now = now or utcnow()
+    async with database.session() as session:
+        due = (
+            select(table.id)
+            .where(
+                table.status == DeliveryStatus.pending,
+                col(table.next_attempt_at) <= now,
+                or_(col(table.locked_until).is_(None), col(table.locked_until) < now),
+                *(where or []),
+            )
+            .order_by(col(table.next_attempt_at), col(table.id))
+            .limit(limit)
+        )
+        if database.engine.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = [i for i in (await session.exec(due)).all() if i is not None]
+        if ids:
+            await session.exec(
+                update(table)
+                .where(col(table.id).in_(ids))
+                .values(locked_by=holder, locked_until=now + timedelta(seconds=lease_s))
+            )
+        await session.commit()
+    return ids
+
+
 class Sender:
     """The e-mail sender loop of one replica."""
 
@@ -105,29 +147,15 @@ class Sender:
 
     async def claim(self, now: datetime | None = None) -> list[int]:
         """Takes up to a batch of due rows for this sender; returns their ids."""
-        now = now or utcnow()
-        until = now + timedelta(seconds=self.settings.delivery_lease_s)
-        async with self.database.session() as session:
-            due = (
-                select(Delivery.id)
-                .where(
-                    Delivery.status == DeliveryStatus.pending,
-                    Delivery.channel == Channel.email,
-                    col(Delivery.next_attempt_at) <= now,
-                    or_(col(Delivery.locked_until).is_(None), col(Delivery.locked_until) < now),
-                )
-                .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
-                .limit(self.settings.delivery_batch_size)
-            )
-            if self.database.engine.dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True)
-            ids = [i for i in (await session.exec(due)).all() if i is not None]
-            if ids:
-                await session.exec(
-                    update(Delivery).where(col(Delivery.id).in_(ids)).values(locked_by=self.holder, locked_until=until)
-                )
-            await session.commit()
-        return ids
+        return await claim_rows(
+            self.database,
+            Delivery,
+            holder=self.holder,
+            lease_s=self.settings.delivery_lease_s,
+            limit=self.settings.delivery_batch_size,
+            now=now,
+            where=[Delivery.channel == Channel.email],
+        )
 
     async def send_due(self) -> int:
         """Claims and sends one batch; returns how many rows it settled (sent, retried or failed)."""

@@ -48,8 +48,11 @@ async def store(session: AsyncSession, *, event_id: str, event_type: str, drafts
     if not drafts:
         return []
     existing = set((await session.exec(select(Notification.recipient).where(Notification.event_id == event_id))).all())
-    fresh = [d for d in drafts if d.recipient not in existing]
-    fresh = list({d.recipient: d for d in reversed(fresh)}.values())[::-1]  # one per recipient, first wins
+    fresh: list[Draft] = []
+    for d in drafts:  # one per recipient, the first wins
+        if d.recipient not in existing:
+            existing.add(d.recipient)
+            fresh.append(d)
     if not fresh:
         return []
     recipients = [d.recipient for d in fresh]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notification_service.domain import messages, notify
+from notification_service.domain import messages, notify, webhooks
 from notification_service.domain.messages import Draft, Item
 from notification_service.events import consumed as ev
 from servicekit.inbox import ReceivedEvent, Subscriptions
@@ -39,6 +39,7 @@ for _type in IGNORED:
 
 async def _notify(session: AsyncSession, event: ReceivedEvent[BaseModel], drafts: list[Draft]) -> None:
     await notify.store(session, event_id=event.envelope.id, event_type=event.envelope.type, drafts=drafts)
+    await webhooks.enqueue(session, event.envelope)
 
 
 def _with_item(event_type: str, model: type[ev.ItemRef], mapping: Callable[[ev.ItemRef, Item], list[Draft]]) -> None:
@@ -63,6 +64,7 @@ async def on_proposal_submitted(session: AsyncSession, event: ReceivedEvent[ev.P
         lead_member_id=p.lead_member_id,
         cosigner_member_ids=p.cosigner_member_ids,
     )
+    await webhooks.enqueue(session, event.envelope)
 
 
 @subscriptions.on("proposal.registered", 1, ev.ProposalRegistered)
@@ -94,3 +96,8 @@ _with_item(
     ev.AssignmentReplied,
     lambda p, item: messages.replied(p, item, rating_days=RATING_DAYS),  # type: ignore[arg-type]
 )
+
+
+def webhook_event_types() -> set[str]:
+    """What a webhook may ask for: the event types this service handles."""
+    return {event_type for event_type, _ in subscriptions.handlers}

@@ -1,0 +1,60 @@
+"""Webhook subscriptions of other systems (API keys) and their deliveries."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+
+from notification_service.domain import webhooks
+from notification_service.events.handlers import webhook_event_types
+from notification_service.models import WebhookCreate, WebhookCreated, WebhookDeliveryPublic, WebhookPublic
+from servicekit.auth import SignedInDep
+from servicekit.runtime import SessionDep, service_runtime
+
+router = APIRouter(tags=["webhooks"])
+
+
+@router.post(
+    "/webhooks", operation_id="create_webhook", status_code=status.HTTP_201_CREATED, response_model=WebhookCreated
+)
+async def create_webhook(
+    data: WebhookCreate, session: SessionDep, principal: SignedInDep, request: Request
+) -> WebhookCreated:
+    """订阅事件推送: the answer holds the signing secret, shown this once."""
+    production = service_runtime(request.app).settings.environment == "production"
+    return await webhooks.create(
+        session=session, principal=principal, data=data, known_types=webhook_event_types(), production=production
+    )
+
+
+@router.get("/webhooks", operation_id="list_webhooks", response_model=list[WebhookPublic])
+async def list_webhooks(session: SessionDep, principal: SignedInDep) -> list[WebhookPublic]:
+    return await webhooks.list_subscriptions(session=session, principal=principal)
+
+
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    operation_id="list_webhook_deliveries",
+    response_model=list[WebhookDeliveryPublic],
+)
+async def list_webhook_deliveries(
+    webhook_id: str,
+    session: SessionDep,
+    principal: SignedInDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[WebhookDeliveryPublic]:
+    """推送记录: newest first, with attempts, the last HTTP status and error."""
+    return await webhooks.list_deliveries(session=session, principal=principal, subscription_id=webhook_id, limit=limit)
+
+
+@router.post(
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    operation_id="redeliver_webhook",
+    response_model=WebhookDeliveryPublic,
+)
+async def redeliver_webhook(
+    webhook_id: str, delivery_id: int, session: SessionDep, principal: SignedInDep
+) -> WebhookDeliveryPublic:
+    """重新推送 one delivery, with fresh attempts."""
+    return await webhooks.redeliver(
+        session=session, principal=principal, subscription_id=webhook_id, delivery_id=delivery_id
+    )

@@ -1,0 +1,119 @@
+"""Webhooks to a local HTTP receiver that fails twice: signed, retried with back-off until it
+answers 2xx, the deliveries visible to their owner only, and sent again on request."""
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from notification_world import World, served
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from devstack.kafka import KafkaBroker
+from devstack.keys import DevKeys
+from notification_service.domain.webhooks import SIGNATURE_HEADER, verify
+from notification_service.main import create_app
+from notification_service.settings import NotificationSettings
+from proposal_service.events import schemas as p
+
+pytestmark = pytest.mark.integration
+
+Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+class Receiver:
+    """Answers 500 to the first ``failures`` calls, then 204; keeps what it got."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls: list[tuple[dict[str, str], bytes]] = []
+        self.app = Starlette(routes=[Route("/hook", self.hook, methods=["POST"])])
+
+    async def hook(self, request: Request) -> Response:
+        self.calls.append((dict(request.headers), await request.body()))
+        return Response(status_code=500 if len(self.calls) <= self.failures else 204)
+
+
+async def until(check: Callable[[], Any], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_a_webhook_is_signed_retried_until_delivered_and_redelivered_on_request(
+    serve: Serve,
+    notification_settings: NotificationSettings,
+    kafka: KafkaBroker,
+    namespace: str,
+    dev_keys: DevKeys,
+) -> None:
+    settings = notification_settings.model_copy(
+        update={"delivery_poll_interval_s": 0.1, "delivery_backoff_base_s": 0.2, "delivery_backoff_max_s": 0.5}
+    )
+    receiver = Receiver(failures=2)
+    app = create_app(settings)
+    async with served(receiver.app) as receiver_url, serve(app) as client:
+        system = dev_keys.headers("system", subject="api-key-1")
+        refused = await client.post(
+            "/webhooks", json={"url": f"{receiver_url}/hook", "event_types": ["x.y"]}, headers=system
+        )
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "event_types"
+        bad_url = await client.post("/webhooks", json={"url": "ftp://example.org"}, headers=system)
+        assert bad_url.status_code == 422 and "url" in bad_url.text
+        member = dev_keys.headers("member", member_id="m-1")
+        assert (await client.post("/webhooks", json={"url": f"{receiver_url}/hook"}, headers=member)).status_code == 403
+
+        made = await client.post(
+            "/webhooks", json={"url": f"{receiver_url}/hook", "event_types": ["proposal.registered"]}, headers=system
+        )
+        assert made.status_code == 201, made.text
+        hook = made.json()
+        secret = hook["secret"]
+        assert [h["id"] for h in (await client.get("/webhooks", headers=system)).json()] == [hook["id"]]
+        assert "secret" not in (await client.get("/webhooks", headers=system)).json()[0]
+
+        world = World(app, dev_keys, kafka.bootstrap, namespace)
+        registered = world.envelope(world.registered())
+        key_marked = world.envelope(p.ProposalKeyMarked(**world.ref(), key=True, supervising_leader=None))
+        await world.send("proposal.events", [registered, key_marked])
+        await world.send("assignment.events", [world.envelope(world.overdue())])  # not subscribed
+
+        async def delivered() -> bool:
+            rows = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=system)).json()
+            return bool(rows) and rows[0]["status"] == "sent"
+
+        await until(delivered, "the delivery after two failures")
+        assert len(receiver.calls) == 3
+        for headers, body in receiver.calls:
+            assert verify(secret, body, headers[SIGNATURE_HEADER.lower()])
+            assert not verify(secret, body + b" ", headers[SIGNATURE_HEADER.lower()])
+            assert not verify("another secret", body, headers[SIGNATURE_HEADER.lower()])
+            assert headers["x-event-id"] == registered.id and json.loads(body)["id"] == registered.id
+            assert json.loads(body)["data"]["number_label"] == "0012"
+        [row] = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=system)).json()
+        assert (row["attempts"], row["last_status_code"], row["event_type"]) == (3, 204, "proposal.registered")
+
+        # Another system sees neither the subscription nor its deliveries.
+        other = dev_keys.headers("system", subject="api-key-2")
+        assert (await client.get("/webhooks", headers=other)).json() == []
+        assert (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=other)).status_code == 404
+        redo = f"/webhooks/{hook['id']}/deliveries/{row['id']}/redeliver"
+        assert (await client.post(redo, headers=other)).status_code == 404
+
+        again = await client.post(redo, headers=system)
+        assert again.status_code == 200 and again.json()["status"] == "pending"
+        await until(delivered, "the redelivery")
+        assert len(receiver.calls) == 4 and receiver.calls[3][0]["x-event-id"] == registered.id
+        [row] = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=system)).json()
+        assert row["attempts"] == 1 and row["status"] == "sent"
