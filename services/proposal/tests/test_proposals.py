@@ -293,6 +293,18 @@ async def test_a_public_timeline_shows_status_changes_by_office_not_accounts_dec
         for secret in ("staff-1", "account-", "cosign", "李副市长", w.members["陈刚"]["id"]):
             assert secret not in json.dumps(public, ensure_ascii=False), secret
 
+    # Nor does the item itself say who declined to cosign; the proposers and staff see it.
+    outsiders = ({}, w.member("赵敏"))
+    for reader in outsiders:
+        for seen in (
+            ok(await c.get(f"/proposals/{item['id']}", headers=reader)),
+            ok(await c.get("/proposals"))["items"][0],
+        ):
+            assert [(x["member_name"], x["status"]) for x in seen["cosigners"]] == [("王芳", "accepted")]
+    for insider in (w.member("刘洋"), w.member("陈刚"), w.staff()):
+        seen = ok(await c.get(f"/proposals/{item['id']}", headers=insider))
+        assert [x["status"] for x in seen["cosigners"]] == ["accepted", "declined"]
+
     for insider in (w.member("刘洋"), w.member("陈刚"), w.staff()):
         full = ok(await c.get(url, headers=insider))
         assert "cosign_declined" in [e["action"] for e in full]

@@ -76,7 +76,8 @@ async def list_proposals(
         proposer=proposer,
         unit_id=unit_id,
     )
-    return Page(items=await views(session, rows), next_cursor=next_cursor)
+    items = [timeline.for_reader(v, principal) for v in await views(session, rows)]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{proposal_id}", operation_id="get_proposal", response_model=ProposalPublic)
@@ -85,7 +86,7 @@ async def get_proposal(
 ) -> ProposalPublic:
     item = await queries.get_proposal(session=session, principal=principal, proposal_id=proposal_id)
     response.headers["ETag"] = etag(item)
-    return await view(session, item)
+    return timeline.for_reader(await view(session, item), principal)
 
 
 @router.patch("/{proposal_id}", operation_id="edit_proposal", response_model=ProposalPublic)

@@ -1,5 +1,5 @@
-"""An item's timeline, in full for those on the item and the body's staff, as public facts for
-everyone else.
+"""An item's timeline (and its cosigners), in full for those on the item and the body's staff, as
+public facts for everyone else.
 
 The full trail names accounts ("staff:<id>"), records who declined to cosign and holds staff
 notes: the proposers' and the committee's business. A public reader (anonymous, or a member who
@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from proposal_service.domain.access import is_proposer
 from proposal_service.domain.items import is_invited, load_visible
-from proposal_service.models import Proposal, TimelineEntry, TimelineEntryPublic
+from proposal_service.models import CosignStatus, Proposal, ProposalPublic, TimelineEntry, TimelineEntryPublic
 from servicekit.auth import Principal, Role
 
 # How a public timeline names who acted: the office, never the account.
@@ -77,3 +77,18 @@ async def timeline(*, session: AsyncSession, principal: Principal, proposal_id: 
     if await sees_full_timeline(session, principal, item):
         return [TimelineEntryPublic.model_validate(e) for e in entries]
     return [public for e in entries if (public := public_entry(e)) is not None]
+
+
+def for_reader(item: ProposalPublic, principal: Principal) -> ProposalPublic:
+    """The item as ``principal`` may see it: who declined an invitation to cosign, or has not
+    answered it, is the proposers' and the committee's business; public readers see the
+    cosigners who signed. (Without a query: the drafter who is not the lead is staff.)"""
+    insider = (
+        principal.role == Role.admin
+        or principal.is_staff_of(item.body_id)
+        or (principal.member_id is not None and principal.member_id == item.lead_member_id)
+        or any(c.member_id == principal.member_id for c in item.cosigners if principal.member_id)
+    )
+    if insider or all(c.status == CosignStatus.accepted for c in item.cosigners):
+        return item
+    return item.model_copy(update={"cosigners": [c for c in item.cosigners if c.status == CosignStatus.accepted]})
