@@ -6,12 +6,14 @@ import json
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from notification_world import World, served
+from pydantic import AnyHttpUrl, SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,6 +21,8 @@ from starlette.routing import Route
 
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
+from gateway_service.main import create_app as create_gateway
+from gateway_service.settings import GatewaySettings
 from notification_service.domain.webhooks import SIGNATURE_HEADER, verify
 from notification_service.main import create_app
 from notification_service.settings import NotificationSettings
@@ -117,3 +121,60 @@ async def test_a_webhook_is_signed_retried_until_delivered_and_redelivered_on_re
         assert len(receiver.calls) == 4 and receiver.calls[3][0]["x-event-id"] == registered.id
         [row] = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=system)).json()
         assert row["attempts"] == 1 and row["status"] == "sent"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_another_system_subscribes_with_its_api_key_through_the_gateway(
+    notification_settings: NotificationSettings,
+    kafka: KafkaBroker,
+    namespace: str,
+    dev_keys: DevKeys,
+    tmp_path: Path,
+) -> None:
+    receiver = Receiver(failures=0)
+    app = create_app(notification_settings.model_copy(update={"delivery_poll_interval_s": 0.1}))
+    async with served(receiver.app) as receiver_url, served(app) as notification_url:
+        gateway = create_gateway(
+            GatewaySettings(
+                database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+                kafka_bootstrap_servers=kafka.bootstrap,
+                kafka_namespace=namespace,
+                signing_key=SecretStr(dev_keys.private_pem),
+                signing_key_id=dev_keys.kid,
+                notification_url=AnyHttpUrl(notification_url),
+                password_hash_time_cost=1,
+                password_hash_memory_cost=8,
+                password_hash_parallelism=1,
+                bootstrap_admin_username="admin",
+                bootstrap_admin_password=SecretStr("an admin password"),
+            )
+        )
+        async with served(gateway) as gateway_url, httpx.AsyncClient(base_url=f"{gateway_url}/api/v1") as client:
+            signed_in = await client.post("/auth/login", json={"username": "admin", "password": "an admin password"})
+            admin = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+
+            async def key(scopes: list[str]) -> dict[str, str]:
+                made = await client.post("/api-keys", json={"name": "市12345热线", "scopes": scopes}, headers=admin)
+                assert made.status_code == 201, made.text
+                return {"X-API-Key": made.json()["key"]}
+
+            hotline, reader = await key(["webhooks:manage"]), await key(["items:read"])
+            body = {"url": f"{receiver_url}/hook", "event_types": ["assignment.created"]}
+            assert (await client.post("/webhooks", json=body, headers=reader)).status_code == 403
+            made = await client.post("/webhooks", json=body, headers=hotline)
+            assert made.status_code == 201, made.text
+            hook = made.json()
+
+            world = World(app, dev_keys, kafka.bootstrap, namespace)
+            created = world.envelope(world.assigned())
+            await world.send("assignment.events", [created])
+
+            async def delivered() -> bool:
+                rows = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=hotline)).json()
+                return bool(rows) and rows[0]["status"] == "sent"
+
+            await until(delivered, "the delivery through the gateway's key")
+            [(headers, content)] = receiver.calls
+            assert verify(hook["secret"], content, headers[SIGNATURE_HEADER.lower()])
+            assert headers["x-event-id"] == created.id
+            assert (await client.get("/webhooks", headers=reader)).status_code == 403
