@@ -10,16 +10,24 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from devstack.kafka import KafkaBroker
+from devstack.kafka import SERVICE_PRINCIPALS, KafkaBroker
 from devstack.keys import DevKeys
 from devstack.postgres import PostgresCluster
 
 
 @pytest.fixture(scope="session")
 def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
+    """The secured broker (SASL_SSL, SCRAM, ACLs; ADR 0010). Each service's credentials are
+    exported as its ``<SERVICE>_KAFKA_*`` variables, as a deployment would, so a service's
+    settings made in a test log in as that service's principal; tests' own clients use
+    ``kafka.client_config()`` (the admin)."""
     broker = KafkaBroker(tmp_path_factory.mktemp("kafka"))
     broker.start()
-    yield broker
+    with pytest.MonkeyPatch.context() as env:
+        for service in SERVICE_PRINCIPALS:
+            for name, value in broker.service_env(service).items():
+                env.setenv(name, value)
+        yield broker
     broker.stop()
 
 
@@ -62,9 +70,12 @@ def serve() -> Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient
 
 
 @pytest.fixture
-def namespace() -> str:
-    """A Kafka namespace of this test's own, so the shared broker's other topics stay out."""
-    return f"t{uuid.uuid4().hex[:10]}."
+def namespace(kafka: KafkaBroker) -> str:
+    """A Kafka namespace of this test's own, so the shared broker's other topics stay out;
+    the services' ACLs for it are granted on the shared broker."""
+    name = f"t{uuid.uuid4().hex[:10]}."
+    kafka.grant_namespace(name)
+    return name
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ def stack(
     namespace = f"e2e-{uuid.uuid4().hex[:8]}."
     running = Stack(
         workdir=workdir,
-        kafka_bootstrap=kafka.bootstrap,
+        kafka=kafka,  # each service logs in as its own principal; the namespace's ACLs granted
         database_urls=urls,
         namespace=namespace,
         admin_password=ADMIN_PASSWORD,

@@ -49,8 +49,9 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30) 
         await asyncio.sleep(0.1)
 
 
-async def send(bootstrap: str, topic: str, values: list[tuple[bytes, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+async def send(kafka: KafkaBroker, topic: str, values: list[tuple[bytes, bytes]]) -> None:
+    kafka.create_topics(topic)  # the broker does not auto-create topics
+    producer = AIOKafkaProducer(**kafka.client_config().kwargs(), acks="all")
     await producer.start()
     try:
         for key, value in values:
@@ -69,9 +70,10 @@ async def run_consumer(
     database: Database, kafka: KafkaBroker, topic: str, *, outage: list[int] | None = None
 ) -> tuple[EventConsumer, asyncio.Task[None]]:
     group = f"g-{uuid.uuid4().hex}"
+    kafka.create_topics(f"{group}.dlt")
     consumer = EventConsumer(
         database=database,
-        kafka=KafkaConnector(kafka.bootstrap, client_id=group),
+        kafka=KafkaConnector(kafka.client_config(), client_id=group),
         subscriptions=tally_subscriptions(topic, outage=outage),
         group_id=group,
         dead_letter_topic=f"{group}.dlt",
@@ -94,7 +96,7 @@ def bumped(name: str, seq: int) -> tuple[bytes, bytes]:
 async def test_a_redelivered_event_is_applied_once(database: Database, kafka: KafkaBroker) -> None:
     topic = f"inbox-{uuid.uuid4().hex}"
     first, second = bumped("a", 1), bumped("a", 2)
-    await send(kafka.bootstrap, topic, [first, first, second, first])
+    await send(kafka, topic, [first, first, second, first])
     consumer, task = await run_consumer(database, kafka, topic)
     await eventually(lambda: _equals(tally(database, "a"), 2))
     await asyncio.sleep(0.5)  # give a wrong third application the chance to happen
@@ -110,13 +112,13 @@ async def test_failing_unknown_and_malformed_messages_go_to_the_dead_letter_topi
     unknown = registry.envelope(TallyBumped(name="b", seq=0), subject="b").model_copy(update={"dataversion": 9})
     # All on key "b" (one partition): what comes after the bad ones must still be applied.
     await send(
-        kafka.bootstrap,
+        kafka,
         topic,
         [(b"b", broken), (b"b", unknown.to_bytes()), (b"b", b"{not json"), bumped("b", 1), bumped("b", 2)],
     )
     consumer, task = await run_consumer(database, kafka, topic)
     await eventually(lambda: _equals(tally(database, "b"), 2))
-    dead = await read_topic(kafka.bootstrap, consumer.dead_letter_topic, expect=3)
+    dead = await read_topic(kafka.client_config(), consumer.dead_letter_topic, expect=3)
     await stop(consumer, task)
 
     assert len(dead) == 3
@@ -131,7 +133,7 @@ async def test_failing_unknown_and_malformed_messages_go_to_the_dead_letter_topi
 
 async def test_a_database_outage_is_waited_out_not_dead_lettered(database: Database, kafka: KafkaBroker) -> None:
     topic = f"inbox-{uuid.uuid4().hex}"
-    await send(kafka.bootstrap, topic, [bumped("d", 1), bumped("d", 2)])
+    await send(kafka, topic, [bumped("d", 1), bumped("d", 2)])
     outage = [3]  # more failures than max_attempts (2): a message at fault would be dead-lettered by now
     consumer, task = await run_consumer(database, kafka, topic, outage=outage)
     await eventually(lambda: _equals(tally(database, "d"), 2), timeout=60)
@@ -142,14 +144,14 @@ async def test_a_database_outage_is_waited_out_not_dead_lettered(database: Datab
 
 async def test_consumer_resumes_from_committed_offsets(database: Database, kafka: KafkaBroker) -> None:
     topic = f"inbox-{uuid.uuid4().hex}"
-    await send(kafka.bootstrap, topic, [bumped("c", i) for i in range(5)])
+    await send(kafka, topic, [bumped("c", i) for i in range(5)])
     consumer, task = await run_consumer(database, kafka, topic)
     await eventually(lambda: _equals(tally(database, "c"), 5))
     await stop(consumer, task)
-    await send(kafka.bootstrap, topic, [bumped("c", i) for i in range(5, 8)])
+    await send(kafka, topic, [bumped("c", i) for i in range(5, 8)])
     again = EventConsumer(
         database=database,
-        kafka=KafkaConnector(kafka.bootstrap, client_id="again"),
+        kafka=KafkaConnector(kafka.client_config(), client_id="again"),
         subscriptions=tally_subscriptions(topic),
         group_id=consumer.group_id,
         dead_letter_topic=consumer.dead_letter_topic,

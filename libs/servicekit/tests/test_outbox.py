@@ -20,7 +20,10 @@ pytestmark = pytest.mark.integration
 
 def make_relay(database: Database, kafka: KafkaBroker, **kwargs: float) -> OutboxRelay:
     return OutboxRelay(
-        database=database, kafka=KafkaConnector(kafka.bootstrap, client_id="test-relay"), poll_interval_s=0.02, **kwargs
+        database=database,
+        kafka=KafkaConnector(kafka.client_config(), client_id="test-relay"),
+        poll_interval_s=0.02,
+        **kwargs,
     )
 
 
@@ -44,6 +47,7 @@ async def test_outbox_row_is_written_by_the_callers_transaction_only(database: D
 
 async def test_relay_publishes_exactly_the_committed_events(database: Database, kafka: KafkaBroker) -> None:
     topic = f"outbox-{uuid.uuid4().hex}"
+    kafka.create_topics(topic)  # the broker does not auto-create topics
     outbox = Outbox(registry, topic)
     committed = []
     async with database.session() as session:
@@ -60,7 +64,7 @@ async def test_relay_publishes_exactly_the_committed_events(database: Database, 
     assert await relay.publish_pending() == 0  # marked published, not sent again
     await relay.kafka.close()
 
-    records = await read_topic(kafka.bootstrap, topic, expect=3)
+    records = await read_topic(kafka.client_config(), topic, expect=3)
     ids = [EventEnvelope.from_bytes(r.value or b"").id for r in records]
     assert ids == committed
     assert {r.key for r in records} == {b"x"}
@@ -70,6 +74,7 @@ async def test_relay_publishes_exactly_the_committed_events(database: Database, 
 async def test_two_relays_publish_every_event_once_in_order(database: Database, kafka: KafkaBroker) -> None:
     """Two replicas' relays on one database: no event twice, none lost, each key's order kept."""
     topic = f"outbox-{uuid.uuid4().hex}"
+    kafka.create_topics(topic)  # the broker does not auto-create topics
     outbox = Outbox(registry, topic)
     relays = [make_relay(database, kafka, lease_s=5.0) for _ in range(2)]
     tasks = [asyncio.create_task(r.run()) for r in relays]
@@ -83,7 +88,7 @@ async def test_two_relays_publish_every_event_once_in_order(database: Database, 
                 expected[name].append(seq)
             await session.commit()
         await asyncio.sleep(0.005)
-    records = await read_topic(kafka.bootstrap, topic, expect=200, timeout=60, idle=2.0)
+    records = await read_topic(kafka.client_config(), topic, expect=200, timeout=60, idle=2.0)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -8,14 +8,13 @@ from contextlib import AbstractAsyncContextManager
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from assignment_service.main import create_app
 from assignment_service.settings import AssignmentSettings
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
-from devstack.topics import read_topic
+from devstack.topics import publish, read_topic
 from servicekit.events import EventEnvelope, data_schema_uri
 
 pytestmark = pytest.mark.integration
@@ -42,16 +41,6 @@ def submitted(proposal_id: str, version: int = 1) -> EventEnvelope:
             "submitted_at": "2026-03-01T08:00:00Z",
         },
     )
-
-
-async def publish(bootstrap: str, topic: str, events: list[EventEnvelope]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for event in events:
-            await producer.send_and_wait(topic, event.to_bytes(), key=event.subject.encode())
-    finally:
-        await producer.stop()
 
 
 async def wait_for(

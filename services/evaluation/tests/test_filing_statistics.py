@@ -8,11 +8,11 @@ from contextlib import AbstractAsyncContextManager
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
+from devstack.topics import publish
 from evaluation_service.main import create_app
 from evaluation_service.settings import EvaluationSettings
 from servicekit.events import EventEnvelope, data_schema_uri
@@ -57,11 +57,8 @@ async def test_statistics_count_each_event_once(
         submitted("group", "城市建设"),
         submitted("joint", None),
     ]
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
-    await producer.start()
-    for event in [*events, events[0], events[2]]:  # two redeliveries
-        await producer.send_and_wait(f"{namespace}proposal.events", event.to_bytes(), key=event.subject.encode())
-    await producer.stop()
+    # two redeliveries; publish makes the topic, as the broker never auto-creates one
+    await publish(kafka.client_config(), f"{namespace}proposal.events", [*events, events[0], events[2]])
 
     admin = dev_keys.headers("admin", subject="ops")
     async with serve(create_app(evaluation_settings)) as client:

@@ -125,7 +125,7 @@ class EventConsumer:
         while True:
             consumer = AIOKafkaConsumer(
                 *self.topics,
-                bootstrap_servers=self.kafka.bootstrap_servers,
+                **self.kafka.config.kwargs(),
                 group_id=self.group_id,
                 client_id=f"{self.kafka.client_id}-consumer",
                 enable_auto_commit=False,

@@ -1,4 +1,5 @@
-"""One idempotent Kafka producer per service process, started lazily.
+"""One idempotent Kafka producer per service process, started lazily; and how every
+Kafka client of a service reaches the brokers (``KafkaClientConfig``).
 
 A service must start, and keep serving writes, while Kafka is down; so
 nothing here blocks start-up: the producer is created on first use, and a
@@ -8,12 +9,65 @@ producer that failed is thrown away and made anew on the next use.
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal, Self
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
+
+from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+
+
+@dataclass(frozen=True)
+class KafkaClientConfig:
+    """Where the brokers are and how a client proves who it is (ADR 0010).
+
+    Every Kafka client a service builds (producer, consumer, admin, replay) takes its
+    connection arguments from ``kwargs()``, so none can forget the credentials.
+    """
+
+    bootstrap_servers: str
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: str = "SCRAM-SHA-512"
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    # PEM file of the CA that signed the brokers' certificates; None: the system's CAs.
+    ssl_cafile: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> Self:
+        password = settings.kafka_sasl_password
+        return cls(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            security_protocol=settings.kafka_security_protocol,
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_username=settings.kafka_sasl_username,
+            sasl_password=password.get_secret_value() if password else None,
+            ssl_cafile=settings.kafka_ssl_cafile,
+        )
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of any aiokafka client (producer, consumer, admin)."""
+        kwargs: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.security_protocol,
+        }
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            # Verifies the broker's certificate and host name against the CA (or the system's).
+            kwargs["ssl_context"] = create_ssl_context(cafile=self.ssl_cafile)
+        if self.security_protocol.startswith("SASL_"):
+            kwargs |= {
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password,
+            }
+        return kwargs
 
 
 class KafkaUnavailable(RuntimeError):
@@ -21,8 +75,10 @@ class KafkaUnavailable(RuntimeError):
 
 
 class KafkaConnector:
-    def __init__(self, bootstrap_servers: str, *, client_id: str, request_timeout_ms: int = 10_000) -> None:
-        self.bootstrap_servers = bootstrap_servers
+    def __init__(self, config: KafkaClientConfig | str, *, client_id: str, request_timeout_ms: int = 10_000) -> None:
+        # A bare "host:port" list is a PLAINTEXT broker.
+        self.config = KafkaClientConfig(config) if isinstance(config, str) else config
+        self.bootstrap_servers = self.config.bootstrap_servers
         self.client_id = client_id
         self.request_timeout_ms = request_timeout_ms
         self._producer: AIOKafkaProducer | None = None
@@ -32,7 +88,7 @@ class KafkaConnector:
         async with self._lock:
             if self._producer is None:
                 producer = AIOKafkaProducer(
-                    bootstrap_servers=self.bootstrap_servers,
+                    **self.config.kwargs(),
                     client_id=self.client_id,
                     enable_idempotence=True,
                     acks="all",
@@ -74,7 +130,7 @@ class KafkaConnector:
         raise KafkaUnavailable("; ".join(errors))
 
     async def ensure_topics(self, topics: list[str], *, partitions: int, replication_factor: int) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, client_id=f"{self.client_id}-admin")
+        admin = AIOKafkaAdminClient(**self.config.kwargs(), client_id=f"{self.client_id}-admin")
         await admin.start()
         try:
             existing = set(await admin.list_topics())

@@ -27,7 +27,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from servicekit.db import Database
 from servicekit.inbox import EventConsumer, Subscriptions
-from servicekit.kafka import KafkaConnector
+from servicekit.kafka import KafkaClientConfig, KafkaConnector
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class _ReplayConsumer(EventConsumer):
 async def replay(
     *,
     database: Database,
-    bootstrap_servers: str,
+    kafka: KafkaClientConfig,
     subscriptions: Subscriptions,
     topics: list[str],
     progress: Progress | None = None,
@@ -114,7 +114,7 @@ async def replay(
     """Applies every record of ``topics`` (already namespaced) up to their end offsets at the
     start; see the module docstring. ``progress`` is called after each batch."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **kafka.kwargs(),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

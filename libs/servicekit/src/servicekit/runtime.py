@@ -24,7 +24,7 @@ from servicekit.events import EventRegistry
 from servicekit.health import health_router
 from servicekit.housekeeping import run_housekeeping
 from servicekit.inbox import EventConsumer, Subscriptions
-from servicekit.kafka import KafkaConnector
+from servicekit.kafka import KafkaClientConfig, KafkaConnector
 from servicekit.logs import configure_logging
 from servicekit.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, TraceMiddleware
 from servicekit.migrations import upgrade_async
@@ -48,7 +48,7 @@ class ServiceRuntime:
         self.migrations = migrations
         self.subscriptions = subscriptions
         self.database = Database(settings.database_url, pool_size=settings.database_pool_size)
-        self.kafka = KafkaConnector(settings.kafka_bootstrap_servers, client_id=settings.consumer_group)
+        self.kafka = KafkaConnector(KafkaClientConfig.from_settings(settings), client_id=settings.consumer_group)
         self.outbox = Outbox(registry, settings.topic)
         self.verifier = TokenVerifier(
             issuer=settings.auth_issuer,

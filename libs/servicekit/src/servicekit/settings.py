@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +25,14 @@ class ServiceSettings(BaseSettings):
     kafka_namespace: str = ""
     kafka_partitions: int = 3
     kafka_replication_factor: int = 1
+    # How the clients reach the brokers (ADR 0010). PLAINTEXT works with any broker;
+    # every launcher this repository ships runs SASL_SSL with SCRAM-SHA-512 and ACLs.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    # The CA that signed the brokers' certificates (PEM); None trusts the system's CAs.
+    kafka_ssl_cafile: str | None = None
     # Migrations run at start-up by default (embedded use); production
     # operators may run them as a separate release step instead.
     migrate_on_start: bool = True
@@ -75,6 +83,17 @@ class ServiceSettings(BaseSettings):
     def _production_needs_real_database(self) -> "ServiceSettings":
         if self.environment == "production" and self.database_url.startswith("sqlite"):
             raise ValueError("production requires a PostgreSQL database_url, not SQLite")
+        return self
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> "ServiceSettings":
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"kafka_security_protocol {self.kafka_security_protocol} needs kafka_sasl_username"
+                " and kafka_sasl_password"
+            )
         return self
 
     @property

@@ -7,7 +7,9 @@ Usage::
         [--namespace PREFIX] [--force] [--skip-ratings]
 
 ``--bootstrap`` and ``--namespace`` default to the service's settings
-(``EVALUATION_KAFKA_BOOTSTRAP_SERVERS``, ``EVALUATION_KAFKA_NAMESPACE``). The command
+(``EVALUATION_KAFKA_BOOTSTRAP_SERVERS``, ``EVALUATION_KAFKA_NAMESPACE``); it logs in to Kafka
+as the service does (``EVALUATION_KAFKA_SECURITY_PROTOCOL``, ``…_SASL_USERNAME`` and the rest,
+ADR 10), and the evaluation principal may read all three topics. The command
 migrates the database to head, then reads every partition of the topics the service
 subscribes to (``proposal.events`` and ``assignment.events``, namespaced) and, after them,
 of its own topic ``evaluation.events``, from offset 0 up to the end offsets captured at the
@@ -105,6 +107,7 @@ from evaluation_service.models import (
 from evaluation_service.settings import EvaluationSettings
 from servicekit.db import Database
 from servicekit.inbox import InboxMessage, ReceivedEvent, Subscriptions
+from servicekit.kafka import KafkaClientConfig
 from servicekit.migrations import upgrade_async
 from servicekit.outbox import Outbox, OutboxLease, OutboxMessage
 from servicekit.replay import Progress, ReplayResult, TopicReplay, replay
@@ -285,7 +288,7 @@ async def rebuild(
         table = subscriptions if skipped else _merged(subscriptions, rating_subscriptions)
         result = await replay(
             database=database,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            kafka=KafkaClientConfig.from_settings(settings),
             subscriptions=table,
             topics=[settings.namespaced(t) for t in table.topics],
             progress=progress,

@@ -19,14 +19,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m devstack")
     commands = parser.add_subparsers(dest="command", required=True)
     kafka = commands.add_parser("kafka", help="run a single-node Kafka broker until Ctrl-C")
-    kafka.add_argument("--port", type=int, help="PLAINTEXT port (default: a free one)")
+    kafka.add_argument("--port", type=int, help="client (SASL_SSL) port (default: a free one)")
     kafka.add_argument("--data-dir", type=Path, help="keep data here (default: a temporary dir)")
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with KafkaBroker(data_dir=args.data_dir, port=args.port) as broker:
         print(broker.bootstrap, flush=True)
-        print(f"Kafka running, log in {broker.log_file}; Ctrl-C stops it", file=sys.stderr)
+        print(
+            f"Kafka running (SASL_SSL, SCRAM-SHA-512; CA {broker.ca_file}; passwords, admin's"
+            f" included, in {broker.data_dir / 'credentials.json'}), log in {broker.log_file};"
+            " Ctrl-C stops it",
+            file=sys.stderr,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             signal.pause()
     print("Kafka stopped", file=sys.stderr)

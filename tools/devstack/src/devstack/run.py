@@ -59,9 +59,8 @@ def main() -> None:
     kafka = KafkaBroker(workdir / "kafka", port=free_port())
     keys = DevKeys.stored(workdir / "signing-key.json")
     admin_password = stored_secret(workdir / "admin-password")
-    stack = Stack(
-        workdir=workdir, kafka_bootstrap=kafka.bootstrap, ports=ports, keys=keys, admin_password=admin_password
-    )
+    # Each service logs in to Kafka as its own principal (ADR 0010).
+    stack = Stack(workdir=workdir, kafka=kafka, ports=ports, keys=keys, admin_password=admin_password)
     try:
         say("starting Kafka")
         kafka.start()
@@ -83,7 +82,11 @@ def main() -> None:
         for name in SERVICES:
             if name != "gateway":
                 print(f"{name.title():<12} {stack[name].url}/docs")
-        print(f"Kafka:       {kafka.bootstrap}\nData and logs: {workdir}\nPress Ctrl-C to stop.", flush=True)
+        print(
+            f"Kafka:       {kafka.bootstrap} (SASL_SSL, SCRAM-SHA-512; CA {kafka.ca_file};"
+            f" passwords in {kafka.data_dir / 'credentials.json'})"
+        )
+        print(f"Data and logs: {workdir}\nPress Ctrl-C to stop.", flush=True)
         while not stopping.wait(1):
             dead = [name for name, s in stack.services.items() if not s.is_running()]
             if dead or not kafka.is_running():

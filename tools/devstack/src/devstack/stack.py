@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack import free_port
+from devstack.kafka import KafkaBroker, local_broker
 from devstack.keys import DevKeys
 
 SERVICES = ("proposal", "assignment", "evaluation", "notification", "gateway")
@@ -99,13 +100,18 @@ class ServiceProcess:
 class Stack:
     """The five services wired to one Kafka; databases are SQLite files in ``workdir``
     unless ``database_urls`` names others (e.g. PostgreSQL databases). A ``namespace``
-    prefixes their topics and consumer groups, so stacks can share a broker."""
+    prefixes their topics and consumer groups, so stacks can share a broker.
+
+    On a broker of ours (``kafka``, or the ``kafka_bootstrap`` address of one this process
+    launched) each service logs in as its own principal and the namespace's ACLs are
+    granted; any other address is taken as a PLAINTEXT broker."""
 
     def __init__(
         self,
         *,
         workdir: Path,
-        kafka_bootstrap: str,
+        kafka_bootstrap: str | None = None,
+        kafka: KafkaBroker | None = None,
         database_urls: dict[str, str] | None = None,
         ports: dict[str, int] | None = None,
         extra_env: dict[str, str] | None = None,
@@ -115,6 +121,11 @@ class Stack:
         admin_password: str | None = None,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
+        broker = kafka or (local_broker(kafka_bootstrap) if kafka_bootstrap else None)
+        if broker is None and kafka_bootstrap is None:
+            raise TypeError("Stack needs kafka or kafka_bootstrap")
+        if broker is not None:
+            broker.grant_namespace(namespace)
         # The gateway signs with the private key; every service trusts its public JWKS.
         self.keys = keys or DevKeys()
         ports = ports or {name: free_port() for name in SERVICES}
@@ -124,7 +135,7 @@ class Stack:
             prefix = name.upper() + "_"
             env = {
                 f"{prefix}DATABASE_URL": urls[name],
-                f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+                **(broker.service_env(name) if broker else {f"{prefix}KAFKA_BOOTSTRAP_SERVERS": str(kafka_bootstrap)}),
                 f"{prefix}KAFKA_NAMESPACE": namespace,
                 # Pinned: the services trust exactly this run's key and fetch nothing; the empty
                 # URL overrides one inherited from the shell (issue 10).

@@ -1,23 +1,37 @@
 """Reading a topic from the start, for tests and benchmarks that check what was published,
-and publishing into one in another service's place."""
+and publishing into one in another service's place.
+
+Both take a client configuration (``KafkaBroker.client_config()``), or a bare address: a
+broker this process launched is then reached as its ``admin`` (``client_config_for``).
+"""
 
 import asyncio
+import contextlib
 import time
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
 
+from devstack.kafka import client_config_for
 from servicekit.events import EventEnvelope
+from servicekit.kafka import KafkaClientConfig
+
+
+def _kwargs(kafka: KafkaClientConfig | str) -> dict[str, Any]:
+    return (client_config_for(kafka) if isinstance(kafka, str) else kafka).kwargs()
 
 
 async def read_topic(
-    bootstrap: str, topic: str, *, expect: int | None = None, timeout: float = 30.0, idle: float = 1.0
+    kafka: KafkaClientConfig | str, topic: str, *, expect: int | None = None, timeout: float = 30.0, idle: float = 1.0
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """All records of ``topic`` (every partition, from offset 0, no consumer group).
 
     Stops when ``expect`` records were read and ``idle`` seconds passed without
     more (so extra, unwanted records are caught too), or at ``timeout``.
     """
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(**_kwargs(kafka), enable_auto_commit=False, group_id=None)
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
     try:
@@ -47,10 +61,23 @@ async def read_topic(
         await consumer.stop()
 
 
-async def publish(bootstrap: str, topic: str, envelopes: list[EventEnvelope]) -> None:
+async def publish(
+    kafka: KafkaClientConfig | str, topic: str, envelopes: list[EventEnvelope], *, partitions: int = 3
+) -> None:
     """Sends events as another service's outbox relay would (key = subject, envelope headers),
-    for tests that play the part of that service."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    for tests that play the part of that service. A missing topic is made first, with
+    ``partitions`` (the services' default), as that service would at its start: the broker
+    never auto-creates topics."""
+    kwargs = _kwargs(kafka)
+    admin = AIOKafkaAdminClient(**kwargs)
+    await admin.start()
+    try:
+        if topic not in await admin.list_topics():
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(**kwargs, enable_idempotence=True)
     await producer.start()
     try:
         for envelope in envelopes:
