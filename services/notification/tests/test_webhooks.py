@@ -23,10 +23,12 @@ from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from gateway_service.main import create_app as create_gateway
 from gateway_service.settings import GatewaySettings
-from notification_service.domain.webhooks import SIGNATURE_HEADER, verify
+from notification_service.domain.webhooks import SIGNATURE_HEADER, TargetRefused, check_target, verify
 from notification_service.main import create_app
+from notification_service.models import WebhookSubscription
 from notification_service.settings import NotificationSettings
 from proposal_service.events import schemas as p
+from servicekit.runtime import service_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +65,12 @@ async def test_a_webhook_is_signed_retried_until_delivered_and_redelivered_on_re
     dev_keys: DevKeys,
 ) -> None:
     settings = notification_settings.model_copy(
-        update={"delivery_poll_interval_s": 0.1, "delivery_backoff_base_s": 0.2, "delivery_backoff_max_s": 0.5}
+        update={
+            "delivery_poll_interval_s": 0.1,
+            "delivery_backoff_base_s": 0.2,
+            "delivery_backoff_max_s": 0.5,
+            "webhook_allow_private_targets": True,  # the receiver listens on 127.0.0.1
+        }
     )
     receiver = Receiver(failures=2)
     app = create_app(settings)
@@ -132,7 +139,11 @@ async def test_another_system_subscribes_with_its_api_key_through_the_gateway(
     tmp_path: Path,
 ) -> None:
     receiver = Receiver(failures=0)
-    app = create_app(notification_settings.model_copy(update={"delivery_poll_interval_s": 0.1}))
+    app = create_app(
+        notification_settings.model_copy(
+            update={"delivery_poll_interval_s": 0.1, "webhook_allow_private_targets": True}
+        )
+    )
     async with served(receiver.app) as receiver_url, served(app) as notification_url:
         gateway = create_gateway(
             GatewaySettings(
@@ -178,3 +189,52 @@ async def test_another_system_subscribes_with_its_api_key_through_the_gateway(
             assert verify(hook["secret"], content, headers[SIGNATURE_HEADER.lower()])
             assert headers["x-event-id"] == created.id
             assert (await client.get("/webhooks", headers=reader)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/x",
+        "http://10.1.2.3/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]:8000/",
+        "http://0.0.0.0/",
+    ],
+)
+async def test_internal_addresses_are_refused_as_webhook_targets(url: str) -> None:
+    with pytest.raises(TargetRefused):
+        await check_target(url, allow_private=False)
+    await check_target(url, allow_private=True)
+
+
+async def test_a_public_address_is_a_fine_target() -> None:
+    await check_target("https://8.8.8.8/hook", allow_private=False)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_service_does_not_post_into_the_internal_network(
+    serve: Serve, notification_settings: NotificationSettings, kafka: KafkaBroker, namespace: str, dev_keys: DevKeys
+) -> None:
+    receiver = Receiver(failures=0)
+    app = create_app(notification_settings.model_copy(update={"delivery_poll_interval_s": 0.1}))
+    async with served(receiver.app) as receiver_url, serve(app) as client:
+        system = dev_keys.headers("system", subject="api-key-1")
+        for url in (f"{receiver_url}/hook", "http://localhost:9/hook", "http://[::1]/hook"):
+            refused = await client.post("/webhooks", json={"url": url}, headers=system)
+            assert refused.status_code == 422 and refused.json()["code"] == "webhook_target_refused", url
+        # One made before the rule (or by a name that now resolves inward) is refused when sending.
+        async with service_runtime(app).database.session() as session:
+            row = WebhookSubscription(owner="api-key:1", url=f"{receiver_url}/hook", secret="s")
+            session.add(row)
+            await session.commit()
+        world = World(app, dev_keys, kafka.bootstrap, namespace)
+        await world.send("assignment.events", [world.envelope(world.assigned())])
+
+        async def settled() -> bool:
+            rows = (await client.get(f"/webhooks/{row.id}/deliveries", headers=dev_keys.headers("admin"))).json()
+            return bool(rows) and rows[0]["status"] == "failed"
+
+        await until(settled, "the refused delivery")
+        [delivery] = (await client.get(f"/webhooks/{row.id}/deliveries", headers=dev_keys.headers("admin"))).json()
+        assert delivery["attempts"] == 1 and delivery["last_error"] == "the host is not a public address"
+        assert receiver.calls == []

@@ -34,3 +34,7 @@ class NotificationSettings(ServiceSettings):
     # Webhooks: each POST waits this long; a failure is retried like e-mail, with the same back-off.
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
+    # Webhook URLs may not reach loopback, private, link-local or other non-public addresses
+    # (the service must not become a way into the internal network); tests and on-premises
+    # receivers on a private network turn this on.
+    webhook_allow_private_targets: bool = False

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request, status
 from notification_service.domain import webhooks
 from notification_service.events.handlers import webhook_event_types
 from notification_service.models import WebhookCreate, WebhookCreated, WebhookDeliveryPublic, WebhookPublic
+from notification_service.settings import NotificationSettings
 from servicekit.auth import SignedInDep
 from servicekit.runtime import SessionDep, service_runtime
 
@@ -20,9 +21,14 @@ async def create_webhook(
     data: WebhookCreate, session: SessionDep, principal: SignedInDep, request: Request
 ) -> WebhookCreated:
     """订阅事件推送: the answer holds the signing secret, shown this once."""
-    production = service_runtime(request.app).settings.environment == "production"
+    settings: NotificationSettings = service_runtime(request.app).settings  # type: ignore[assignment]
     return await webhooks.create(
-        session=session, principal=principal, data=data, known_types=webhook_event_types(), production=production
+        session=session,
+        principal=principal,
+        data=data,
+        known_types=webhook_event_types(),
+        production=settings.environment == "production",
+        allow_private=settings.webhook_allow_private_targets,
     )
 
 

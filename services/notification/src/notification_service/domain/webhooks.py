@@ -15,11 +15,14 @@ other answer or a network error is retried with back-off, up to ``webhook_max_at
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import logging
 import secrets
+import socket
 import time
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from sqlmodel import col, select
@@ -63,6 +66,43 @@ def verify(secret: str, body: bytes, header: str, *, now: float | None = None, t
     return hmac.compare_digest(sign(secret, body, timestamp), f"t={timestamp},v1={fields.get('v1', '')}")
 
 
+class TargetRefused(Exception):
+    """The webhook URL leads to an address this service does not send to."""
+
+
+def _public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.is_global and not ip.is_multicast
+
+
+async def check_target(url: str, *, allow_private: bool) -> None:
+    """Refuses URLs whose host is, or resolves to, a non-public address (loopback, private,
+    link-local, ...). Checked when sending, as DNS answers change; a name that resolves
+    differently between this check and the connection (DNS rebinding) is not caught."""
+    if allow_private:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
+        )
+    except OSError as exc:
+        raise TargetRefused(f"the host does not resolve ({type(exc).__name__})") from None
+    if not infos or not all(_public_address(str(info[4][0])) for info in infos):
+        raise TargetRefused("the host is not a public address")
+
+
+def _literal_host_refused(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not _public_address(host)
+    except ValueError:
+        return False  # a name: checked when sending
+
+
 def _manager(principal: Principal) -> str:
     if principal.role not in (Role.system, Role.admin):
         raise forbidden("webhooks are for other systems (API keys) and administrators")
@@ -76,7 +116,13 @@ def _public(row: WebhookSubscription) -> WebhookPublic:
 
 
 async def create(
-    *, session: AsyncSession, principal: Principal, data: WebhookCreate, known_types: set[str], production: bool
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    data: WebhookCreate,
+    known_types: set[str],
+    production: bool,
+    allow_private: bool,
 ) -> WebhookCreated:
     owner = _manager(principal)
     unknown = sorted(set(data.event_types) - known_types)
@@ -95,6 +141,14 @@ async def create(
             "Insecure URL",
             "webhook URLs must use https",
             errors=[{"field": "url", "message": "use https"}],
+        )
+    if not allow_private and _literal_host_refused(data.url):
+        raise Problem(
+            422,
+            "webhook_target_refused",
+            "Webhook Target Refused",
+            "webhook URLs must lead to a public address",
+            errors=[{"field": "url", "message": "loopback, private and link-local addresses are refused"}],
         )
     row = WebhookSubscription(
         owner=owner, url=data.url, event_types=sorted(set(data.event_types)), secret=secrets.token_urlsafe(32)
@@ -240,9 +294,13 @@ class WebhookSender:
         }
         status: int | None = None
         error: str | None = None
+        refused = False
         try:
+            await check_target(subscription.url, allow_private=self.settings.webhook_allow_private_targets)
             answer = await self.client.post(subscription.url, content=content, headers=headers)
             status = answer.status_code
+        except TargetRefused as exc:
+            error, refused = str(exc), True
         except httpx.HTTPError as exc:
             error = type(exc).__name__
         async with self.database.session() as session:
@@ -259,7 +317,7 @@ class WebhookSender:
                 row.last_error = None
             else:
                 row.last_error = error or f"HTTP {status}"
-                if status == 410 or row.attempts >= self.settings.webhook_max_attempts:
+                if refused or status == 410 or row.attempts >= self.settings.webhook_max_attempts:
                     row.status = DeliveryStatus.failed
                 else:
                     delay = backoff(
