@@ -265,25 +265,38 @@ def smooth_idf(df: Mapping[str, int], n_docs: int) -> Callable[[str], float]:
     return lambda word: base - math.log(1 + df.get(word, 0)) + 1
 
 
-def _weights(tokens: Sequence[str], idf: Callable[[str], float]) -> dict[str, float]:
-    weights = {t: (1 + math.log(n)) * idf(t) for t, n in Counter(tokens).items()}
+_SUBLINEAR = [0.0] + [1 + math.log(n) for n in range(1, 256)]  # sublinear tf, 1 + ln(tf), for the usual counts
+
+
+def _weights(tokens: Sequence[str], idf: Mapping[str, float]) -> dict[str, float]:
+    weights = {t: (_SUBLINEAR[n] if n < 256 else 1 + math.log(n)) * idf[t] for t, n in Counter(tokens).items()}
     norm = math.sqrt(sum(w * w for w in weights.values()))
     return {t: w / norm for t, w in weights.items()} if norm else {}
 
 
 @dataclass(frozen=True)
 class _Vectors:
-    title: dict[str, float]
-    full: dict[str, float]
+    title: dict[str, float]  # l2-normalised
+    full: dict[str, float]  # not normalised: the cosine divides by ``norm`` (one pass less per candidate)
+    norm: float
 
 
-def _vectors(item: Words, idf: Callable[[str], float]) -> _Vectors:
-    return _Vectors(_weights(item.title, idf), _weights(item.full, idf))
+def _vectors(item: Words, idf: Mapping[str, float]) -> _Vectors:
+    full = {t: (_SUBLINEAR[n] if n < 256 else 1 + math.log(n)) * idf[t] for t, n in Counter(item.full).items()}
+    norm = math.sqrt(sum(w * w for w in full.values()))
+    return _Vectors(_weights(item.title, idf), full, norm)
+
+
+def _idf_table(docs: Iterable[Words], idf: Callable[[str], float]) -> dict[str, float]:
+    # One idf per distinct word, so weighting a document is dict lookups, not a logarithm per token.
+    return {w: idf(w) for w in {w for d in docs for w in d.full}}
 
 
 def _score(a: _Vectors, b: _Vectors) -> float:
+    if not (a.norm and b.norm):
+        return 0.0
     small, large = (a.full, b.full) if len(a.full) <= len(b.full) else (b.full, a.full)
-    cosine = sum(w * large.get(t, 0.0) for t, w in small.items())
+    cosine = sum(w * large[t] for t, w in small.items() if t in large) / (a.norm * b.norm)
     if not (a.title and b.title):
         return cosine
     # Title coverage: the share of a title's squared weight (which sums to 1) carried by words that occur anywhere in
@@ -306,8 +319,9 @@ def rank_words(
     """Like ``rank_similar`` over stored words, with the caller's idf (e.g. the corpus's, ``smooth_idf``)."""
     if not candidates or limit <= 0:
         return []
-    mine = _vectors(item, idf)
-    scored = [(cid, min(1.0, max(0.0, round(_score(mine, _vectors(c, idf)), 3)))) for cid, c in candidates]
+    table = _idf_table([item, *(c for _, c in candidates)], idf)
+    mine = _vectors(item, table)
+    scored = [(cid, min(1.0, max(0.0, round(_score(mine, _vectors(c, table)), 3)))) for cid, c in candidates]
     scored.sort(key=lambda pair: -pair[1])  # stable: ties stay in input order
     return [(cid, score) for cid, score in scored[:limit] if score >= min_score]
 
@@ -358,7 +372,7 @@ def shortlist(
 ) -> list[str]:
     """The ``size`` documents that carry most of the item's weight over the probed words (``postings``: word -> ids
     of documents holding it), best first, ties by id."""
-    weights = _weights(item.full, idf)
+    weights = _weights(item.full, _idf_table([item], idf))
     scores: dict[str, float] = {}
     for word, ids in postings.items():
         weight = weights.get(word, 0.0)

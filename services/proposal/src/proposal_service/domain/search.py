@@ -9,7 +9,20 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, Select, Text, cast, column, func, literal_column, table
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    Text,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    table,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -42,6 +55,17 @@ def matching_documents(session: AsyncSession, terms: Sequence[str]) -> Select[tu
         return select(col(SearchDocument.id)).where(_tsvector().op("@@")(cast(query, postgresql.TSQUERY)))
     match = " ".join(f'"{t}"' for t in safe)  # FTS5: adjacent strings are ANDed
     return select(_fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))  # type: ignore[return-value]
+
+
+def postings(session: AsyncSession, probes: Sequence[str], *, cap: int) -> CompoundSelect:
+    """(word, search document id) for each probe word (a Han or ASCII run), at most ``cap`` documents per word,
+    the newest first: one round trip for all of them."""
+    parts = []
+    for word in probes:
+        ids = matching_documents(session, [word]).subquery()
+        part = select(literal(word).label("word"), ids.c[0].label("doc")).order_by(ids.c[0].desc()).limit(cap)
+        parts.append(select(part.subquery()))
+    return union_all(*parts)
 
 
 def matching_items(session: AsyncSession, terms: Sequence[str]) -> Select[tuple[str]]:

@@ -6,16 +6,19 @@ exactly from their stored words with the corpus idf. Nothing is tokenised again 
 """
 
 import asyncio
+from types import SimpleNamespace
+from typing import cast
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from proposal_service.domain.access import can_read
 from proposal_service.domain.items import number_label
-from proposal_service.domain.queries import visible_to
-from proposal_service.domain.search import document_count, document_frequencies, matching_items
-from proposal_service.models import Proposal, ProposalStatus, SearchDocument, SimilarItem
+from proposal_service.domain.search import document_count, document_frequencies, postings
+from proposal_service.models import Cosignature, Proposal, ProposalStatus, SearchDocument, Session, SimilarItem
 from proposal_service.text import (
     PROBE_BUDGET,
+    SHORTLIST,
     SIMILARITY_THRESHOLD,
     Words,
     probe_words,
@@ -34,6 +37,39 @@ async def _stored_words(session: AsyncSession, ids: list[str]) -> dict[str, Word
     return {pid: Words.parse(title, full) for pid, title, full in (await session.exec(query)).all()}
 
 
+async def _eligible(session: AsyncSession, principal: Principal, item: Proposal, docs: list[str]) -> list[str]:
+    """The items behind ``docs`` (search document ids, best first) that may be offered: same body, filed, visible
+    to the caller (access.can_read), at most SHORTLIST. Filtered here rather than in one SQL statement because a
+    planner without statistics drives such a join from the body's index, reading every item of the body; these are
+    primary-key lookups only, so the cost stays bounded by the short list."""
+    ids = [int(d) for d in docs]
+    query = select(SearchDocument.id, SearchDocument.proposal_id).where(col(SearchDocument.id).in_(ids))
+    proposal_of = {str(doc): pid for doc, pid in (await session.exec(query)).all()}
+    fields = (Proposal.id, Proposal.body_id, Proposal.session_id, Proposal.status, Proposal.created_by)
+    query = select(*fields, Proposal.lead_member_id).where(col(Proposal.id).in_(list(proposal_of.values())))
+    rows = {r.id: r for r in (await session.exec(query)).all()}
+    invited: set[str] = set()
+    if principal.member_id:
+        query = select(Cosignature.proposal_id).where(
+            Cosignature.member_id == principal.member_id, col(Cosignature.proposal_id).in_(list(rows))
+        )
+        invited = set((await session.exec(query)).all())
+    published = set((await session.exec(select(Session.id).where(col(Session.published).is_(True)))).all())
+    out: list[str] = []
+    for doc in docs:
+        row = rows.get(proposal_of.get(doc, ""))
+        if row is None or row.id == item.id or row.body_id != item.body_id:
+            continue
+        if row.status in (ProposalStatus.draft, ProposalStatus.withdrawn):
+            continue
+        view = cast(Proposal, SimpleNamespace(**row._asdict()))  # the fields can_read looks at
+        if can_read(principal, view, invited=row.id in invited, published=row.session_id in published):
+            out.append(row.id)
+            if len(out) == SHORTLIST:
+                break
+    return out
+
+
 async def similar_items(
     *, session: AsyncSession, principal: Principal, item: Proposal, limit: int = 5
 ) -> list[SimilarItem]:
@@ -45,21 +81,14 @@ async def similar_items(
     n_docs = max(await document_count(session), 1)
     df = await document_frequencies(session, mine.full)
     probes = probe_words(mine, df)
-    eligible = (
-        col(Proposal.body_id) == item.body_id,
-        col(Proposal.id) != item.id,
-        col(Proposal.status).not_in([ProposalStatus.draft, ProposalStatus.withdrawn]),
-        visible_to(principal),
-    )
-    postings: dict[str, list[str]] = {}
-    for word in probes:
-        query = (
-            select(Proposal.id)
-            .where(col(Proposal.id).in_(matching_items(session, [word])), *eligible)
-            .limit(PROBE_BUDGET)  # bounded even when the rarest word is common
-        )
-        postings[word] = list((await session.exec(query)).all())
-    short = shortlist(mine, postings, smooth_idf(df, n_docs))
+    pairs = (await session.execute(postings(session, probes, cap=PROBE_BUDGET))).all() if probes else []
+    by_word: dict[str, list[str]] = {}
+    for word, doc in pairs:
+        by_word.setdefault(word, []).append(str(doc))
+    # Pre-scored on document ids; a few times the short list, so items the caller may not see, of other bodies or
+    # drafts, can be dropped and still leave a full short list.
+    ranked_docs = shortlist(mine, by_word, smooth_idf(df, n_docs), size=4 * SHORTLIST)
+    short = await _eligible(session, principal, item, ranked_docs)
     if not short:
         return []
     stored = await _stored_words(session, short)
