@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import UTCDateTime, utcnow
+from servicekit.inputs import StrictInput
 from servicekit.text import checked_line
 
 FORBID = ConfigDict(extra="forbid")
@@ -88,7 +89,7 @@ class UnitBase(SQLModel):
     _plain = field_validator("name", "code", check_fields=False)(checked_line)
 
 
-class UnitCreate(UnitBase):
+class UnitCreate(StrictInput, UnitBase):
     model_config = FORBID  # type: ignore[assignment]
     parent_code: str | None = Field(default=None, max_length=30, description="上级编号")
 
@@ -126,7 +127,7 @@ class HandlingRulesBase(SQLModel):
     )
 
 
-class HandlingRulesUpdate(HandlingRulesBase):
+class HandlingRulesUpdate(StrictInput, HandlingRulesBase):
     model_config = FORBID  # type: ignore[assignment]
 
 
@@ -165,13 +166,13 @@ class AssignmentStatus(StrEnum):
 OPEN_STATUSES = (AssignmentStatus.assigned, AssignmentStatus.acknowledged)
 
 
-class UnitRole(SQLModel):
+class UnitRole(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     unit_id: str = Field(max_length=36)
     role: Role
 
 
-class AssignmentCreate(SQLModel):
+class AssignmentCreate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     units: list[UnitRole] = Field(min_length=1, max_length=20)
     confirm: bool = Field(default=True, description="send to the units now; false prepares it for a later confirm")
@@ -227,13 +228,13 @@ class RequestStatus(StrEnum):
     rejected = "rejected"
 
 
-class AdjustmentRequestCreate(SQLModel):
+class AdjustmentRequestCreate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     reason: str = Field(min_length=1, max_length=1000)
     suggested_unit_id: str | None = Field(default=None, max_length=36)
 
 
-class AdjustmentDecision(SQLModel):
+class AdjustmentDecision(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     approve: bool
     unit_id: str | None = Field(default=None, max_length=36, description="the new unit, when approving")
@@ -268,13 +269,13 @@ class AdjustmentRequestPublic(SQLModel):
     note: str | None
 
 
-class ExtensionCreate(SQLModel):
+class ExtensionCreate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     due_date: date
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class ExtensionDecision(SQLModel):
+class ExtensionDecision(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     approve: bool
     note: str | None = Field(default=None, max_length=1000)
@@ -318,7 +319,7 @@ class HandlingRecordKind(StrEnum):
     progress = "progress"  # 办理进展
 
 
-class HandlingRecordCreate(SQLModel):
+class HandlingRecordCreate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     kind: HandlingRecordKind
     text: str = Field(min_length=1, max_length=5000, description="summary, opinion or progress")
@@ -355,13 +356,13 @@ class HandlingRecordPublic(SQLModel):
 # --- replies -------------------------------------------------------------------------------------
 
 
-class CommitmentCreate(SQLModel):
+class CommitmentCreate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     text: str = Field(min_length=1, max_length=1000)
     target_date: date
 
 
-class ReplyCreate(SQLModel):
+class ReplyCreate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     text: str = Field(min_length=1, max_length=50_000)
     outcome: str = Field(min_length=1, max_length=10, description="the body's outcome class, A–D by default")
@@ -456,7 +457,7 @@ class RoutingSuggestion(SQLModel):
 # --- handling plans (办理方案) for plenary recommendations and motions --------------------------------
 
 
-class PhaseIn(SQLModel):
+class PhaseIn(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     name: str = Field(min_length=1, max_length=200)
     _plain = field_validator("name")(checked_line)
@@ -465,7 +466,7 @@ class PhaseIn(SQLModel):
     description: str | None = Field(default=None, max_length=5000)
 
 
-class MilestoneIn(SQLModel):
+class MilestoneIn(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     title: str = Field(min_length=1, max_length=500)
     _plain = field_validator("title")(checked_line)
@@ -473,7 +474,7 @@ class MilestoneIn(SQLModel):
     derived: bool = Field(default=False, description="not dated in the plan itself; derived from its phases")
 
 
-class TaskIn(SQLModel):
+class TaskIn(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     number: str = Field(min_length=1, max_length=10)
     group: str | None = Field(default=None, max_length=200)
@@ -485,7 +486,7 @@ class TaskIn(SQLModel):
     milestones: list[MilestoneIn] = Field(default=[], max_length=50)
 
 
-class PlanCreate(SQLModel):
+class PlanCreate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     title: str = Field(min_length=1, max_length=200)
     _plain = field_validator("title", "proposal_title")(checked_line)
@@ -533,7 +534,7 @@ class Milestone(SQLModel, table=True):
     done_on: date | None = None
 
 
-class StageReportCreate(SQLModel):
+class StageReportCreate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     text: str = Field(min_length=1, max_length=10_000)
     milestones_done: list[str] = Field(default=[], max_length=50, description="ids of milestones reached")

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import UTCDateTime, utcnow
+from servicekit.inputs import StrictInput
 from servicekit.text import checked_line
 
 
@@ -109,7 +110,7 @@ class EvaluationRulesBase(SQLModel):
     )
 
 
-class EvaluationRulesUpdate(EvaluationRulesBase):
+class EvaluationRulesUpdate(StrictInput, EvaluationRulesBase):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
 
@@ -123,7 +124,7 @@ class EvaluationRulesPublic(EvaluationRulesBase):
     body_id: str
 
 
-class EvaluationCreate(SQLModel):
+class EvaluationCreate(StrictInput, SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
     unit_id: str = Field(max_length=36, description="the replying unit rated")
     contact: Rating = Field(description="沟通联系")
@@ -261,7 +262,7 @@ class PerformanceWeightsBase(SQLModel):
     outcome: float = Field(default=0.2, ge=0, le=1, description="办理结果 (A=1, B=0.75, C=0.5, D=0.25)")
 
 
-class PerformanceWeightsUpdate(PerformanceWeightsBase):
+class PerformanceWeightsUpdate(StrictInput, PerformanceWeightsBase):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
 
@@ -410,7 +411,7 @@ class BallotVote(SQLModel, table=True):
     comment: str | None = Field(default=None, max_length=500)
 
 
-class BallotCreate(SQLModel):
+class BallotCreate(StrictInput, SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
     body_id: str = Field(max_length=36)
     session_id: str = Field(max_length=36, description="the session (届次会议) the ballot is held at")
@@ -444,7 +445,7 @@ class BallotCreate(SQLModel):
         return value
 
 
-class VoteCreate(SQLModel):
+class VoteCreate(StrictInput, SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
     option: Rating = Field(description="满意 satisfied, 基本满意 basically_satisfied or 不满意 unsatisfied")
     comment: str | None = Field(default=None, max_length=500, description="意见建议 (kept without the voter)")

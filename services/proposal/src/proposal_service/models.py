@@ -12,6 +12,7 @@ from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import UTCDateTime, utcnow
+from servicekit.inputs import StrictInput
 from servicekit.text import checked_line, checked_text
 
 FORBID = ConfigDict(extra="forbid")
@@ -59,7 +60,7 @@ class BodyBase(SQLModel):
     _plain_name = field_validator("name", check_fields=False)(one_line)
 
 
-class BodyCreate(BodyBase):
+class BodyCreate(StrictInput, BodyBase):
     model_config = FORBID  # type: ignore[assignment]
     categories: list[str] = Field(default=list(DEFAULT_CATEGORIES), max_length=50)
     min_cosigners: int | None = Field(
@@ -94,11 +95,11 @@ class SessionBase(SQLModel):
     filing_closes_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class SessionCreate(SessionBase):
+class SessionCreate(StrictInput, SessionBase):
     model_config = FORBID  # type: ignore[assignment]
 
 
-class SessionUpdate(SQLModel):
+class SessionUpdate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     period: SessionPeriod | None = None
     filing_opens_at: datetime | None = None
@@ -132,7 +133,7 @@ class Category(SQLModel, table=True):
     active: bool = True
 
 
-class CategoryCreate(SQLModel):
+class CategoryCreate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     name: str = Field(min_length=1, max_length=50)
     _plain_name = field_validator("name")(one_line)
@@ -155,7 +156,7 @@ class MemberBase(SQLModel):
     _plain_name = field_validator("name", "sector", "affiliation", check_fields=False)(one_line)
 
 
-class MemberCreate(MemberBase):
+class MemberCreate(StrictInput, MemberBase):
     model_config = FORBID  # type: ignore[assignment]
     email: EmailStr | None = Field(default=None, max_length=100)
 
@@ -241,7 +242,7 @@ class ProposalBase(SQLModel):
         return no_control_characters(value)
 
 
-class ProposalCreate(ProposalBase):
+class ProposalCreate(StrictInput, ProposalBase):
     model_config = FORBID  # type: ignore[assignment]
     session_id: str = Field(max_length=36)
     kind: ProposalKind
@@ -253,7 +254,7 @@ class ProposalCreate(ProposalBase):
     _plain_group = field_validator("group_name")(one_line)
 
 
-class ProposalUpdate(SQLModel):
+class ProposalUpdate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     title: str | None = Field(default=None, min_length=1, max_length=200)
     content: str | None = Field(default=None, min_length=1, max_length=20_000)
@@ -328,13 +329,13 @@ class Cosignature(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class CosignInvite(SQLModel):
+class CosignInvite(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     member_ids: list[str] = Field(min_length=1, max_length=100)
     deadline: datetime | None = Field(default=None, description="defaults to the body's cosign_days from now")
 
 
-class CosignAnswer(SQLModel):
+class CosignAnswer(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     accept: bool
 
@@ -418,38 +419,38 @@ class HandlingUnit(SQLModel, table=True):
 # --- review requests -----------------------------------------------------------------------------
 
 
-class Registration(SQLModel):
+class Registration(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     category_id: str | None = Field(default=None, max_length=36, description="change the category while registering")
     note: str | None = Field(default=None, max_length=1000)
 
 
-class Declination(SQLModel):
+class Declination(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     reason: DeclineReason
     note: str = Field(min_length=1, max_length=1000)
     referral: Referral = Referral.none
 
 
-class Merger(SQLModel):
+class Merger(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     merged_ids: list[str] = Field(min_length=1, max_length=50)
     note: str | None = Field(default=None, max_length=1000)
 
 
-class KeyMarking(SQLModel):
+class KeyMarking(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     key: bool = True
     supervising_leader: str | None = Field(default=None, min_length=1, max_length=50, description="领办督办领导")
 
 
-class CategoryChange(SQLModel):
+class CategoryChange(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     category_id: str = Field(max_length=36)
     note: str | None = Field(default=None, max_length=1000)
 
 
-class Withdrawal(SQLModel):
+class Withdrawal(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     note: str | None = Field(default=None, max_length=1000)
 
