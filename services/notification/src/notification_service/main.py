@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from notification_service.api import router
-from notification_service.domain.delivery import Sender
+from notification_service.domain.delivery import Sender, SmsSender
 from notification_service.domain.notify import LiveHub
 from notification_service.domain.webhooks import WebhookSender
 from notification_service.events.handlers import subscriptions
@@ -36,4 +36,8 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     if settings.smtp_host:
         # Without an SMTP server configured, e-mail deliveries wait (pending) until one is.
         runtime.start_with("email-sender", sender.run)
+    if settings.sms_gateway_url:
+        sms = SmsSender(database=runtime.database, settings=settings)
+        runtime.start_with("sms-sender", sms.run)
+        runtime.on_shutdown(sms.close)
     return app

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+import sqlalchemy as sa
 from pydantic import EmailStr, StringConstraints
 from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -37,6 +38,7 @@ class ItemInfo(SQLModel, table=True):
 class Channel(StrEnum):
     inbox = "inbox"
     email = "email"
+    sms = "sms"
 
 
 class Notification(SQLModel, table=True):
@@ -108,6 +110,8 @@ class Contact(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
     email_enabled: bool = True
+    # SMS costs the body money and reaches people anywhere: sent only when turned on.
+    sms_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     updated_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
     updated_by: str = Field(max_length=120)
 
@@ -119,6 +123,7 @@ class ContactUpdate(SQLModel):
     email: EmailStr | None = None
     phone: Phone | None = None
     email_enabled: bool = True
+    sms_enabled: bool = Field(default=False, description="SMS to the phone number (off unless turned on)")
 
 
 class ContactPublic(SQLModel):
@@ -126,6 +131,7 @@ class ContactPublic(SQLModel):
     email: str | None
     phone: str | None
     email_enabled: bool
+    sms_enabled: bool
     masked: bool = Field(description="true when the caller is neither the recipient nor an administrator")
     updated_at: datetime
 

@@ -14,7 +14,7 @@ class NotificationSettings(ServiceSettings):
     stream_poll_interval_s: float = Field(default=1.0, gt=0)
     stream_heartbeat_s: float = Field(default=15.0, gt=0)
 
-    # E-mail (SMTP). Without smtp_host no e-mail deliveries are written at all.
+    # E-mail (SMTP). Without smtp_host no e-mail sender runs: deliveries wait until one does.
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -23,7 +23,11 @@ class NotificationSettings(ServiceSettings):
     smtp_use_tls: bool = False
     smtp_timeout_s: float = Field(default=30.0, gt=0)
     mail_from: str = "提案办理平台 <noreply@localhost>"
-    # The sender loop: how many rows one replica claims at a time, for how long (the lease
+    # SMS through an HTTP SMS gateway (domain/delivery.py SmsSender); without a URL SMS deliveries wait.
+    sms_gateway_url: str | None = None
+    sms_gateway_token: SecretStr | None = None
+    sms_timeout_s: float = Field(default=10.0, gt=0)
+    # The sender loops: how many rows one replica claims at a time, for how long (the lease
     # must exceed smtp_timeout_s, or a slow send could be taken over and sent twice).
     delivery_batch_size: int = Field(default=20, ge=1)
     delivery_lease_s: float = Field(default=120.0, gt=0)

@@ -49,6 +49,7 @@ def public(contact: Contact, principal: Principal) -> ContactPublic:
         email=contact.email if full or contact.email is None else mask_email(contact.email),
         phone=contact.phone if full or contact.phone is None else mask_phone(contact.phone),
         email_enabled=contact.email_enabled,
+        sms_enabled=contact.sms_enabled,
         masked=not full,
         updated_at=contact.updated_at,
     )
@@ -81,6 +82,7 @@ async def set_contact(
     row.email = str(data.email).lower() if data.email else None
     row.phone = data.phone
     row.email_enabled = data.email_enabled
+    row.sms_enabled = data.sms_enabled and data.phone is not None
     row.updated_at = utcnow()
     row.updated_by = principal.actor[:120]
     session.add(row)

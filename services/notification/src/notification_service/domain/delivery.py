@@ -23,16 +23,15 @@ import html
 import logging
 import random
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
 import aiosmtplib
+import httpx
 from sqlalchemy import or_, update
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notification_service.models import Channel, Contact, Delivery, DeliveryStatus, Notification, WebhookDelivery
 from notification_service.settings import NotificationSettings
@@ -43,12 +42,6 @@ log = logging.getLogger(__name__)
 
 class PermanentFailure(Exception):
     """No retry can deliver this one."""
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    delivery_id: int
-    message: EmailMessage
 
 
 def backoff(attempts: int, *, base_s: float, max_s: float, rng: random.Random | None = None) -> float:
@@ -117,15 +110,32 @@ async def claim_rows(
     return ids
 
 
-class Sender:
-    """The e-mail sender loop of one replica."""
+class TransientFailure(Exception):
+    """A failure a later attempt may not meet (the server down, a timeout, a 4xx SMTP reply)."""
+
+
+class ChannelSender:
+    """The sender loop of one channel in one replica: claims due rows, sends, settles them."""
+
+    channel: Channel = Channel.email
 
     def __init__(self, *, database: Database, settings: NotificationSettings) -> None:
         self.database = database
         self.settings = settings
-        self.holder = f"sender-{uuid.uuid4().hex[:12]}"
+        self.holder = f"{self.channel}-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
         self.sent_total = 0
+
+    def address(self, contact: Contact) -> str | None:
+        """Where this channel reaches the contact, or None when it may not."""
+        raise NotImplementedError
+
+    async def deliver(self, notification: Notification, address: str, delivery_id: int) -> None:
+        """Sends one message; raises PermanentFailure or TransientFailure."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        return None
 
     def wake(self) -> None:
         self._wake.set()
@@ -138,7 +148,7 @@ class Sender:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the loop must outlive a database outage
-                log.warning("delivery sender cannot run: %s", type(exc).__name__)
+                log.warning("%s sender cannot run: %s", self.channel, type(exc).__name__)
                 done = 0
             if done:
                 continue
@@ -154,7 +164,7 @@ class Sender:
             lease_s=self.settings.delivery_lease_s,
             limit=self.settings.delivery_batch_size,
             now=now,
-            where=[Delivery.channel == Channel.email],
+            where=[Delivery.channel == self.channel],
         )
 
     async def send_due(self) -> int:
@@ -163,65 +173,30 @@ class Sender:
         if not ids:
             return 0
         async with self.database.session(read_only=True) as session:
-            outgoing = await self._prepare(session, ids)
-        for delivery_id, item in outgoing.items():
-            if item is None:
-                await self._settle(delivery_id, DeliveryStatus.skipped, error="no enabled e-mail address")
-                continue
-            try:
-                await self._send(item)
-            except PermanentFailure as exc:
-                await self._settle(delivery_id, DeliveryStatus.failed, error=str(exc))
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                await self._retry(delivery_id, error=_describe(exc))
-            else:
-                await self._settle(delivery_id, DeliveryStatus.sent)
-                self.sent_total += 1
-        return len(outgoing)
-
-    async def _prepare(self, session: AsyncSession, ids: list[int]) -> dict[int, Outgoing | None]:
-        rows = (
-            await session.exec(
-                select(Delivery, Notification, Contact)
-                .join(Notification, col(Notification.id) == col(Delivery.notification_id))
-                .outerjoin(Contact, col(Contact.recipient) == col(Delivery.recipient))
-                .where(col(Delivery.id).in_(ids), Delivery.locked_by == self.holder)
-            )
-        ).all()
-        out: dict[int, Outgoing | None] = {}
+            rows = (
+                await session.exec(
+                    select(Delivery, Notification, Contact)
+                    .join(Notification, col(Notification.id) == col(Delivery.notification_id))
+                    .outerjoin(Contact, col(Contact.recipient) == col(Delivery.recipient))
+                    .where(col(Delivery.id).in_(ids), Delivery.locked_by == self.holder)
+                )
+            ).all()
         for delivery, notification, contact in rows:
             assert delivery.id is not None
-            if contact is None or not contact.email or not contact.email_enabled:
-                out[delivery.id] = None
+            address = self.address(contact) if contact is not None else None
+            if address is None:
+                await self._settle(delivery.id, DeliveryStatus.skipped, error=f"no enabled {self.channel} address")
                 continue
-            message = render_email(
-                notification, delivery_id=delivery.id, sender=self.settings.mail_from, to=contact.email
-            )
-            out[delivery.id] = Outgoing(delivery.id, message)
-        return out
-
-    async def _send(self, item: Outgoing) -> None:
-        s = self.settings
-        try:
-            await aiosmtplib.send(
-                item.message,
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_username,
-                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-                start_tls=s.smtp_starttls,
-                use_tls=s.smtp_use_tls,
-                timeout=s.smtp_timeout_s,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [e.code for e in exc.recipients]
-            if all(500 <= c < 600 for c in codes):
-                raise PermanentFailure(f"recipient refused ({', '.join(map(str, codes))})") from None
-            raise
-        except aiosmtplib.SMTPResponseException as exc:
-            if 500 <= exc.code < 600:
-                raise PermanentFailure(f"SMTP {exc.code}") from None
-            raise
+            try:
+                await self.deliver(notification, address, delivery.id)
+            except PermanentFailure as exc:
+                await self._settle(delivery.id, DeliveryStatus.failed, error=str(exc))
+            except TransientFailure as exc:
+                await self._retry(delivery.id, error=str(exc))
+            else:
+                await self._settle(delivery.id, DeliveryStatus.sent)
+                self.sent_total += 1
+        return len(rows)
 
     async def _settle(self, delivery_id: int, status: DeliveryStatus, *, error: str | None = None) -> None:
         async with self.database.session() as session:
@@ -238,7 +213,7 @@ class Sender:
             session.add(row)
             await session.commit()
         if status == DeliveryStatus.failed:
-            log.warning("delivery %d failed for good: %s", delivery_id, error)
+            log.warning("%s delivery %d failed for good: %s", self.channel, delivery_id, error)
 
     async def _retry(self, delivery_id: int, *, error: str) -> None:
         s = self.settings
@@ -258,11 +233,88 @@ class Sender:
             session.add(row)
             await session.commit()
         log.info(
-            "delivery %d attempt failed (%s); %s",
+            "%s delivery %d attempt failed (%s); %s",
+            self.channel,
             delivery_id,
             error,
             "giving up" if row.status == DeliveryStatus.failed else "will retry",
         )
+
+
+class Sender(ChannelSender):
+    """E-mail over SMTP (aiosmtplib), a text and an HTML part."""
+
+    channel = Channel.email
+
+    def address(self, contact: Contact) -> str | None:
+        return contact.email if contact.email and contact.email_enabled else None
+
+    async def deliver(self, notification: Notification, address: str, delivery_id: int) -> None:
+        s = self.settings
+        message = render_email(notification, delivery_id=delivery_id, sender=s.mail_from, to=address)
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                start_tls=s.smtp_starttls,
+                use_tls=s.smtp_use_tls,
+                timeout=s.smtp_timeout_s,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [e.code for e in exc.recipients]
+            if all(500 <= c < 600 for c in codes):
+                raise PermanentFailure(f"recipient refused ({', '.join(map(str, codes))})") from None
+            raise TransientFailure(_describe(exc)) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            if 500 <= exc.code < 600:
+                raise PermanentFailure(f"SMTP {exc.code}") from None
+            raise TransientFailure(_describe(exc)) from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise TransientFailure(_describe(exc)) from None
+
+
+def sms_text(notification: Notification) -> str:
+    """One SMS: the platform's signature, the title and the text (the gateway splits long ones)."""
+    return f"【提案办理平台】{notification.title}：{notification.body}"
+
+
+class SmsSender(ChannelSender):
+    """SMS through an HTTP SMS gateway (the government's SMS platform or a carrier's): a POST of
+    JSON ``{"to", "text", "reference"}`` with a bearer token; 2xx is sent, a 4xx other than 408
+    and 429 is permanent, anything else is retried. ``reference`` lets the gateway drop a repeat."""
+
+    channel = Channel.sms
+
+    def __init__(self, *, database: Database, settings: NotificationSettings) -> None:
+        super().__init__(database=database, settings=settings)
+        self.client = httpx.AsyncClient(timeout=settings.sms_timeout_s, follow_redirects=False)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    def address(self, contact: Contact) -> str | None:
+        return contact.phone if contact.phone and contact.sms_enabled else None
+
+    async def deliver(self, notification: Notification, address: str, delivery_id: int) -> None:
+        s = self.settings
+        assert s.sms_gateway_url is not None
+        headers = {"authorization": f"Bearer {s.sms_gateway_token.get_secret_value()}"} if s.sms_gateway_token else {}
+        try:
+            answer = await self.client.post(
+                s.sms_gateway_url,
+                json={"to": address, "text": sms_text(notification), "reference": f"delivery-{delivery_id}"},
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise TransientFailure(type(exc).__name__) from None
+        if 200 <= answer.status_code < 300:
+            return
+        if 400 <= answer.status_code < 500 and answer.status_code not in (408, 429):
+            raise PermanentFailure(f"SMS gateway {answer.status_code}")
+        raise TransientFailure(f"SMS gateway {answer.status_code}")
 
 
 def _describe(exc: BaseException) -> str:

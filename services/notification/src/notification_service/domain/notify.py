@@ -43,8 +43,8 @@ async def remember_item(
 
 async def store(session: AsyncSession, *, event_id: str, event_type: str, drafts: list[Draft]) -> list[Notification]:
     """Writes each draft once: a recipient who already has this event's notification (a replay
-    past the inbox's retention) is skipped. An e-mail delivery is queued for recipients with an
-    enabled address, in the same transaction."""
+    past the inbox's retention) is skipped. A delivery is queued per channel the recipient has
+    enabled (e-mail, SMS), in the same transaction."""
     if not drafts:
         return []
     existing = set((await session.exec(select(Notification.recipient).where(Notification.event_id == event_id))).all())
@@ -56,17 +56,10 @@ async def store(session: AsyncSession, *, event_id: str, event_type: str, drafts
     if not fresh:
         return []
     recipients = [d.recipient for d in fresh]
-    emails = set(
-        (
-            await session.exec(
-                select(Contact.recipient).where(
-                    col(Contact.recipient).in_(recipients),
-                    col(Contact.email).is_not(None),
-                    col(Contact.email_enabled).is_(True),
-                )
-            )
-        ).all()
-    )
+    contacts = {
+        c.recipient: c
+        for c in (await session.exec(select(Contact).where(col(Contact.recipient).in_(recipients)))).all()
+    }
     stored = []
     for d in fresh:
         n = Notification(
@@ -80,11 +73,24 @@ async def store(session: AsyncSession, *, event_id: str, event_type: str, drafts
         )
         session.add(n)
         stored.append(n)
-        if d.recipient in emails:
-            session.add(Delivery(notification_id=n.id, event_id=event_id, recipient=d.recipient, channel=Channel.email))
+        contact = contacts.get(d.recipient)
+        for channel in _channels(contact):
+            session.add(Delivery(notification_id=n.id, event_id=event_id, recipient=d.recipient, channel=channel))
     woken: set[str] = session.sync_session.info.setdefault(_WOKEN, set())
     woken.update(recipients)
     return stored
+
+
+def _channels(contact: Contact | None) -> list[Channel]:
+    """The channels outside the app this recipient may be reached on."""
+    if contact is None:
+        return []
+    channels = []
+    if contact.email and contact.email_enabled:
+        channels.append(Channel.email)
+    if contact.phone and contact.sms_enabled:
+        channels.append(Channel.sms)
+    return channels
 
 
 class LiveHub:
