@@ -59,7 +59,7 @@ def make_stack(tmp_path: Path, broker: KafkaBroker, request: pytest.FixtureReque
     stacks: list[Stack] = []
 
     def make(**kwargs: Any) -> Stack:
-        stack = Stack(workdir=tmp_path / f"stack{len(stacks) or ''}", kafka_bootstrap=broker.bootstrap, **kwargs)
+        stack = Stack(workdir=tmp_path / f"stack{len(stacks) or ''}", kafka=broker, **kwargs)
         stacks.append(stack)
         return stack
 

@@ -502,7 +502,7 @@ async def test_topics_get_the_configured_partitions_when_kafka_comes_late(
     await asyncio.to_thread(broker.start)
     step("broker started")
     wanted = {f"{name}.events" for name in SERVICES} | {f"{name}-service.dlt" for name in SERVICES}
-    admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin = AIOKafkaAdminClient(**broker.client_config().kwargs())
     await admin.start()
     try:
 

@@ -187,3 +187,12 @@ def test_the_acls_follow_the_subscription_tables(service: str) -> None:
     assert subscribed <= set(CONSUMES[service])
     extra = set(CONSUMES[service]) - subscribed
     assert extra <= ({"evaluation"} if service == "evaluation" else set())  # the rebuild replays its own topic
+
+
+async def test_a_refused_topic_creation_is_an_error_not_silence(kafka: KafkaBroker, namespace: str) -> None:
+    # A service at start-up retries until its topics exist; aiokafka reports a refused topic
+    # in the response only, so before this check a refusal (the ACLs not granted yet) passed
+    # for success and the topic was never made.
+    connector = KafkaConnector(kafka.client_config("proposal"), client_id="security-test")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await connector.ensure_topics([f"{namespace}gateway.events"], partitions=1, replication_factor=1)

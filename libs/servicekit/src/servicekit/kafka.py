@@ -7,14 +7,13 @@ producer that failed is thrown away and made anew on the next use.
 """
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from aiokafka.helpers import create_ssl_context
 
 from servicekit.settings import ServiceSettings
@@ -72,6 +71,15 @@ class KafkaClientConfig:
 
 class KafkaUnavailable(RuntimeError):
     pass
+
+
+def raise_topic_errors(response: Any) -> None:
+    """Raises the first per-topic error of a CreateTopics response other than "already
+    exists" (another replica or service was first). aiokafka returns them without raising,
+    so a topic refused (say, before the ACLs that allow it are granted) went unnoticed."""
+    for topic, code, *_ in response.topic_errors:
+        if code and code != TopicAlreadyExistsError.errno:
+            raise for_code(code)(f"cannot create topic {topic}")
 
 
 class KafkaConnector:
@@ -139,9 +147,8 @@ class KafkaConnector:
                 for t in topics
                 if t not in existing
             ]
-            if missing:
-                with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
-                    await admin.create_topics(missing)
+            if missing:  # "already exists" (another replica was first) is no error
+                raise_topic_errors(await admin.create_topics(missing))
         finally:
             await admin.close()
 

@@ -16,7 +16,6 @@ use SCRAM, whose credentials live in the metadata they serve).
 """
 
 import asyncio
-import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -39,7 +38,6 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.protocol.admin import CreateAclsRequest, CreateAclsRequest_v1
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -47,7 +45,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from devstack import free_port
-from servicekit.kafka import KafkaClientConfig
+from servicekit.kafka import KafkaClientConfig, raise_topic_errors
 
 __all__ = [
     "ADMIN",
@@ -272,8 +270,7 @@ class KafkaBroker:
             existing = set(await admin.list_topics())
             missing = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names if n not in existing]
             if missing:
-                with contextlib.suppress(TopicAlreadyExistsError):
-                    await admin.create_topics(missing)
+                raise_topic_errors(await admin.create_topics(missing))
         finally:
             await admin.close()
 

@@ -6,17 +6,15 @@ broker this process launched is then reached as its ``admin`` (``client_config_f
 """
 
 import asyncio
-import contextlib
 import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 
 from devstack.kafka import client_config_for
 from servicekit.events import EventEnvelope
-from servicekit.kafka import KafkaClientConfig
+from servicekit.kafka import KafkaClientConfig, raise_topic_errors
 
 
 def _kwargs(kafka: KafkaClientConfig | str) -> dict[str, Any]:
@@ -73,8 +71,8 @@ async def publish(
     await admin.start()
     try:
         if topic not in await admin.list_topics():
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+            response = await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+            raise_topic_errors(response)
     finally:
         await admin.close()
     producer = AIOKafkaProducer(**kwargs, enable_idempotence=True)
