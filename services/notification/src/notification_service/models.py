@@ -5,12 +5,12 @@ or ``unit:<unit_id>``. The inbox API finds the caller's address from their token
 """
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import EmailStr, StringConstraints
+from pydantic import EmailStr, StringConstraints, model_validator
 from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -112,6 +112,9 @@ class Contact(SQLModel, table=True):
     email_enabled: bool = True
     # SMS costs the body money and reaches people anywhere: sent only when turned on.
     sms_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # Quiet hours (the service's time zone): e-mail and SMS wait until they end; the inbox does not.
+    quiet_start: time | None = None
+    quiet_end: time | None = None
     updated_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
     updated_by: str = Field(max_length=120)
 
@@ -124,6 +127,16 @@ class ContactUpdate(SQLModel):
     phone: Phone | None = None
     email_enabled: bool = True
     sms_enabled: bool = Field(default=False, description="SMS to the phone number (off unless turned on)")
+    quiet_start: time | None = Field(default=None, description="免打扰 from, e.g. 22:00 (the service's time zone)")
+    quiet_end: time | None = Field(default=None, description="免打扰 until, e.g. 07:30; may be earlier than the start")
+
+    @model_validator(mode="after")
+    def _quiet_hours_in_pairs(self) -> "ContactUpdate":
+        if (self.quiet_start is None) != (self.quiet_end is None) or (
+            self.quiet_start is not None and self.quiet_start == self.quiet_end
+        ):
+            raise ValueError("quiet_start and quiet_end go together and differ")
+        return self
 
 
 class ContactPublic(SQLModel):
@@ -132,6 +145,8 @@ class ContactPublic(SQLModel):
     phone: str | None
     email_enabled: bool
     sms_enabled: bool
+    quiet_start: time | None
+    quiet_end: time | None
     masked: bool = Field(description="true when the caller is neither the recipient nor an administrator")
     updated_at: datetime
 

@@ -14,6 +14,9 @@ class NotificationSettings(ServiceSettings):
     stream_poll_interval_s: float = Field(default=1.0, gt=0)
     stream_heartbeat_s: float = Field(default=15.0, gt=0)
 
+    # Quiet hours are read in this zone (the bodies' default, DESIGN section 5).
+    timezone: str = "Asia/Shanghai"
+
     # E-mail (SMTP). Without smtp_host no e-mail sender runs: deliveries wait until one does.
     smtp_host: str | None = None
     smtp_port: int = 25

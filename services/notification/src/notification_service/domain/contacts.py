@@ -50,6 +50,8 @@ def public(contact: Contact, principal: Principal) -> ContactPublic:
         phone=contact.phone if full or contact.phone is None else mask_phone(contact.phone),
         email_enabled=contact.email_enabled,
         sms_enabled=contact.sms_enabled,
+        quiet_start=contact.quiet_start,
+        quiet_end=contact.quiet_end,
         masked=not full,
         updated_at=contact.updated_at,
     )
@@ -83,6 +85,7 @@ async def set_contact(
     row.phone = data.phone
     row.email_enabled = data.email_enabled
     row.sms_enabled = data.sms_enabled and data.phone is not None
+    row.quiet_start, row.quiet_end = data.quiet_start, data.quiet_end
     row.updated_at = utcnow()
     row.updated_by = principal.actor[:120]
     session.add(row)

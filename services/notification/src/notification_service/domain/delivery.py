@@ -23,10 +23,11 @@ import html
 import logging
 import random
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosmtplib
 import httpx
@@ -50,6 +51,24 @@ def backoff(attempts: int, *, base_s: float, max_s: float, rng: random.Random | 
     delay = min(max_s, base_s * 2.0 ** max(0, attempts - 1))
     jitter: float = rng.uniform(0.5, 1.5) if rng else random.uniform(0.5, 1.5)
     return delay * jitter
+
+
+def quiet_until(now: datetime, start: time | None, end: time | None, zone: ZoneInfo) -> datetime | None:
+    """When the recipient's quiet hours end, if ``now`` falls in them; else None. A window whose
+    end is earlier than its start runs over midnight (22:00-07:30)."""
+    if start is None or end is None or start == end:
+        return None
+    local = now.astimezone(zone)
+    at = local.time().replace(tzinfo=None)
+    if start < end:
+        inside = start <= at < end
+        ends_on = local.date()
+    else:
+        inside = at >= start or at < end
+        ends_on = local.date() + timedelta(days=1) if at >= start else local.date()
+    if not inside:
+        return None
+    return datetime.combine(ends_on, end, tzinfo=zone).astimezone(UTC)
 
 
 def render_email(n: Notification, *, delivery_id: int, sender: str, to: str) -> EmailMessage:
@@ -125,6 +144,7 @@ class ChannelSender:
         self.holder = f"{self.channel}-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
         self.sent_total = 0
+        self.zone = ZoneInfo(settings.timezone)
 
     def address(self, contact: Contact) -> str | None:
         """Where this channel reaches the contact, or None when it may not."""
@@ -187,6 +207,11 @@ class ChannelSender:
             if address is None:
                 await self._settle(delivery.id, DeliveryStatus.skipped, error=f"no enabled {self.channel} address")
                 continue
+            assert contact is not None
+            later = quiet_until(utcnow(), contact.quiet_start, contact.quiet_end, self.zone)
+            if later is not None:
+                await self._defer(delivery.id, later)
+                continue
             try:
                 await self.deliver(notification, address, delivery.id)
             except PermanentFailure as exc:
@@ -214,6 +239,18 @@ class ChannelSender:
             await session.commit()
         if status == DeliveryStatus.failed:
             log.warning("%s delivery %d failed for good: %s", self.channel, delivery_id, error)
+
+    async def _defer(self, delivery_id: int, until: datetime) -> None:
+        """Quiet hours: the row waits until they end; no attempt is counted."""
+        async with self.database.session() as session:
+            row = await session.get(Delivery, delivery_id)
+            if row is None or row.locked_by != self.holder:
+                return
+            row.next_attempt_at = until
+            row.locked_by = None
+            row.locked_until = None
+            session.add(row)
+            await session.commit()
 
     async def _retry(self, delivery_id: int, *, error: str) -> None:
         s = self.settings

@@ -1,0 +1,80 @@
+"""Quiet hours (免打扰): e-mail and SMS wait until they end, without counting an attempt."""
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from notification_service.domain.delivery import Sender, quiet_until
+from notification_service.main import MIGRATIONS
+from notification_service.models import Channel, Contact, ContactUpdate, Delivery, DeliveryStatus, Notification
+from notification_service.settings import NotificationSettings
+from servicekit.db import Database, utcnow
+from servicekit.migrations import upgrade_async
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(hour: int, minute: int = 0, day: int = 2) -> datetime:
+    """A moment given in Shanghai time, as UTC."""
+    return datetime(2026, 3, day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (at(23, 15), at(7, 30, day=3)),  # after the start: until tomorrow morning
+        (at(6, 0), at(7, 30)),  # after midnight: until this morning
+        (at(7, 30), None),  # the end is not quiet any more
+        (at(12, 0), None),
+        (at(22, 0), at(7, 30, day=3)),
+    ],
+)
+def test_a_window_over_midnight(now: datetime, expected: datetime | None) -> None:
+    assert quiet_until(now, time(22, 0), time(7, 30), SHANGHAI) == expected
+
+
+def test_a_window_within_one_day_and_none() -> None:
+    assert quiet_until(at(12, 30), time(12, 0), time(14, 0), SHANGHAI) == at(14, 0)
+    assert quiet_until(at(11, 59), time(12, 0), time(14, 0), SHANGHAI) is None
+    assert quiet_until(at(3, 0), None, None, SHANGHAI) is None
+
+
+def test_quiet_hours_come_in_pairs() -> None:
+    with pytest.raises(ValidationError, match="quiet_start and quiet_end"):
+        ContactUpdate(quiet_start=time(22, 0))
+    with pytest.raises(ValidationError, match="quiet_start and quiet_end"):
+        ContactUpdate(quiet_start=time(22, 0), quiet_end=time(22, 0))
+
+
+@pytest.mark.integration
+async def test_a_delivery_in_quiet_hours_waits_for_their_end_without_an_attempt(
+    database_url: str, notification_settings: NotificationSettings
+) -> None:
+    await upgrade_async(MIGRATIONS, database_url)
+    database = Database(database_url)
+    now = utcnow().astimezone(SHANGHAI)
+    # A window that holds now, whatever the time of the run: from an hour ago to in two hours.
+    start = time((now.hour - 1) % 24, 0)
+    end = time((now.hour + 2) % 24, 0)
+    try:
+        async with database.session() as session:
+            session.add(
+                Contact(recipient="unit:u-q", email="q@unit.example", quiet_start=start, quiet_end=end, updated_by="t")
+            )
+            n = Notification(recipient="unit:u-q", event_id="e-q", event_type="t", kind="k", title="t", body="b")
+            session.add(n)
+            session.add(Delivery(notification_id=n.id, event_id="e-q", recipient="unit:u-q", channel=Channel.email))
+            await session.commit()
+        # No SMTP server is configured: a send would fail and count an attempt.
+        sender = Sender(database=database, settings=notification_settings.model_copy(update={"smtp_port": 9}))
+        assert await sender.send_due() == 1
+        async with database.session(read_only=True) as session:
+            [row] = (await session.exec(Delivery.__table__.select())).all()  # type: ignore[attr-defined]
+        assert row.status == DeliveryStatus.pending and row.attempts == 0 and row.locked_by is None
+        expected = quiet_until(utcnow(), start, end, SHANGHAI)
+        assert expected is not None and abs((row.next_attempt_at.replace(tzinfo=UTC) - expected).total_seconds()) < 1
+        assert await sender.send_due() == 0  # not due before the window ends
+    finally:
+        await database.dispose()
