@@ -24,6 +24,7 @@ def make_app() -> FastAPI:
     router.add_api_route("/items", lambda: [], methods=["GET"])
     router.add_api_route("/items", lambda: {}, methods=["POST"], status_code=201)
     router.add_api_route("/items/{item_id}", lambda item_id: {}, methods=["PATCH"])
+    router.add_api_route("/items/import", lambda: {}, methods=["POST"])
     app.include_router(router)
     app.include_router(health_router({"database": _fine, "kafka": _unreachable}))
     return app
@@ -41,6 +42,8 @@ async def test_a_405_allows_every_method_of_the_path_not_of_one_route() -> None:
             assert answer.headers["content-type"] == "application/problem+json"
             assert answer.headers["allow"] == "GET, POST", method
         assert (await c.delete("/items/1")).headers["allow"] == "PATCH"
+        # A literal path is its own resource, though /items/{item_id} would take "import" as an id.
+        assert (await c.delete("/items/import")).headers["allow"] == "POST"
 
 
 async def test_not_ready_is_a_503_problem_naming_the_failed_check() -> None:

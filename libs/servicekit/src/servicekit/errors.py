@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Mount
 
 from servicekit.tracing import current_trace
 
@@ -153,16 +152,30 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+def _route_entries(routes: list[Any]) -> list[tuple[Any, set[str], bool]]:
+    """(path regex, methods, has path parameters) of every route, those of included routers too
+    (FastAPI keeps them behind an included-router object; its contexts carry the same fields)."""
+    out: list[tuple[Any, set[str], bool]] = []
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        for r in contexts() if callable(contexts) else [route]:
+            regex, methods = getattr(r, "path_regex", None), getattr(r, "methods", None)
+            if regex is not None and methods:  # mounts (the gateway's static clients) have none
+                out.append((regex, set(methods), bool(getattr(r, "param_convertors", None))))
+    return out
 
 
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at the request's path. Starlette's 405 names the methods of
     the first route whose path matched only, though RFC 9110 §10.2.1 wants all of them (GET and
-    POST /items are two routes). Each method is tried against the routes, included routers too."""
-    # A mounted app (the gateway's static clients) answers its own 405s and matches every method.
-    routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
-    return [m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes)]
+    POST /items are two routes). A literal path is its own resource: /units/import allows POST
+    only, though GET /units/{unit_id} would take "import" as an id."""
+    path = request.scope["path"]
+    matching = [(methods, params) for regex, methods, params in _route_entries(request.app.router.routes)
+                if regex.match(path)]  # fmt: skip
+    if any(not params for _, params in matching):
+        matching = [(methods, params) for methods, params in matching if not params]
+    return sorted({m for methods, _ in matching for m in methods})
 
 
 def is_data_exception(exc: BaseException) -> bool:
