@@ -1,4 +1,4 @@
-"""Search and similar items over a synthetic corpus, in-process (ADR 0013). Prints figures; asserts nothing.
+"""Search and similar items over a synthetic corpus, in-process (ADR 0014). Prints figures; asserts nothing.
 
     .venv/bin/python services/proposal/scripts/search_bench.py --items 10000 [--url postgresql+asyncpg://...]
 
@@ -52,7 +52,8 @@ def load(url: str, items: list[tuple[str, str]]) -> int:
     sync_url = url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
     engine = sa.create_engine(sync_url)
     meta = sa.MetaData()
-    tables = {t: sa.Table(t, meta, autoload_with=engine) for t in ("body", "session", "proposal", "searchdocument")}
+    names = ("body", "session", "proposal", "searchdocument", "searchcontent")
+    tables = {t: sa.Table(t, meta, autoload_with=engine) for t in names}
     now = datetime.now(UTC)
 
     def filled(table: sa.Table, **given: object) -> dict[str, object]:
@@ -94,16 +95,22 @@ def load(url: str, items: list[tuple[str, str]]) -> int:
             found = analyse(title, content)
             counts.update(set(found.words.full))
             title_words, full_words = found.words.serialise()
-            documents.append(
-                {"proposal_id": pid, "terms": found.terms, "title_words": title_words, "words": full_words}
-            )
+            documents.append({"id": i + 1, "terms": found.terms, "title_words": title_words, "words": full_words})
             if len(batch) == 500:
                 c.execute(tables["proposal"].insert(), batch)
-                c.execute(tables["searchdocument"].insert(), documents)
+                c.execute(
+                    tables["searchdocument"].insert(),
+                    [{"id": d["id"], "proposal_id": f"p{d['id'] - 1:07d}"} for d in documents],
+                )
+                c.execute(tables["searchcontent"].insert(), documents)
                 batch, documents = [], []
         if batch:
             c.execute(tables["proposal"].insert(), batch)
-            c.execute(tables["searchdocument"].insert(), documents)
+            c.execute(
+                tables["searchdocument"].insert(),
+                [{"id": d["id"], "proposal_id": f"p{d['id'] - 1:07d}"} for d in documents],
+            )
+            c.execute(tables["searchcontent"].insert(), documents)
         rows = [{"word": w, "documents": n} for w, n in counts.items()]
         for s in range(0, len(rows), 5_000):
             c.execute(sa.table("wordcount", sa.column("word"), sa.column("documents")).insert(), rows[s : s + 5_000])
@@ -120,17 +127,17 @@ def sizes(engine: sa.Engine, text_bytes: int) -> None:
             fts = sum(v for k, v in size.items() if k.startswith("search_fts"))
             print(f"text (title+content, UTF-8): {text_bytes / 2**20:.1f} MiB")
             print(f"FTS5 index (search_fts_*): {fts / 2**20:.1f} MiB = {fts / text_bytes:.2f} x text")
-            print(f"searchdocument table (terms + words): {size.get('searchdocument', 0) / 2**20:.1f} MiB")
+            print(f"searchcontent table (terms + words): {size.get('searchcontent', 0) / 2**20:.1f} MiB")
             print(
                 f"wordcount: {size.get('wordcount', 0) / 2**20:.1f} MiB; proposal: {size.get('proposal', 0) / 2**20:.1f} MiB"
             )
         else:
             q = "SELECT pg_relation_size(:n)"
-            gin = c.execute(sa.text(q), {"n": "ix_searchdocument_fts"}).scalar_one()
-            table = c.execute(sa.text("SELECT pg_total_relation_size('searchdocument')")).scalar_one() - gin
+            gin = c.execute(sa.text(q), {"n": "ix_searchcontent_fts"}).scalar_one()
+            table = c.execute(sa.text("SELECT pg_total_relation_size('searchcontent')")).scalar_one() - gin
             print(f"text (title+content, UTF-8): {text_bytes / 2**20:.1f} MiB")
             print(f"GIN index: {gin / 2**20:.1f} MiB = {gin / text_bytes:.2f} x text")
-            print(f"searchdocument table with TOAST and other indexes: {table / 2**20:.1f} MiB")
+            print(f"searchcontent table (terms + words) with TOAST: {table / 2**20:.1f} MiB")
 
 
 def p50(values: list[float]) -> str:

@@ -385,15 +385,22 @@ class TimelineEntryPublic(SQLModel):
 
 
 class SearchDocument(SQLModel, table=True):
-    """An item's search text, computed once when the item is written (proposal_service.domain.search).
-
-    ``terms`` is what the database's full-text index holds (SQLite FTS5 table ``search_fts`` over this table, kept
-    in step by triggers; a GIN index on ``array_to_tsvector`` of it on PostgreSQL); both are made by the migration
-    and left out of the models' comparison (migrations/env.py). ``title_words`` and ``words`` are the jieba tokens
-    that similar-item scoring weighs, so stored items are never tokenised again. ``id`` is the full-text row id."""
+    """An item's full-text row id. Narrow on purpose: a search maps every matching row id to its item here, and
+    these lookups stay in a few pages instead of one page per wide text row (proposal_service.domain.search)."""
 
     id: int | None = Field(default=None, primary_key=True)
     proposal_id: str = Field(foreign_key="proposal.id", unique=True, max_length=36)
+
+
+class SearchContent(SQLModel, table=True):
+    """An item's search text, computed once when the item is written.
+
+    ``terms`` is what the database's full-text index holds (SQLite FTS5 table ``search_fts`` with this table as its
+    external content, kept in step by triggers; a GIN index on ``array_to_tsvector`` of it on PostgreSQL); both are
+    made by the migration and left out of the models' comparison (migrations/env.py). ``title_words`` and ``words``
+    are the jieba tokens similar-item scoring weighs, so stored items are never tokenised again."""
+
+    id: int = Field(foreign_key="searchdocument.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
     terms: str = Field(sa_column=Column(Text, nullable=False))
     title_words: str = Field(sa_column=Column(Text, nullable=False))
     words: str = Field(sa_column=Column(Text, nullable=False))

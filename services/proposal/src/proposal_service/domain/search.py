@@ -1,4 +1,4 @@
-"""The search document of an item and the full-text index over it (ADR 0011).
+"""The search document of an item and the full-text index over it (ADR 0014).
 
 Writing an item stores its ``SearchDocument`` (full-text terms and similarity words, proposal_service.text) and keeps
 the words' document frequencies (``WordCount``). The index itself is the database's: an FTS5 table on SQLite, a GIN
@@ -27,11 +27,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from proposal_service.models import Proposal, SearchDocument, WordCount
+from proposal_service.models import Proposal, SearchContent, SearchDocument, WordCount
 from proposal_service.text import Words, fts_safe, fts_terms, words
 
-FTS_TABLE = "search_fts"  # SQLite FTS5, external content = searchdocument, rowid = searchdocument.id
-PG_FTS_INDEX = "ix_searchdocument_fts"  # GIN on array_to_tsvector(string_to_array(terms, ' '))
+FTS_TABLE = "search_fts"  # SQLite FTS5, external content = searchcontent, rowid = searchdocument.id
+PG_FTS_INDEX = "ix_searchcontent_fts"  # GIN on array_to_tsvector(string_to_array(terms, ' '))
 _fts = table(FTS_TABLE, column("rowid", Integer), column(FTS_TABLE, Text))
 _CHUNK = 2_000  # words per IN list, well under either driver's parameter limit
 
@@ -43,7 +43,7 @@ def _dialect(session: AsyncSession) -> str:
 def _tsvector() -> ColumnElement[object]:
     # The exact expression of the GIN index, so the planner uses it. array_to_tsvector takes the terms as lexemes
     # as they are: no parser, no positions (smaller), nothing a locale could change.
-    return func.array_to_tsvector(func.string_to_array(col(SearchDocument.terms), literal_column("' '")))
+    return func.array_to_tsvector(func.string_to_array(col(SearchContent.terms), literal_column("' '")))
 
 
 def matching_documents(session: AsyncSession, terms: Sequence[str]) -> Select[tuple[int]]:
@@ -52,7 +52,7 @@ def matching_documents(session: AsyncSession, terms: Sequence[str]) -> Select[tu
     assert safe and len(safe) == len(terms), "query terms are single Han or ASCII runs"
     if _dialect(session) == "postgresql":
         query = " & ".join(f"'{t}'" for t in safe)
-        return select(col(SearchDocument.id)).where(_tsvector().op("@@")(cast(query, postgresql.TSQUERY)))
+        return select(col(SearchContent.id)).where(_tsvector().op("@@")(cast(query, postgresql.TSQUERY)))
     match = " ".join(f'"{t}"' for t in safe)  # FTS5: adjacent strings are ANDed
     return select(_fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))  # type: ignore[return-value]
 
@@ -110,16 +110,21 @@ async def index_item(session: AsyncSession, item: Proposal, analysed: SearchText
     title_words, full_words = found.serialise()
     document = (await session.exec(select(SearchDocument).where(SearchDocument.proposal_id == item.id))).first()
     if document is None:
-        document = SearchDocument(proposal_id=item.id, terms=terms, title_words=title_words, words=full_words)
+        document = SearchDocument(proposal_id=item.id)
+        session.add(document)
+        await session.flush()  # its id is the full-text row id
+        assert document.id is not None
+        content = SearchContent(id=document.id, terms=terms, title_words=title_words, words=full_words)
         await _count_words(session, found.full, +1)
     else:
-        if document.terms == terms and document.words == full_words and document.title_words == title_words:
+        content = await session.get_one(SearchContent, document.id)
+        if content.terms == terms and content.words == full_words and content.title_words == title_words:
             return
-        old, new = set(document.words.split()), set(found.full)
+        old, new = set(content.words.split()), set(found.full)
         await _count_words(session, old - new, -1)
         await _count_words(session, new - old, +1)
-        document.terms, document.title_words, document.words = terms, title_words, full_words
-    session.add(document)
+        content.terms, content.title_words, content.words = terms, title_words, full_words
+    session.add(content)
     await session.flush()
 
 
@@ -136,8 +141,3 @@ async def document_frequencies(session: AsyncSession, counted: Iterable[str]) ->
 
 async def document_count(session: AsyncSession) -> int:
     return (await session.exec(select(func.count()).select_from(SearchDocument))).one()
-
-
-def postings_query(session: AsyncSession, word: str) -> Select[tuple[str]]:
-    """Ids of the items holding ``word`` (a single Han or ASCII run)."""
-    return matching_items(session, [word])

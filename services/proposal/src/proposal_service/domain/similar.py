@@ -1,4 +1,4 @@
-"""Similar items in bounded time whatever the corpus (ADR 0011).
+"""Similar items in bounded time whatever the corpus (ADR 0014).
 
 The item's stored words give its rarest words (by the corpus document frequencies); the full-text index gives the
 visible items of the same body holding any of them; the ``SHORTLIST`` best by the weight they share are scored
@@ -15,7 +15,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from proposal_service.domain.access import can_read
 from proposal_service.domain.items import number_label
 from proposal_service.domain.search import document_count, document_frequencies, postings
-from proposal_service.models import Cosignature, Proposal, ProposalStatus, SearchDocument, Session, SimilarItem
+from proposal_service.models import (
+    Cosignature,
+    Proposal,
+    ProposalStatus,
+    SearchContent,
+    SearchDocument,
+    Session,
+    SimilarItem,
+)
 from proposal_service.text import (
     PROBE_BUDGET,
     SHORTLIST,
@@ -31,8 +39,10 @@ from servicekit.auth import Principal
 
 
 async def _stored_words(session: AsyncSession, ids: list[str]) -> dict[str, Words]:
-    query = select(SearchDocument.proposal_id, SearchDocument.title_words, SearchDocument.words).where(
-        col(SearchDocument.proposal_id).in_(ids)
+    query = (
+        select(SearchDocument.proposal_id, SearchContent.title_words, SearchContent.words)
+        .join(SearchContent, col(SearchContent.id) == col(SearchDocument.id))
+        .where(col(SearchDocument.proposal_id).in_(ids))
     )
     return {pid: Words.parse(title, full) for pid, title, full in (await session.exec(query)).all()}
 

@@ -6,7 +6,7 @@ Revises: 5b8b9fbdb336
 Create Date: 2026-12-01 06:47:14.959262
 
 The FTS5 table, its triggers and the GIN expression index are outside the models; migrations/env.py leaves them out
-of the comparison. Caution for later migrations: a batch operation on ``searchdocument`` under SQLite copies the
+of the comparison. Caution for later migrations: a batch operation on ``searchcontent`` under SQLite copies the
 table and drops its triggers; recreate them (``_create_sqlite_fts``) after any such change.
 """
 
@@ -26,23 +26,23 @@ _BATCH = 500
 
 
 def _create_sqlite_fts() -> None:
-    # External content: the terms are stored once, in searchdocument; the FTS5 table holds only the index.
+    # External content: the terms are stored once, in searchcontent; the FTS5 table holds only the index.
     # tokenize=ascii: the terms are already split by spaces, and every non-ASCII character (Han) is a token
     # character. detail=none: rowids only, no positions; a search is an AND of whole terms, never a phrase.
     op.execute(
         "CREATE VIRTUAL TABLE search_fts USING fts5("
-        "terms, content='searchdocument', content_rowid='id', tokenize='ascii', detail='none')"
+        "terms, content='searchcontent', content_rowid='id', tokenize='ascii', detail='none')"
     )
     op.execute(
-        "CREATE TRIGGER searchdocument_ai AFTER INSERT ON searchdocument BEGIN "
+        "CREATE TRIGGER searchcontent_ai AFTER INSERT ON searchcontent BEGIN "
         "INSERT INTO search_fts(rowid, terms) VALUES (new.id, new.terms); END"
     )
     op.execute(
-        "CREATE TRIGGER searchdocument_ad AFTER DELETE ON searchdocument BEGIN "
+        "CREATE TRIGGER searchcontent_ad AFTER DELETE ON searchcontent BEGIN "
         "INSERT INTO search_fts(search_fts, rowid, terms) VALUES ('delete', old.id, old.terms); END"
     )
     op.execute(
-        "CREATE TRIGGER searchdocument_au AFTER UPDATE OF terms ON searchdocument BEGIN "
+        "CREATE TRIGGER searchcontent_au AFTER UPDATE OF terms ON searchcontent BEGIN "
         "INSERT INTO search_fts(search_fts, rowid, terms) VALUES ('delete', old.id, old.terms); "
         "INSERT INTO search_fts(rowid, terms) VALUES (new.id, new.terms); END"
     )
@@ -53,9 +53,10 @@ def _reindex() -> None:
     from proposal_service.text import fts_terms, words  # the tokenizer of this release
 
     connection = op.get_bind()
-    documents = sa.table(
-        "searchdocument",
-        sa.column("proposal_id", sa.String),
+    documents = sa.table("searchdocument", sa.column("proposal_id", sa.String))
+    contents = sa.table(
+        "searchcontent",
+        sa.column("id", sa.Integer),
         sa.column("terms", sa.Text),
         sa.column("title_words", sa.Text),
         sa.column("words", sa.Text),
@@ -82,7 +83,16 @@ def _reindex() -> None:
                     "words": full_words,
                 }
             )
-        connection.execute(documents.insert(), batch)
+        connection.execute(documents.insert(), [{"proposal_id": b["proposal_id"]} for b in batch])
+        ids = dict(
+            connection.execute(
+                sa.text("SELECT proposal_id, id FROM searchdocument WHERE proposal_id > :last AND proposal_id <= :end"),
+                {"last": last, "end": rows[-1][0]},
+            ).all()
+        )
+        for b in batch:
+            b["id"] = ids[b.pop("proposal_id")]
+        connection.execute(contents.insert(), batch)
         last = rows[-1][0]
     word_counts = sa.table("wordcount", sa.column("word", sa.String), sa.column("documents", sa.Integer))
     items = sorted(counts.items())
@@ -99,13 +109,11 @@ def upgrade() -> None:
         sa.Column("documents", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("word"),
     )
+    # Two tables: the narrow row id -> item map that every search reads, and the wide text behind the index.
     op.create_table(
         "searchdocument",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("proposal_id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
-        sa.Column("terms", sa.Text(), nullable=False),
-        sa.Column("title_words", sa.Text(), nullable=False),
-        sa.Column("words", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["proposal_id"],
             ["proposal.id"],
@@ -113,13 +121,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("proposal_id"),
     )
+    op.create_table(
+        "searchcontent",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("terms", sa.Text(), nullable=False),
+        sa.Column("title_words", sa.Text(), nullable=False),
+        sa.Column("words", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["id"],
+            ["searchdocument.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
     if op.get_bind().dialect.name == "sqlite":
         _create_sqlite_fts()
     else:
         # array_to_tsvector takes the space-separated terms as lexemes as they are (the 'simple' configuration
         # without a parser): nothing is stemmed, dropped or split, and no positions are kept.
         op.execute(
-            "CREATE INDEX ix_searchdocument_fts ON searchdocument "
+            "CREATE INDEX ix_searchcontent_fts ON searchcontent "
             "USING gin (array_to_tsvector(string_to_array(terms, ' ')))"
         )
     _reindex()
@@ -151,8 +171,9 @@ def downgrade() -> None:
         if rows:
             connection.execute(terms.insert(), rows)
     if connection.dialect.name == "sqlite":
-        for trigger in ("searchdocument_ai", "searchdocument_ad", "searchdocument_au"):
+        for trigger in ("searchcontent_ai", "searchcontent_ad", "searchcontent_au"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS search_fts")
+    op.drop_table("searchcontent")
     op.drop_table("searchdocument")
     op.drop_table("wordcount")
