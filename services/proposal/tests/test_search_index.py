@@ -1,4 +1,4 @@
-"""Search and similar items on the database's full-text index (ADR 0013): the service path, not the reference.
+"""Search and similar items on the database's full-text index (ADR 0014): the service path, not the reference.
 
 The labelled set through the service's path (rarest words, full-text candidates, a short list, stored words scored
 with the corpus idf) keeps the reference's precision and recall; writes keep the index and the word counts in step;
@@ -161,6 +161,7 @@ async def test_similar_items_through_the_index_on_labelled_pairs(world: World) -
         if pair["similar"]:
             assert b["id"] in similar, pair["a"]["title"]
 
+
 def test_the_migration_reindexes_items_stored_before_it(tmp_path: Path) -> None:
     from alembic import command
 
@@ -170,7 +171,7 @@ def test_the_migration_reindexes_items_stored_before_it(tmp_path: Path) -> None:
     engine = sa.create_engine(f"sqlite:///{tmp_path}/p.db")
     proposal = sa.Table("proposal", sa.MetaData(), autoload_with=engine)
     now = datetime.now(UTC)
-    values = {"title": "关于治理中心城区渍水点的建议", "content": "汛期多处渍水点积水严重。"}
+    values: dict[str, object] = {"title": "关于治理中心城区渍水点的建议", "content": "汛期多处渍水点积水严重。"}
     for column in proposal.columns:  # any value for the other required columns (SQLite checks no foreign keys here)
         if column.name not in values and not column.nullable:
             python_type = column.type.python_type

@@ -8,6 +8,7 @@ index over ``array_to_tsvector`` of the terms on PostgreSQL, both made by the mi
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     table,
     union_all,
 )
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,31 +48,33 @@ def _tsvector() -> ColumnElement[object]:
     return func.array_to_tsvector(func.string_to_array(col(SearchContent.terms), literal_column("' '")))
 
 
-def matching_documents(session: AsyncSession, terms: Sequence[str]) -> Select[tuple[int]]:
+def matching_documents(session: AsyncSession, terms: Sequence[str]) -> Select[Any]:
     """The ids of the search documents holding every term (AND). ``terms`` are ``query_terms`` (Han or ASCII runs)."""
     safe = fts_safe(terms)
     assert safe and len(safe) == len(terms), "query terms are single Han or ASCII runs"
     if _dialect(session) == "postgresql":
         query = " & ".join(f"'{t}'" for t in safe)
-        return select(col(SearchContent.id)).where(_tsvector().op("@@")(cast(query, postgresql.TSQUERY)))
+        return sa_select(col(SearchContent.id)).where(_tsvector().op("@@")(cast(query, postgresql.TSQUERY)))
     match = " ".join(f'"{t}"' for t in safe)  # FTS5: adjacent strings are ANDed
-    return select(_fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))  # type: ignore[return-value]
+    return sa_select(_fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))
 
 
-def postings(session: AsyncSession, probes: Sequence[str], *, cap: int) -> CompoundSelect:
+def postings(session: AsyncSession, probes: Sequence[str], *, cap: int) -> CompoundSelect[Any]:
     """(word, search document id) for each probe word (a Han or ASCII run), at most ``cap`` documents per word,
     the newest first: one round trip for all of them."""
     parts = []
     for word in probes:
         ids = matching_documents(session, [word]).subquery()
-        part = select(literal(word).label("word"), ids.c[0].label("doc")).order_by(ids.c[0].desc()).limit(cap)
-        parts.append(select(part.subquery()))
+        part = sa_select(literal(word).label("word"), ids.c[0].label("doc")).order_by(ids.c[0].desc()).limit(cap)
+        parts.append(part.subquery().select())
     return union_all(*parts)
 
 
-def matching_items(session: AsyncSession, terms: Sequence[str]) -> Select[tuple[str]]:
+def matching_items(session: AsyncSession, terms: Sequence[str]) -> Select[Any]:
     """The ids of the items whose title and content hold every term."""
-    return select(col(SearchDocument.proposal_id)).where(col(SearchDocument.id).in_(matching_documents(session, terms)))
+    return sa_select(col(SearchDocument.proposal_id)).where(
+        col(SearchDocument.id).in_(matching_documents(session, terms))
+    )
 
 
 async def _count_words(session: AsyncSession, counted: Iterable[str], delta: int) -> None:
@@ -84,7 +88,7 @@ async def _count_words(session: AsyncSession, counted: Iterable[str], delta: int
         statement = statement.on_conflict_do_update(
             index_elements=["word"], set_={"documents": table_.c.documents + statement.excluded.documents}
         )
-        await session.exec(statement)  # type: ignore[call-overload]
+        await session.exec(statement)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import asyncio
 from types import SimpleNamespace
 from typing import cast
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -55,15 +56,21 @@ async def _eligible(session: AsyncSession, principal: Principal, item: Proposal,
     ids = [int(d) for d in docs]
     query = select(SearchDocument.id, SearchDocument.proposal_id).where(col(SearchDocument.id).in_(ids))
     proposal_of = {str(doc): pid for doc, pid in (await session.exec(query)).all()}
-    fields = (Proposal.id, Proposal.body_id, Proposal.session_id, Proposal.status, Proposal.created_by)
-    query = select(*fields, Proposal.lead_member_id).where(col(Proposal.id).in_(list(proposal_of.values())))
-    rows = {r.id: r for r in (await session.exec(query)).all()}
+    readable = sa_select(
+        col(Proposal.id),
+        col(Proposal.body_id),
+        col(Proposal.session_id),
+        col(Proposal.status),
+        col(Proposal.created_by),
+        col(Proposal.lead_member_id),
+    ).where(col(Proposal.id).in_(list(proposal_of.values())))
+    rows = {r.id: r for r in (await session.exec(readable)).all()}  # type: ignore[call-overload]
     invited: set[str] = set()
     if principal.member_id:
-        query = select(Cosignature.proposal_id).where(
+        cosigned = select(Cosignature.proposal_id).where(
             Cosignature.member_id == principal.member_id, col(Cosignature.proposal_id).in_(list(rows))
         )
-        invited = set((await session.exec(query)).all())
+        invited = set((await session.exec(cosigned)).all())
     published = set((await session.exec(select(Session.id).where(col(Session.published).is_(True)))).all())
     out: list[str] = []
     for doc in docs:
@@ -91,7 +98,7 @@ async def similar_items(
     n_docs = max(await document_count(session), 1)
     df = await document_frequencies(session, mine.full)
     probes = probe_words(mine, df)
-    pairs = (await session.execute(postings(session, probes, cap=PROBE_BUDGET))).all() if probes else []
+    pairs = (await session.exec(postings(session, probes, cap=PROBE_BUDGET))).all() if probes else []  # type: ignore[call-overload]
     by_word: dict[str, list[str]] = {}
     for word, doc in pairs:
         by_word.setdefault(word, []).append(str(doc))
