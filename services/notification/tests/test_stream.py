@@ -50,6 +50,7 @@ async def test_a_notification_reaches_an_open_stream_through_the_gateway(
                 signing_key=dev_keys.private_pem,  # type: ignore[arg-type]
                 signing_key_id=dev_keys.kid,
                 notification_url=notification_url,  # type: ignore[arg-type]
+                upstream_max_connections=1,  # an open stream must not take the one ordinary connection
             )
         )
         async with served(gateway) as gateway_url, httpx.AsyncClient(base_url=gateway_url) as client:
@@ -67,6 +68,9 @@ async def test_a_notification_reaches_an_open_stream_through_the_gateway(
                 await world.send("assignment.events", [world.envelope(world.assigned())])
                 arrived = await asyncio.wait_for(next_notification(lines), timeout=10)
                 latency = time.monotonic() - sent
+                # Ordinary requests still go through while the stream holds its connection.
+                count = await client.get("/api/v1/notifications/unread-count", headers=headers, timeout=30)
+                assert count.status_code == 200 and count.json() == {"unread": 2}
             print(f"event published → notification on the stream through the gateway: {latency * 1000:.0f} ms")
             assert arrived["kind"] == "assignment_created" and arrived["read"] is False
             assert "市民政局" not in str(arrived["body"])  # the unit's own text, not the proposers'

@@ -43,9 +43,15 @@ class Upstreams:
                 max_keepalive_connections=settings.upstream_max_connections,
             ),
         )
+        # Streams: no read timeout (quiet between events) and a pool of their own.
+        self.stream_client = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s, read=None),
+            limits=httpx.Limits(max_connections=settings.upstream_max_streams, max_keepalive_connections=0),
+        )
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.stream_client.aclose()
 
     async def call(
         self,
@@ -128,12 +134,11 @@ async def forward_stream(upstreams: Upstreams, route: Route, request: Request, a
     headers.update({"x-request-id": trace.request_id or "", "x-correlation-id": trace.correlation_id or ""})
     headers["traceparent"] = trace.traceparent or ""
     path = route.upstream_path.format(**{k: quote(v, safe="") for k, v in request.path_params.items()})
-    timeout = httpx.Timeout(upstreams.client.timeout.connect, read=None)
-    outgoing = upstreams.client.build_request(
-        "GET", upstreams.base_urls[route.service] + path, params=request.url.query, headers=headers, timeout=timeout
+    outgoing = upstreams.stream_client.build_request(
+        "GET", upstreams.base_urls[route.service] + path, params=request.url.query, headers=headers
     )
     try:
-        upstream = await upstreams.client.send(outgoing, stream=True)
+        upstream = await upstreams.stream_client.send(outgoing, stream=True)
     except httpx.TransportError as exc:
         log.warning("upstream %s unreachable: %s", route.service, exc)
         raise Problem(

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import argon2
 from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, PrivateAttr, SecretStr, model_validator
@@ -23,8 +24,13 @@ class GatewaySettings(ServiceSettings):
     upstream_connect_timeout_s: float = 2.0
     upstream_timeout_s: float = 10.0
     upstream_max_connections: int = 200
+    # Long-lived streams (Server-Sent Events) hold a connection each: they get a pool of their
+    # own, so open streams never starve ordinary requests of upstream_max_connections.
+    upstream_max_streams: int = Field(default=1000, ge=1)
     # How long an Idempotency-Key is remembered.
     idempotency_ttl_s: float = Field(default=24 * 3600, ge=60)
+    # The members' app build (clients/member/dist) served at /m/; default: the checkout's.
+    member_app_dir: Path | None = None
     # Browser origins allowed to call the API (the member web client's); none by default.
     cors_origins: list[str] = Field(default_factory=list)
     # Requests per minute per caller (token subject, else client address), per route class
