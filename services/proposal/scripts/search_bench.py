@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from proposal_service.domain.queries import list_proposals
 from proposal_service.domain.search import analyse
@@ -48,12 +49,22 @@ def corpus(n: int, seed: int = 0) -> list[tuple[str, str]]:
     return out
 
 
-def load(url: str, items: list[tuple[str, str]]) -> int:
-    sync_url = url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
-    engine = sa.create_engine(sync_url)
+def load(url: str, items: list[tuple[str, str]]) -> None:
+    async def run() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.run_sync(_load, items)
+        async with engine.connect() as connection:
+            await connection.run_sync(_sizes, sum(len(t.encode()) + len(c.encode()) for t, c in items))
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def _load(c: sa.Connection, items: list[tuple[str, str]]) -> None:
     meta = sa.MetaData()
     names = ("body", "session", "proposal", "searchdocument", "searchcontent")
-    tables = {t: sa.Table(t, meta, autoload_with=engine) for t in names}
+    tables = {t: sa.Table(t, meta, autoload_with=c) for t in names}
     now = datetime.now(UTC)
 
     def filled(table: sa.Table, **given: object) -> dict[str, object]:
@@ -65,79 +76,72 @@ def load(url: str, items: list[tuple[str, str]]) -> int:
         return values
 
     counts: Counter[str] = Counter()
-    text_bytes = 0
-    with engine.begin() as c:
-        c.execute(tables["body"].insert().values(filled(tables["body"], id="b1", kind="cppcc", level="municipal")))
-        c.execute(tables["session"].insert().values(filled(tables["session"], id="s1", body_id="b1")))
-        batch, documents = [], []
-        for i, (title, content) in enumerate(items):
-            text_bytes += len(title.encode()) + len(content.encode())
-            pid = f"p{i:07d}"
-            batch.append(
-                filled(
-                    tables["proposal"],
-                    id=pid,
-                    body_id="b1",
-                    session_id="s1",
-                    title=title,
-                    content=content,
-                    status="submitted",
-                    kind="individual",
-                    created_at=now + timedelta(seconds=i),
-                    updated_at=now + timedelta(seconds=i),
-                    created_by="member:x",
-                    number=None,
-                    category_id=None,
-                    lead_member_id=None,
-                    merged_into_id=None,
-                )
+    c.execute(tables["body"].insert().values(filled(tables["body"], id="b1", kind="cppcc", level="municipal")))
+    c.execute(tables["session"].insert().values(filled(tables["session"], id="s1", body_id="b1")))
+    batch, documents = [], []
+    for i, (title, content) in enumerate(items):
+        pid = f"p{i:07d}"
+        batch.append(
+            filled(
+                tables["proposal"],
+                id=pid,
+                body_id="b1",
+                session_id="s1",
+                title=title,
+                content=content,
+                status="submitted",
+                kind="individual",
+                created_at=now + timedelta(seconds=i),
+                updated_at=now + timedelta(seconds=i),
+                created_by="member:x",
+                number=None,
+                category_id=None,
+                lead_member_id=None,
+                merged_into_id=None,
             )
-            found = analyse(title, content)
-            counts.update(set(found.words.full))
-            title_words, full_words = found.words.serialise()
-            documents.append({"id": i + 1, "terms": found.terms, "title_words": title_words, "words": full_words})
-            if len(batch) == 500:
-                c.execute(tables["proposal"].insert(), batch)
-                c.execute(
-                    tables["searchdocument"].insert(),
-                    [{"id": d["id"], "proposal_id": f"p{d['id'] - 1:07d}"} for d in documents],
-                )
-                c.execute(tables["searchcontent"].insert(), documents)
-                batch, documents = [], []
-        if batch:
+        )
+        found = analyse(title, content)
+        counts.update(set(found.words.full))
+        title_words, full_words = found.words.serialise()
+        documents.append({"id": i + 1, "terms": found.terms, "title_words": title_words, "words": full_words})
+        if len(batch) == 500:
             c.execute(tables["proposal"].insert(), batch)
             c.execute(
                 tables["searchdocument"].insert(),
                 [{"id": d["id"], "proposal_id": f"p{d['id'] - 1:07d}"} for d in documents],
             )
             c.execute(tables["searchcontent"].insert(), documents)
-        rows = [{"word": w, "documents": n} for w, n in counts.items()]
-        for s in range(0, len(rows), 5_000):
-            c.execute(sa.table("wordcount", sa.column("word"), sa.column("documents")).insert(), rows[s : s + 5_000])
-    sizes(engine, text_bytes)
-    engine.dispose()
-    return text_bytes
+            batch, documents = [], []
+    if batch:
+        c.execute(tables["proposal"].insert(), batch)
+        c.execute(
+            tables["searchdocument"].insert(),
+            [{"id": d["id"], "proposal_id": f"p{d['id'] - 1:07d}"} for d in documents],
+        )
+        c.execute(tables["searchcontent"].insert(), documents)
+    rows = [{"word": w, "documents": n} for w, n in counts.items()]
+    for s in range(0, len(rows), 5_000):
+        c.execute(sa.table("wordcount", sa.column("word"), sa.column("documents")).insert(), rows[s : s + 5_000])
 
 
-def sizes(engine: sa.Engine, text_bytes: int) -> None:
-    with engine.connect() as c:
-        if engine.dialect.name == "sqlite":
-            rows = c.execute(sa.text("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")).all()
-            size = dict(rows)
-            fts = sum(v for k, v in size.items() if k.startswith("search_fts"))
-            print(f"text (title+content, UTF-8): {text_bytes / 2**20:.1f} MiB")
-            print(f"FTS5 index (search_fts_*): {fts / 2**20:.1f} MiB = {fts / text_bytes:.2f} x text")
-            print(f"searchcontent table (terms + words): {size.get('searchcontent', 0) / 2**20:.1f} MiB")
-            print(
-                f"wordcount: {size.get('wordcount', 0) / 2**20:.1f} MiB; proposal: {size.get('proposal', 0) / 2**20:.1f} MiB"
-            )
-        else:
-            q = "SELECT pg_relation_size(:n)"
-            gin = c.execute(sa.text(q), {"n": "ix_searchcontent_fts"}).scalar_one()
-            table = c.execute(sa.text("SELECT pg_total_relation_size('searchcontent')")).scalar_one() - gin
-            print(f"text (title+content, UTF-8): {text_bytes / 2**20:.1f} MiB")
-            print(f"GIN index: {gin / 2**20:.1f} MiB = {gin / text_bytes:.2f} x text")
-            print(f"searchcontent table (terms + words) with TOAST: {table / 2**20:.1f} MiB")
+def _sizes(c: sa.Connection, text_bytes: int) -> None:
+    if c.dialect.name == "sqlite":
+        rows = c.execute(sa.text("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")).all()
+        size = dict(rows)
+        fts = sum(v for k, v in size.items() if k.startswith("search_fts"))
+        print(f"text (title+content, UTF-8): {text_bytes / 2**20:.1f} MiB")
+        print(f"FTS5 index (search_fts_*): {fts / 2**20:.1f} MiB = {fts / text_bytes:.2f} x text")
+        print(f"searchcontent table (terms + words): {size.get('searchcontent', 0) / 2**20:.1f} MiB")
+        print(
+            f"wordcount: {size.get('wordcount', 0) / 2**20:.1f} MiB; proposal: {size.get('proposal', 0) / 2**20:.1f} MiB"
+        )
+    else:
+        q = "SELECT pg_relation_size(:n)"
+        gin = c.execute(sa.text(q), {"n": "ix_searchcontent_fts"}).scalar_one()
+        table = c.execute(sa.text("SELECT pg_total_relation_size('searchcontent')")).scalar_one() - gin
+        print(f"text (title+content, UTF-8): {text_bytes / 2**20:.1f} MiB")
+        print(f"GIN index: {gin / 2**20:.1f} MiB = {gin / text_bytes:.2f} x text")
+        print(f"searchcontent table (terms + words) with TOAST: {table / 2**20:.1f} MiB")
 
 
 def p50(values: list[float]) -> str:
