@@ -6,6 +6,7 @@ real processes (the stack of tests/conftest.py, on SQLite and PostgreSQL).
 - An item's public timeline and dossier show status changes by office, not accounts, cosign
   declines or staff notes; the proposers and staff see the whole trail (item 9).
 - A ballot (民主测评) cannot be opened for fewer than 5 electors (item 6).
+- Request bodies of the wrong JSON type are refused, not converted (item 10a).
 - A 405 names every method of the path in ``Allow`` (item 10b).
 - Titles and names refuse C1 controls and bidirectional overrides, naming the field (item 10d).
 - A category named like a formula reaches the annual report's XLSX and CSV as text (item 7).
@@ -133,6 +134,28 @@ async def test_a_ballot_needs_five_electors(stack: Stack, desk: FilingDesk) -> N
     async with httpx.AsyncClient(base_url=f"{stack.gateway_url}/api/v1", timeout=30) as client:
         body = problem(await client.post("/ballots", json=ballot, headers=desk.staff()), 422, "too_few_electors")
     assert [e["field"] for e in body["errors"]] == ["member_ids"]
+
+
+async def test_request_bodies_of_the_wrong_json_type_are_refused_not_converted(stack: Stack, desk: FilingDesk) -> None:
+    body_id = desk.body["id"]
+    cases = [
+        (f"/bodies/{body_id}/sessions", {"term": True, "meeting": "7"}, {"term", "meeting"}),
+        (f"/bodies/{body_id}/sessions", {"term": 15.0, "meeting": 1}, {"term"}),
+        (f"/sessions/{desk.session['id']}", {"published": "true"}, {"published"}),
+    ]
+    async with httpx.AsyncClient(base_url=f"{stack.gateway_url}/api/v1", timeout=30) as client:
+        for path, payload, fields in cases:
+            method = "PATCH" if path.startswith("/sessions/") else "POST"
+            answer = await client.request(method, path, json=payload, headers=desk.staff())
+            body = problem(answer, 422, "validation_failed")
+            assert {e["field"] for e in body["errors"]} == fields, body
+        rules = await client.put(
+            f"/bodies/{body_id}/evaluation-rules", json={"window_days": True}, headers=desk.staff()
+        )
+        assert rules.status_code == 422 and rules.json()["errors"][0]["field"] == "window_days", rules.text
+        # Dates and enum values still come as JSON strings.
+        later = await client.post(f"/bodies/{body_id}/sessions", json={"term": 14, "meeting": 4}, headers=desk.staff())
+        assert later.status_code == 201, later.text
 
 
 async def test_a_405_allows_every_method_of_the_path(stack: Stack) -> None:
