@@ -52,7 +52,8 @@ async def topics(kafka: KafkaBroker, namespace: str) -> AsyncIterator[dict[str, 
 
 
 async def produce(config: KafkaClientConfig, topic: str) -> None:
-    producer = AIOKafkaProducer(**config.kwargs(), acks="all", request_timeout_ms=TIMEOUT_MS)
+    # Idempotent, as the services' producers are: WRITE on the topic is enough for it (KIP-679).
+    producer = AIOKafkaProducer(**config.kwargs(), acks="all", enable_idempotence=True, request_timeout_ms=TIMEOUT_MS)
     await producer.start()
     try:
         await producer.send_and_wait(topic, b"forged", key=b"k")
