@@ -146,6 +146,10 @@ class Row:
         return f"{self.method} {self.route} {self.label}".strip()
 
 
+# Electors who are nobody in the matrix: a ballot needs 5 (EVALUATION_BALLOT_MIN_ELECTORS).
+PADDING = [str(uuid.uuid4()) for _ in range(5)]
+
+
 def matrix(ids: Ids) -> list[Row]:
     item, unknown = {"proposal_id": ids.item}, {"proposal_id": ids.unknown_item}
     own, other = {"body_id": ids.body}, {"body_id": ids.other_body}
@@ -154,7 +158,7 @@ def matrix(ids: Ids) -> list[Row]:
     vote_ballot, close_ballot = {"ballot_id": ids.ballots["vote"]}, {"ballot_id": ids.ballots["close"]}
     unknown_ballot = {"ballot_id": ids.unknown_ballot}
     open_again = {"body_id": ids.body, "session_id": SESSION, "proposal_id": ids.plenary["vote"], "title": "再测评",
-                  "member_ids": [ids.members["lead"]]}  # fmt: skip
+                  "member_ids": [ids.members["lead"], *PADDING]}  # fmt: skip
     vote = {"option": "satisfied"}
     of_body = {"staff": 403, "leader": 403, "lead": 403, "cosigner": 403, "merged": 403, "other_member": 403}
     # who sees the item in this service: the body's staff and leaders, its replying units, its proposers
@@ -315,7 +319,8 @@ class Scene:
         electorates = {"vote": ["lead", "cosigner"], "close": ["lead"], "other": []}
         for b, pid in ids.plenary.items():
             body, who = (ids.other_body, "other_body_staff") if b == "other" else (ids.body, "staff")
-            members = [ids.members[m] for m in electorates[b]] or [str(uuid.uuid4())]
+            # Padded to the 5 electors a secret ballot needs (EVALUATION_BALLOT_MIN_ELECTORS).
+            members = [ids.members[m] for m in electorates[b]] + PADDING[: 5 - len(electorates[b])]
             data = {"body_id": body, "session_id": SESSION, "proposal_id": pid, "title": BALLOT_TITLES[b],
                     "member_ids": members}  # fmt: skip
             response = await self.client.post("/ballots", json=data, headers=self.headers(who))
