@@ -1,6 +1,7 @@
 """Filing: a member drafts, edits, invites cosigners and submits; cosigners answer; the
 proposer may withdraw until registration."""
 
+import asyncio
 from datetime import timedelta
 
 from sqlmodel import select
@@ -20,7 +21,9 @@ from proposal_service.domain.items import (
     record,
     ref,
     reindex,
+    remember_name,
 )
+from proposal_service.domain.search import analyse
 from proposal_service.domain.status import may_withdraw
 from proposal_service.events.schemas import ProposalSubmitted, ProposalWithdrawn
 from proposal_service.models import (
@@ -55,6 +58,9 @@ async def _member_of(session: AsyncSession, body_id: str, member_id: str, field:
 
 
 async def draft_proposal(*, session: AsyncSession, principal: Principal, data: ProposalCreate) -> Proposal:
+    # Tokenising is the costly part of a draft: done before the first statement, so the
+    # transaction (and SQLite's writer lock) does not wait on it.
+    terms = await asyncio.to_thread(analyse, data.title, data.content)
     sitting = await bodies.get_session(session=session, session_id=data.session_id)
     body = await session.get_one(Body, sitting.body_id)
     if data.kind not in KINDS_OF_BODY[body.kind]:
@@ -74,16 +80,19 @@ async def draft_proposal(*, session: AsyncSession, principal: Principal, data: P
     if data.kind in ORGANISATION_KINDS and not data.group_name:
         raise _field_problem("group_name_required", "group_name", "name the party, organisation or committee filing")
     if lead_member_id:
-        await _member_of(session, body.id, lead_member_id, "lead_member_id")
+        lead = await _member_of(session, body.id, lead_member_id, "lead_member_id")
+        remember_name(session, lead.id, lead.name)  # the answer's view needs no query for it
     if data.category_id:
-        await bodies.find_category(session=session, body_id=body.id, category_id=data.category_id)
+        category = await bodies.find_category(session=session, body_id=body.id, category_id=data.category_id)
+        remember_name(session, category.id, category.name)
     item = Proposal.model_validate(
         data, update={"body_id": body.id, "lead_member_id": lead_member_id, "created_by": principal.subject}
     )
     session.add(item)
-    await session.flush()
-    await reindex(session, item)
+    # the audit entry before the first flush: the item is inserted as it ends, with no UPDATE after
     record(session, item, principal=principal, action="drafted", to_status=ProposalStatus.draft)
+    await session.flush()
+    await reindex(session, item, terms)
     await session.commit()
     return item
 

@@ -3,6 +3,7 @@ and the public view. They never commit."""
 
 from datetime import datetime
 
+from sqlalchemy import union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,15 +72,46 @@ async def is_invited(session: AsyncSession, item: Proposal, principal: Principal
 async def load_visible(
     session: AsyncSession, principal: Principal, proposal_id: str, *, for_update: bool = False
 ) -> Proposal:
-    """The item if the caller may see it; 404 otherwise, whether it exists or not."""
-    item = await session.get(Proposal, proposal_id, with_for_update=for_update)
-    if item is None:
+    """The item if the caller may see it; 404 otherwise, whether it exists or not.
+
+    One statement: the item with its session's publication, its category's and lead
+    proposer's names (kept in the session for ``views``); the invitation is only looked up
+    when the other rules do not already let the caller read it.
+    """
+    query = (
+        select(Proposal, Session.published, Category.name, Member.name)
+        .join(Session, col(Session.id) == col(Proposal.session_id))
+        .outerjoin(Category, col(Category.id) == col(Proposal.category_id))
+        .outerjoin(Member, col(Member.id) == col(Proposal.lead_member_id))
+        .where(col(Proposal.id) == proposal_id)
+    )
+    if for_update:
+        query = query.with_for_update(of=Proposal)
+    row = (await session.exec(query)).first()
+    if row is None:
         raise hidden(proposal_id)
-    sitting = await session.get(Session, item.session_id)
-    published = bool(sitting and sitting.published)
-    if not can_read(principal, item, invited=await is_invited(session, item, principal), published=published):
+    item, published, category_name, lead_name = row
+    known = _known_names(session)
+    if category_name is not None and item.category_id:
+        known[item.category_id] = category_name
+    if lead_name is not None and item.lead_member_id:
+        known[item.lead_member_id] = lead_name
+    if not can_read(principal, item, invited=False, published=bool(published)) and not (
+        await is_invited(session, item, principal)
+    ):
         raise hidden(proposal_id)
     return item
+
+
+def _known_names(session: AsyncSession) -> dict[str, str]:
+    """Names of members and categories this session has read already (ids are UUIDs, so one map)."""
+    names: dict[str, str] = session.info.setdefault("proposal_names", {})
+    return names
+
+
+def remember_name(session: AsyncSession, row_id: str, name: str) -> None:
+    """A member's or category's name the use case has read, so ``views`` does not read it again."""
+    _known_names(session)[row_id] = name
 
 
 def check_version(item: Proposal, if_match: str | None) -> None:
@@ -149,44 +181,83 @@ async def category_names(session: AsyncSession, ids: set[str]) -> dict[str, str]
     return dict(rows)
 
 
+async def _names(session: AsyncSession, member_ids: set[str], category_ids: set[str]) -> dict[str, str]:
+    """Names of these members and categories, in at most one statement."""
+    known = _known_names(session)
+    members, categories = member_ids - known.keys(), category_ids - known.keys()
+    parts = []
+    if members:
+        parts.append(select(Member.id, Member.name).where(col(Member.id).in_(members)))
+    if categories:
+        parts.append(select(Category.id, Category.name).where(col(Category.id).in_(categories)))
+    if parts:
+        query = parts[0] if len(parts) == 1 else union_all(*parts)
+        known.update({k: v for k, v in (await session.exec(query)).all()})  # type: ignore[arg-type]
+    return known
+
+
+# What cannot exist for an item, so its view does not ask: drafts were never assigned nor merged
+# into (only submitted and public items take merges); handling units come with assignments, which
+# follow registration; only cosigned kinds invite cosigners (filing.invite_cosigners).
+_NEVER_ASSIGNED = frozenset(
+    {ProposalStatus.draft, ProposalStatus.submitted, ProposalStatus.declined, ProposalStatus.withdrawn,
+     ProposalStatus.merged}
+)  # fmt: skip
+
+
 async def views(session: AsyncSession, items: list[Proposal]) -> list[ProposalPublic]:
-    """The public view of several items, with a constant number of queries."""
-    ids = [i.id for i in items]
-    if not ids:
+    """The public view of several items, with at most four statements, fewer when the items'
+    status and kind rule some parts out."""
+    if not items:
         return []
-    cosigners = (
-        await session.exec(
-            select(Cosignature).where(col(Cosignature.proposal_id).in_(ids)).order_by(col(Cosignature.invited_at))
+    cosigned = [i.id for i in items if i.kind in COSIGNED_KINDS]
+    assigned = [i.id for i in items if i.status not in _NEVER_ASSIGNED]
+    merge_targets = [i.id for i in items if i.status != ProposalStatus.draft]
+    cosigners: dict[str, list[CosignaturePublic]] = {}
+    known = _known_names(session)
+    if cosigned:
+        query = (
+            select(Cosignature, Member.name)
+            .join(Member, col(Member.id) == col(Cosignature.member_id))
+            .where(col(Cosignature.proposal_id).in_(cosigned))
+            .order_by(col(Cosignature.invited_at))
         )
-    ).all()
-    units = (await session.exec(select(HandlingUnit).where(col(HandlingUnit.proposal_id).in_(ids)))).all()
-    merged = (
-        await session.exec(select(Proposal.id, Proposal.merged_into_id).where(col(Proposal.merged_into_id).in_(ids)))
-    ).all()
-    members = await member_names(
-        session, {c.member_id for c in cosigners} | {i.lead_member_id for i in items if i.lead_member_id}
-    )
-    categories = await category_names(session, {i.category_id for i in items if i.category_id})
-    out = []
-    for item in items:
-        out.append(
-            ProposalPublic.model_validate(
-                item,
-                update={
-                    "category": categories.get(item.category_id or ""),
-                    "lead_proposer": members.get(item.lead_member_id or "") or item.group_name,
-                    "number_label": number_label(item.kind, item.number),
-                    "merged_ids": [m for m, into in merged if into == item.id],
-                    "cosigners": [
-                        CosignaturePublic.model_validate(c, update={"member_name": members.get(c.member_id, "")})
-                        for c in cosigners
-                        if c.proposal_id == item.id
-                    ],
-                    "handling_units": [HandlingUnitPublic.model_validate(u) for u in units if u.proposal_id == item.id],
-                },
+        for c, name in (await session.exec(query)).all():
+            cosigners.setdefault(c.proposal_id, []).append(
+                CosignaturePublic.model_validate(c, update={"member_name": name})
             )
+            known[c.member_id] = name
+    units: dict[str, list[HandlingUnitPublic]] = {}
+    if assigned:
+        query_units = select(HandlingUnit).where(col(HandlingUnit.proposal_id).in_(assigned))
+        for u in (await session.exec(query_units)).all():
+            units.setdefault(u.proposal_id, []).append(HandlingUnitPublic.model_validate(u))
+    merged: dict[str, list[str]] = {}
+    if merge_targets:
+        query_merged = select(Proposal.id, Proposal.merged_into_id).where(
+            col(Proposal.merged_into_id).in_(merge_targets)
         )
-    return out
+        for merged_id, into in (await session.exec(query_merged)).all():
+            merged.setdefault(into or "", []).append(merged_id)
+    names = await _names(
+        session,
+        {i.lead_member_id for i in items if i.lead_member_id},
+        {i.category_id for i in items if i.category_id},
+    )
+    return [
+        ProposalPublic.model_validate(
+            item,
+            update={
+                "category": names.get(item.category_id or ""),
+                "lead_proposer": names.get(item.lead_member_id or "") or item.group_name,
+                "number_label": number_label(item.kind, item.number),
+                "merged_ids": merged.get(item.id, []),
+                "cosigners": cosigners.get(item.id, []),
+                "handling_units": units.get(item.id, []),
+            },
+        )
+        for item in items
+    ]
 
 
 async def view(session: AsyncSession, item: Proposal) -> ProposalPublic:
