@@ -1,3 +1,5 @@
+"""The end-to-end stack, shared by tests/e2e and tests/security (tests/chaos has its own)."""
+
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
