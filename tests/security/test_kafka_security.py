@@ -75,10 +75,11 @@ async def read_one(config: KafkaClientConfig, topic: str, *, group: str | None =
         tp = TopicPartition(topic, 0)
         consumer.assign([tp])
         await consumer.seek_to_beginning(tp)
-        batch = await consumer.getmany(tp, timeout_ms=TIMEOUT_MS)
+        await consumer._client.force_metadata_update()
         if topic in consumer._client.cluster.unauthorized_topics:
             # aiokafka only logs a refused topic and fetches nothing from it; say so here
             raise TopicAuthorizationFailedError(topic)
+        batch = await consumer.getmany(tp, timeout_ms=TIMEOUT_MS)
         records = batch.get(tp, [])
         if group is not None and records:
             await consumer.commit({tp: records[0].offset + 1})
