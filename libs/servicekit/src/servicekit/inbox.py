@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import BaseModel, ValidationError
@@ -94,6 +94,22 @@ class DeadLetter(Exception):
     """Raised for a message that no retry can fix; it goes straight to the dead-letter topic."""
 
 
+class ConsumerObserver(Protocol):
+    """Told each message's outcome and each partition's lag (servicekit.metrics implements it)."""
+
+    def event(self, event_type: str, outcome: str) -> None: ...
+
+    def partition_lag(self, topic: str, partition: int, lag: int) -> None: ...
+
+
+class _Unobserved:
+    def event(self, event_type: str, outcome: str) -> None:
+        pass
+
+    def partition_lag(self, topic: str, partition: int, lag: int) -> None:
+        pass
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -119,6 +135,8 @@ class EventConsumer:
         self.retry_backoff_s = retry_backoff_s
         self.applied_total = 0
         self.dead_lettered_total = 0
+        # Outcomes by type (applied, duplicate, ignored, dead_lettered) and lag: metrics.
+        self.observer: ConsumerObserver = _Unobserved()
 
     async def run(self) -> None:
         failures = 0
@@ -161,6 +179,10 @@ class EventConsumer:
             await consumer.commit(
                 {TopicPartition(tp.topic, tp.partition): messages[-1].offset + 1 for tp, messages in batch.items()}
             )
+            for tp, messages in batch.items():
+                end = consumer.highwater(tp)
+                if end is not None:
+                    self.observer.partition_lag(tp.topic, tp.partition, end - (messages[-1].offset + 1))
 
     async def apply_together(self, messages: list[ConsumerRecord[bytes, bytes]]) -> bool:
         """Applies a partition's batch in one transaction, the fast path when a consumer is
@@ -182,8 +204,10 @@ class EventConsumer:
                     (await session.exec(select(InboxMessage.event_id).where(col(InboxMessage.event_id).in_(ids)))).all()
                 )
                 applied: list[tuple[EventEnvelope, TraceContext]] = []
+                duplicates: list[EventEnvelope] = []
                 for envelope in handled:
                     if envelope.id in seen:
+                        duplicates.append(envelope)
                         continue
                     seen.add(envelope.id)
                     model, handler = self.subscriptions.handlers[envelope.key]
@@ -199,6 +223,12 @@ class EventConsumer:
         for envelope, trace in applied:
             set_trace(trace)
             _log_applied(envelope)
+            self.observer.event(envelope.type, "applied")
+        for envelope in duplicates:
+            self.observer.event(envelope.type, "duplicate")
+        for envelope in envelopes:
+            if envelope.key in self.subscriptions.ignored:
+                self.observer.event(envelope.type, "ignored")
         return True
 
     @staticmethod
@@ -216,19 +246,23 @@ class EventConsumer:
             envelope = EventEnvelope.from_bytes(message.value or b"")
         except ValidationError as exc:
             await self._dead_letter(message, f"malformed CloudEvent: {exc.errors()[:3]}")
+            self.observer.event("unparseable", "dead_lettered")
             return
         if envelope.key in self.subscriptions.ignored:
+            self.observer.event(envelope.type, "ignored")
             return
         subscription = self.subscriptions.handlers.get(envelope.key)
         if subscription is None:
             await self._dead_letter(message, f"unknown event type {envelope.type} v{envelope.dataversion}")
+            self.observer.event(envelope.type, "dead_lettered")
             return
         model, handler = subscription
         self._enter_trace(envelope)
         error: Exception | None = None
         for attempt in range(self.max_attempts):
             try:
-                await self._apply(envelope, model, handler)
+                applied = await self._apply(envelope, model, handler)
+                self.observer.event(envelope.type, "applied" if applied else "duplicate")
                 return
             except (DeadLetter, ValidationError) as exc:
                 error = exc
@@ -242,12 +276,14 @@ class EventConsumer:
                 log.warning("handling %s %s failed (attempt %d): %s", envelope.type, envelope.id, attempt + 1, exc)
                 await asyncio.sleep(self.retry_backoff_s * 2**attempt)
         await self._dead_letter(message, f"{type(error).__name__}: {error}")
+        self.observer.event(envelope.type, "dead_lettered")
 
-    async def _apply(self, envelope: EventEnvelope, model: type[BaseModel], handler: Handler) -> None:
+    async def _apply(self, envelope: EventEnvelope, model: type[BaseModel], handler: Handler) -> bool:
+        """Applies the event once; False when the inbox already had it (a duplicate)."""
         payload = model.model_validate(envelope.data)
         async with self.database.session() as session:
             if await session.get(InboxMessage, envelope.id) is not None:
-                return
+                return False
             session.add(InboxMessage(event_id=envelope.id, event_type=envelope.type, source=envelope.source))
             await handler(session, ReceivedEvent(envelope, payload, self.outbox))
             try:
@@ -256,10 +292,11 @@ class EventConsumer:
                 # Another consumer (during a rebalance) applied it first: a duplicate, not a failure.
                 await session.rollback()
                 if await session.get(InboxMessage, envelope.id) is not None:
-                    return
+                    return False
                 raise
         self.applied_total += 1
         _log_applied(envelope)
+        return True
 
     async def _dead_letter(self, message: ConsumerRecord[bytes, bytes], error: str) -> None:
         log.error("dead-lettering %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)

@@ -26,6 +26,7 @@ from servicekit.housekeeping import run_housekeeping
 from servicekit.inbox import EventConsumer, Subscriptions
 from servicekit.kafka import KafkaClientConfig, KafkaConnector
 from servicekit.logs import configure_logging
+from servicekit.metrics import RequestMetricsMiddleware, ServiceMetrics, metrics_router, outbox_backlog_query
 from servicekit.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, TraceMiddleware
 from servicekit.migrations import upgrade_async
 from servicekit.outbox import Outbox, OutboxRelay
@@ -79,6 +80,11 @@ class ServiceRuntime:
             if subscriptions
             else None
         )
+        # Prometheus metrics at /metrics (servicekit.metrics); the consumer reports its outcomes.
+        self.metrics = ServiceMetrics(settings.service_name)
+        self.metrics.count_published(lambda: self.relay.published_total)
+        if self.consumer is not None:
+            self.consumer.observer = self.metrics
         self._tasks: list[asyncio.Task[None]] = []
         self._closers: list[Callable[[], Awaitable[Any]]] = []
         self._starters: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
@@ -92,7 +98,10 @@ class ServiceRuntime:
         app.add_middleware(BodyLimitMiddleware, max_bytes=self.settings.max_body_bytes)
         app.add_middleware(SecurityHeadersMiddleware, hsts=self.settings.environment == "production")
         app.add_middleware(TraceMiddleware)
+        # Outermost: every answer is counted, the body-limit and rate-limit refusals included.
+        app.add_middleware(RequestMetricsMiddleware, metrics=self.metrics)
         app.include_router(health_router({"database": self.database.ping, "kafka": self.kafka.ping}))
+        app.include_router(metrics_router(self.metrics, outbox_backlog_query(self.database)))
 
     @asynccontextmanager
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
