@@ -83,7 +83,7 @@ WEIGHTS = {"on_time": 0.3, "satisfaction": 0.4, "contact": 0.1, "outcome": 0.2} 
 # Units: FGW replies as lead and CZJ as a separate unit on the item; SWJ replies on another body's item.
 UNITS = {"FGW": "市发展和改革委员会", "CZJ": "市财政局", "SWJ": "市水务局"}
 # Routes that are infrastructure, not the service's API: no matrix row.
-INFRASTRUCTURE = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+INFRASTRUCTURE = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/metrics"}
 INFRASTRUCTURE_PREFIXES = ("/health/",)
 
 CALLERS = (
