@@ -55,6 +55,15 @@ and ``POST /proposals/{id}/submit``; only the submit publishes
    seconds after all four reported ready and before any load; and again
    after the load.
 
+5. Scale (``--scale N``, instead of the parts above unless ``--only`` names them): the proposal
+   service's latency per operation at 1k, 10k and N items on SQLite and PostgreSQL (tests/bench/scale.py).
+
+Every figure is printed beside its target and, with ``--json FILE``, written under a stable key in
+``figures`` (value, unit, target, met, valid); a figure taken while requests failed is marked
+INVALID. The gateway's rate limits and upstream timeout are configured out of the way.
+tests/bench/test_bench_smoke.py runs ``--quick`` and a small ``--scale`` in the test suite, so the
+bench cannot break unnoticed.
+
 The machine's load is sampled before starting: figures taken while other
 processes keep the cores busy are flagged as not representative.
 ``--only`` runs a subset of the parts; ``--env KEY=VALUE`` passes settings to
