@@ -33,7 +33,8 @@ from proposal_service.models import Proposal, SearchContent, SearchDocument, Wor
 from proposal_service.text import Words, fts_safe, fts_terms, words
 
 FTS_TABLE = "search_fts"  # SQLite FTS5, external content = searchcontent, rowid = searchdocument.id
-PG_FTS_INDEX = "ix_searchcontent_fts"  # GIN on array_to_tsvector(string_to_array(terms, ' '))
+PG_FTS_INDEX = "ix_searchcontent_fts"  # GIN on searchcontent.tsv = array_to_tsvector(string_to_array(terms, ' '))
+PG_FTS_COLUMN = "tsv"
 _fts = table(FTS_TABLE, column("rowid", Integer), column(FTS_TABLE, Text))
 _CHUNK = 2_000  # words per IN list, well under either driver's parameter limit
 
@@ -43,9 +44,9 @@ def _dialect(session: AsyncSession) -> str:
 
 
 def _tsvector() -> ColumnElement[object]:
-    # The exact expression of the GIN index, so the planner uses it. array_to_tsvector takes the terms as lexemes
-    # as they are: no parser, no positions (smaller), nothing a locale could change.
-    return func.array_to_tsvector(func.string_to_array(col(SearchContent.terms), literal_column("' '")))
+    # PostgreSQL: the generated column searchcontent.tsv, array_to_tsvector of the terms (lexemes as they are: no
+    # parser, no positions, nothing a locale could change), with the GIN index on it; made by the migration.
+    return literal_column(f"{SearchContent.__tablename__}.tsv")
 
 
 def matching_documents(session: AsyncSession, terms: Sequence[str]) -> Select[Any]:

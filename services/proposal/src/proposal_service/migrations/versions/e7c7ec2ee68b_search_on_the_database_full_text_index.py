@@ -137,11 +137,14 @@ def upgrade() -> None:
         _create_sqlite_fts()
     else:
         # array_to_tsvector takes the space-separated terms as lexemes as they are (the 'simple' configuration
-        # without a parser): nothing is stemmed, dropped or split, and no positions are kept.
+        # without a parser): nothing is stemmed, dropped or split, and no positions are kept. A stored generated
+        # column rather than an expression index: the planner prices the expression as cheap and would rather
+        # recompute it on every row (a sequential scan, ~0.15 ms a row) than read the GIN index.
         op.execute(
-            "CREATE INDEX ix_searchcontent_fts ON searchcontent "
-            "USING gin (array_to_tsvector(string_to_array(terms, ' ')))"
+            "ALTER TABLE searchcontent ADD COLUMN tsv tsvector "
+            "GENERATED ALWAYS AS (array_to_tsvector(string_to_array(terms, ' '))) STORED"
         )
+        op.execute("CREATE INDEX ix_searchcontent_fts ON searchcontent USING gin (tsv)")
     _reindex()
     with op.batch_alter_table("searchterm", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_searchterm_proposal_id"))
