@@ -82,3 +82,26 @@ def namespace(kafka: KafkaBroker) -> str:
 def dev_keys() -> DevKeys:
     """The gateway's signing key for this run; services trust its JWKS (``auth_jwks``)."""
     return DevKeys()
+
+
+# What needs the broker, the PostgreSQL cluster or the services as processes (tests/chaos has its own
+# broker and stack). A test asking for none of them, directly or through another fixture, is "pure".
+_INFRASTRUCTURE_FIXTURES = frozenset({"kafka", "postgres", "namespace", "stack", "broker", "make_stack"})
+_MARKED_SLOW = frozenset({"integration", "e2e", "chaos"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks ``pure`` the tests that need no Kafka, no PostgreSQL and no stack: ``./dev test --fast``
+    runs only those. Decided at collection from the fixtures each test requests (their closure) and
+    its parameters: ``database_url`` asks for PostgreSQL only in its "postgresql" case."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        if (
+            fixtures & _INFRASTRUCTURE_FIXTURES
+            or any(isinstance(value, str) and value == "postgresql" for value in params)
+            or any(item.get_closest_marker(name) for name in _MARKED_SLOW)
+        ):
+            continue
+        item.add_marker(pytest.mark.pure)
