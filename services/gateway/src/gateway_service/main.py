@@ -19,6 +19,7 @@ from gateway_service.idempotency import IdempotencyStore
 from gateway_service.proxy import Upstreams
 from gateway_service.ratelimit import RateLimitMiddleware
 from gateway_service.settings import GatewaySettings
+from gateway_service.webapps import mount_web_apps
 from servicekit.runtime import ServiceRuntime, service_app, service_runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -42,6 +43,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         router=gateway_router(upstreams, idempotency, door),
     )
     app.state.identity = identity
+    mount_web_apps(app, settings.member_app_dir)
     # Innermost (appended, not inserted in front): a 429 goes out through the request-id, security
     # headers and CORS middleware like every other answer.
     app.user_middleware.append(
