@@ -1,6 +1,5 @@
 import json
 from pathlib import Path
-from pathlib import Path
 
 import argon2
 from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, PrivateAttr, SecretStr, model_validator
@@ -30,8 +29,6 @@ class GatewaySettings(ServiceSettings):
     upstream_max_streams: int = Field(default=1000, ge=1)
     # How long an Idempotency-Key is remembered.
     idempotency_ttl_s: float = Field(default=24 * 3600, ge=60)
-    # The members' app build (clients/member/dist) served at /m/; default: the checkout's.
-    member_app_dir: Path | None = None
     # The members' app build (clients/member/dist) served at /m/; default: the checkout's.
     member_app_dir: Path | None = None
     # Browser origins allowed to call the API (the member web client's); none by default.
