@@ -12,6 +12,7 @@ service does not know.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -26,6 +27,7 @@ from servicekit.db import Database, UTCDateTime, utcnow
 from servicekit.events import EventEnvelope, EventKey
 from servicekit.kafka import KafkaConnector
 from servicekit.outbox import Outbox
+from servicekit.telemetry import consuming
 from servicekit.tracing import TraceContext, child_traceparent, set_trace
 
 log = logging.getLogger(__name__)
@@ -211,9 +213,14 @@ class EventConsumer:
                         continue
                     seen.add(envelope.id)
                     model, handler = self.subscriptions.handlers[envelope.key]
-                    trace = self._enter_trace(envelope)
-                    session.add(InboxMessage(event_id=envelope.id, event_type=envelope.type, source=envelope.source))
-                    await handler(session, ReceivedEvent(envelope, model.model_validate(envelope.data), self.outbox))
+                    with self._span(messages[0].topic, envelope) as span:
+                        trace = self._enter_trace(envelope, span)
+                        session.add(
+                            InboxMessage(event_id=envelope.id, event_type=envelope.type, source=envelope.source)
+                        )
+                        await handler(
+                            session, ReceivedEvent(envelope, model.model_validate(envelope.data), self.outbox)
+                        )
                     applied.append((envelope, trace))
                 await session.commit()
         except Exception as exc:  # noqa: BLE001 - the per-message path retries or dead-letters it
@@ -231,12 +238,23 @@ class EventConsumer:
                 self.observer.event(envelope.type, "ignored")
         return True
 
+    def _span(self, topic: str, envelope: EventEnvelope) -> AbstractContextManager[str | None]:
+        """The OpenTelemetry span of handling ``envelope`` (servicekit.telemetry); a no-op when off."""
+        return consuming(
+            traceparent=envelope.traceparent,
+            topic=topic,
+            group=self.group_id,
+            event_id=envelope.id,
+            event_type=envelope.type,
+        )
+
     @staticmethod
-    def _enter_trace(envelope: EventEnvelope) -> TraceContext:
+    def _enter_trace(envelope: EventEnvelope, span: str | None = None) -> TraceContext:
         trace = TraceContext(
             correlation_id=envelope.correlationid or envelope.id,
             causation_id=envelope.id,
-            traceparent=child_traceparent(envelope.traceparent),
+            # The consumer span's own context when tracing, so emitted events name it as parent.
+            traceparent=span or child_traceparent(envelope.traceparent),
         )
         set_trace(trace)
         return trace
@@ -256,8 +274,14 @@ class EventConsumer:
             await self._dead_letter(message, f"unknown event type {envelope.type} v{envelope.dataversion}")
             self.observer.event(envelope.type, "dead_lettered")
             return
-        model, handler = subscription
-        self._enter_trace(envelope)
+        with self._span(message.topic, envelope) as span:
+            self._enter_trace(envelope, span)
+            await self._handle(message, envelope, *subscription)
+
+    async def _handle(
+        self, message: ConsumerRecord[bytes, bytes], envelope: EventEnvelope, model: type[BaseModel], handler: Handler
+    ) -> None:
+        """Applies ``envelope`` with retries; dead-letters it when no retry helps."""
         error: Exception | None = None
         for attempt in range(self.max_attempts):
             try:

@@ -7,6 +7,7 @@ import time
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit import telemetry
 from servicekit.errors import PROBLEM_JSON, problem_type
 from servicekit.tracing import TraceContext, child_traceparent, new_request_id, set_trace
 
@@ -29,7 +30,8 @@ class TraceMiddleware:
         ctx = TraceContext(
             request_id=request_id,
             correlation_id=_safe_id(headers.get("x-correlation-id")) or request_id,
-            traceparent=child_traceparent(headers.get("traceparent")),
+            # With tracing on, the server span's own context (so the events written name it).
+            traceparent=telemetry.current_traceparent() or child_traceparent(headers.get("traceparent")),
         )
         set_trace(ctx)
         started = time.perf_counter()

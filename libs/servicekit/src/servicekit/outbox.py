@@ -31,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from servicekit.db import Database, UTCDateTime, utcnow
 from servicekit.events import EventEnvelope, EventRegistry
 from servicekit.kafka import KafkaConnector
+from servicekit.telemetry import Publishing
 
 log = logging.getLogger(__name__)
 
@@ -203,12 +204,18 @@ class OutboxRelay:
             return 0
         producer = await self.kafka.producer()
         futures = []
+        spans = Publishing()
         for row in rows:
-            headers = [(k, v.encode()) for k, v in json.loads(row.headers).items()]
+            stored = json.loads(row.headers)
+            spans.start(
+                traceparent=stored.get("traceparent"), topic=row.topic, event_id=row.event_id, event_type=row.event_type
+            )
+            headers = [(k, v.encode()) for k, v in stored.items()]
             futures.append(
                 await producer.send(row.topic, row.envelope.encode(), key=row.message_key.encode(), headers=headers)
             )
         results = await asyncio.gather(*futures, return_exceptions=True)
+        spans.end(results)
         sent = [
             row.position for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)
         ]

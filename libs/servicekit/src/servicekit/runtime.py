@@ -31,6 +31,7 @@ from servicekit.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from servicekit.migrations import upgrade_async
 from servicekit.outbox import Outbox, OutboxRelay
 from servicekit.settings import ServiceSettings
+from servicekit.telemetry import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,15 @@ class ServiceRuntime:
         app.add_middleware(RequestMetricsMiddleware, metrics=self.metrics)
         app.include_router(health_router({"database": self.database.ping, "kafka": self.kafka.ping}))
         app.include_router(metrics_router(self.metrics, outbox_backlog_query(self.database)))
+        # Traces only when an OTLP endpoint is configured; otherwise nothing is set up.
+        provider = configure_tracing(
+            service_name=self.settings.service_name,
+            endpoint=self.settings.otlp_endpoint,
+            app=app,
+            database=self.database,
+        )
+        if provider is not None:
+            self._closers.append(partial(asyncio.to_thread, provider.shutdown))
 
     @asynccontextmanager
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:

@@ -58,6 +58,9 @@ class ServiceSettings(BaseSettings):
     auth_jwks_url: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
+    # Base URL of an OTLP/HTTP receiver (a collector) for traces; unset, the standard
+    # OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT variables are read; none set, no traces (servicekit.telemetry).
+    otlp_endpoint: str | None = None
 
     @model_validator(mode="after")
     def _tokens_need_trusted_keys(self) -> "ServiceSettings":
