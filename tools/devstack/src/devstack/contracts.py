@@ -19,8 +19,10 @@ from devstack.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[4]
 CONTRACTS = ROOT / "contracts"
-# The gateway serves the public document from its own package (it cannot read contracts/ when installed).
+# The gateway serves the public document from its own package (it cannot read contracts/ when installed),
+# so the packaged file is the one copy; contracts/openapi/public.json is a symlink to it, for the clients.
 PACKAGED_PUBLIC = ROOT / "services" / "gateway" / "src" / "gateway_service" / "public_openapi.json"
+PUBLIC = "openapi/public.json"
 
 
 def _dump_json(document: Any) -> str:
@@ -130,8 +132,19 @@ def render() -> dict[str, str]:
     return files
 
 
+def _link_public(target: Path) -> None:
+    link = target / PUBLIC
+    relative = Path("..", "..", PACKAGED_PUBLIC.relative_to(ROOT))
+    if link.is_symlink() and Path(link.readlink()) == relative:
+        return
+    link.unlink(missing_ok=True)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(relative)
+
+
 def write(target: Path = CONTRACTS) -> None:
     files = render()
+    public = files.pop(PUBLIC)
     for old in target.rglob("*"):
         if old.is_file() and str(old.relative_to(target)) not in files and old.name != "README.md":
             old.unlink()
@@ -140,18 +153,23 @@ def write(target: Path = CONTRACTS) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     if target == CONTRACTS:
-        PACKAGED_PUBLIC.write_text(files["openapi/public.json"])
+        PACKAGED_PUBLIC.write_text(public)
+        _link_public(target)
+    else:
+        (target / PUBLIC).write_text(public)
 
 
 def drift(target: Path = CONTRACTS) -> list[str]:
-    """Paths under contracts/ that differ from what the code generates."""
+    """Paths under contracts/ that differ from what the code generates (the public document read
+    through its symlink, so from the gateway's package), and the symlink itself when it is a copy."""
     files = render()
     committed = {
         str(p.relative_to(target)): p.read_text() for p in target.rglob("*") if p.is_file() and p.name != "README.md"
     }
     stale = sorted(p for p in files.keys() | committed.keys() if files.get(p) != committed.get(p))
-    if not PACKAGED_PUBLIC.exists() or PACKAGED_PUBLIC.read_text() != files["openapi/public.json"]:
-        stale.append(str(PACKAGED_PUBLIC.relative_to(ROOT)))
+    link = target / PUBLIC
+    if target == CONTRACTS and not (link.is_symlink() and link.resolve() == PACKAGED_PUBLIC.resolve()):
+        stale.append(f"{PUBLIC} (must be a symlink to {PACKAGED_PUBLIC.relative_to(ROOT)})")
     return stale
 
 
