@@ -54,6 +54,16 @@ class NotFound(Problem):
         super().__init__(404, "not_found", "Not Found", f"{what} {ident} does not exist or is not visible to you")
 
 
+def conflict(code: str, detail: str) -> Problem:
+    """409: the request clashes with the resource's current state; ``code`` says how."""
+    return Problem(409, code, "Conflict", detail)
+
+
+def invalid(code: str, field: str, detail: str) -> Problem:
+    """422 naming the one body field at fault, shaped like the framework's own validation errors."""
+    return Problem(422, code, "Validation Failed", detail, errors=[{"in": "body", "field": field, "message": detail}])
+
+
 def problem_response(request: Request, problem: Problem) -> JSONResponse:
     body: dict[str, Any] = {
         "type": problem_type(problem.code),

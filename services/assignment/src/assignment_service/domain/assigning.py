@@ -39,18 +39,8 @@ from assignment_service.models import (
 )
 from servicekit.auth import Principal, forbidden
 from servicekit.db import utcnow
-from servicekit.errors import Problem
+from servicekit.errors import Problem, conflict, invalid
 from servicekit.outbox import Outbox
-
-
-def conflict(code: str, detail: str) -> Problem:
-    return Problem(409, code, "Conflict", detail)
-
-
-def invalid(code: str, field: str, detail: str) -> Problem:
-    return Problem(
-        422, code, "Unprocessable Content", detail, errors=[{"in": "body", "field": field, "message": detail}]
-    )
 
 
 def check_roles(roles: list[Role]) -> None:

@@ -8,7 +8,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assignment_service.domain.access import is_body_staff, is_proposer, is_unit_of, require_unit
-from assignment_service.domain.assigning import conflict, invalid
 from assignment_service.domain.deadlines import local_date, reply_due
 from assignment_service.domain.items import load_assignment, load_item, unit_names
 from assignment_service.domain.rules import rules_for
@@ -31,7 +30,7 @@ from assignment_service.models import (
 )
 from servicekit.auth import Principal
 from servicekit.db import utcnow
-from servicekit.errors import Problem
+from servicekit.errors import Problem, conflict, invalid
 from servicekit.inbox import ReceivedEvent
 from servicekit.outbox import Outbox
 

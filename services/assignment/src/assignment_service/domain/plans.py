@@ -7,7 +7,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assignment_service.domain.access import require_reviewer
-from assignment_service.domain.assigning import conflict, invalid
 from assignment_service.domain.deadlines import local_date
 from assignment_service.domain.items import load_item
 from assignment_service.models import (
@@ -26,7 +25,7 @@ from assignment_service.models import (
 )
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import utcnow
-from servicekit.errors import NotFound
+from servicekit.errors import NotFound, conflict, invalid
 
 PLANNED_KINDS = ("plenary", "motion")
 

@@ -67,7 +67,7 @@ from evaluation_service.models import (
 )
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import utcnow
-from servicekit.errors import NotFound, Problem
+from servicekit.errors import NotFound, conflict, invalid
 from servicekit.outbox import Outbox
 from servicekit.pagination import paginate
 
@@ -83,14 +83,6 @@ class BallotRules:
 
     def publishable(self, voters: int) -> bool:
         return voters >= self.min_votes
-
-
-def conflict(code: str, detail: str) -> Problem:
-    return Problem(409, code, "Conflict", detail)
-
-
-def invalid(code: str, field: str, detail: str) -> Problem:
-    return Problem(422, code, "Validation Failed", detail, errors=[{"in": "body", "field": field, "message": detail}])
 
 
 def status_of(ballot: AssemblyBallot, now: datetime) -> BallotStatus:

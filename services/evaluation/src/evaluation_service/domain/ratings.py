@@ -28,15 +28,11 @@ from evaluation_service.models import (
 )
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import utcnow
-from servicekit.errors import NotFound, Problem
+from servicekit.errors import NotFound, Problem, conflict
 from servicekit.outbox import Outbox
 from servicekit.preconditions import check_if_match, weak_etag
 
 BODY_TIMEZONE = ZoneInfo("Asia/Shanghai")
-
-
-def conflict(code: str, detail: str) -> Problem:
-    return Problem(409, code, "Conflict", detail)
 
 
 async def rules_for(session: AsyncSession, body_id: str) -> EvaluationRules:
