@@ -1,0 +1,43 @@
+// What the forms choose from: bodies, their sessions, categories and members (cached per visit).
+import { defineStore } from "pinia";
+import { api, call, type Schemas } from "../api";
+
+export const useContext = defineStore("context", {
+  state: () => ({
+    bodies: [] as Schemas["BodyPublic"][],
+    sessions: {} as Record<string, Schemas["SessionPublic"][]>,
+    categories: {} as Record<string, Schemas["CategoryPublic"][]>,
+    members: {} as Record<string, Schemas["MemberPublic"][]>,
+  }),
+  actions: {
+    async loadBodies() {
+      if (!this.bodies.length) this.bodies = await call(api.GET("/api/v1/bodies"));
+      return this.bodies;
+    },
+    async loadBody(bodyId: string) {
+      if (!this.sessions[bodyId]) {
+        const [sessions, categories] = await Promise.all([
+          call(api.GET("/api/v1/bodies/{body_id}/sessions", { params: { path: { body_id: bodyId } } })),
+          call(api.GET("/api/v1/bodies/{body_id}/categories", { params: { path: { body_id: bodyId } } })),
+        ]);
+        this.sessions[bodyId] = sessions;
+        this.categories[bodyId] = categories.filter((c) => c.active);
+      }
+    },
+    async loadMembers(bodyId: string) {
+      if (!this.members[bodyId]) {
+        this.members[bodyId] = await call(
+          api.GET("/api/v1/bodies/{body_id}/members", { params: { path: { body_id: bodyId } } }),
+        );
+      }
+      return this.members[bodyId];
+    },
+    sessionName(sessionId: string): string {
+      for (const list of Object.values(this.sessions)) {
+        const s = list.find((x) => x.id === sessionId);
+        if (s) return s.name;
+      }
+      return "";
+    },
+  },
+});

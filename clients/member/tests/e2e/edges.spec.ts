@@ -1,0 +1,99 @@
+// The hard paths: offline drafts, a revoked sign-in, an expired token mid-form, a server error.
+import { expect, test } from "@playwright/test";
+import { apiLogin, bearer, checkScreen, GATEWAY, signIn } from "./helpers";
+
+const MEMBER = process.env.MEMBER_OTHER ?? "w006";
+
+test("a draft written offline is kept and filed once back online", async ({ page, context, request }) => {
+  const title = `关于完善社区养老服务的建议${Date.now().toString(36)}`;
+  await signIn(page, MEMBER);
+  await expect(page.getByRole("heading", { name: /您好/ })).toBeVisible();
+  await page.getByRole("tab", { name: "写提案" }).click();
+  await expect(page.getByTestId("field-session")).not.toContainText("请选择");
+  await page.locator("#draft-title").fill(title);
+  await page.locator("#draft-content").fill("建议增加社区食堂和日间照料中心。");
+  await context.setOffline(true);
+  await page.getByRole("button", { name: "保存草稿" }).click();
+  await expect(page.getByText("当前离线，草稿已保存在本机，联网后自动上传")).toBeVisible();
+  expect(await page.evaluate(() => JSON.parse(localStorage.getItem("member.offlineDrafts") ?? "[]").length)).toBe(1);
+  await context.setOffline(false);
+  await expect
+    .poll(() => page.evaluate(() => JSON.parse(localStorage.getItem("member.offlineDrafts") ?? "[]").length), { timeout: 30_000 })
+    .toBe(0);
+  const me = await apiLogin(request, MEMBER);
+  const drafts = await request.get(`${GATEWAY}/api/v1/proposals`, {
+    params: { status: "draft", proposer: me.account.member_id!, limit: 100 },
+    headers: bearer(me),
+  });
+  expect((await drafts.json()).items.filter((p: { title: string }) => p.title === title)).toHaveLength(1);
+});
+
+test("an expired token is refreshed silently and the typed text is kept", async ({ page }) => {
+  const title = `关于加强校园周边交通安全的建议${Date.now().toString(36)}`;
+  await signIn(page, MEMBER);
+  await expect(page.getByRole("heading", { name: /您好/ })).toBeVisible();
+  await page.goto("draft/new");
+  await expect(page.getByTestId("field-session")).not.toContainText("请选择");
+  await page.locator("#draft-title").fill(title);
+  await page.locator("#draft-content").fill("建议在学校周边增设减速带和护学岗。");
+  // The access token has expired by the time the member taps save: the first answer is a 401.
+  let refused = 0;
+  await page.route("**/api/v1/proposals", async (route) => {
+    if (route.request().method() === "POST" && refused === 0) {
+      refused++;
+      await route.fulfill({
+        status: 401,
+        contentType: "application/problem+json",
+        body: JSON.stringify({ type: "about:blank", title: "Unauthorized", status: 401, code: "unauthorized", detail: "token expired" }),
+      });
+      return;
+    }
+    await route.continue();
+  });
+  const refreshed = page.waitForResponse((r) => r.url().endsWith("/api/v1/auth/refresh") && r.status() === 200);
+  await page.getByRole("button", { name: "保存草稿" }).click();
+  await refreshed;
+  await expect(page).toHaveURL(/\/m\/draft\/[0-9a-f-]{36}$/);
+  await expect(page.locator("#draft-title")).toHaveValue(title);
+  expect(refused).toBe(1);
+});
+
+test("a revoked sign-in returns to the sign-in page with a clear message, and keeps the form", async ({ page, request }) => {
+  await signIn(page, MEMBER);
+  await expect(page.getByRole("heading", { name: /您好/ })).toBeVisible();
+  await page.goto("draft/new");
+  await expect(page.getByTestId("field-session")).not.toContainText("请选择");
+  const title = "关于规范共享单车停放的建议";
+  await page.locator("#draft-title").fill(title);
+  // Signed out elsewhere (an administrator or another device ends this sign-in).
+  const refresh = await page.evaluate(() => JSON.parse(localStorage.getItem("member.auth")!).refresh as string);
+  const out = await request.post(`${GATEWAY}/api/v1/auth/logout`, { data: { refresh_token: refresh } });
+  expect(out.status(), await out.text()).toBeLessThan(300);
+  await page.locator("#draft-content").fill("建议划定停放区域。");
+  await page.getByRole("button", { name: "保存草稿" }).click();
+  await expect(page).toHaveURL(/\/m\/login/);
+  await expect(page.getByRole("status")).toContainText("登录已失效");
+  await checkScreen(page, "14-session-ended");
+  // Signing in again brings the typed text back.
+  await page.locator("#username").fill(MEMBER);
+  await page.locator("#password").fill(process.env.DEMO_PASSWORD ?? "demo-pass-2026");
+  await page.getByRole("button", { name: "登录" }).click();
+  await expect(page).toHaveURL(/\/m\/draft\/new$/);
+  await expect(page.locator("#draft-title")).toHaveValue(title);
+});
+
+test("a server error is said in words, never a blank screen", async ({ page }) => {
+  await signIn(page, MEMBER);
+  await expect(page.getByRole("heading", { name: /您好/ })).toBeVisible();
+  await page.route("**/api/v1/proposals?**", (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: "application/problem+json",
+      body: JSON.stringify({ type: "about:blank", title: "Service Unavailable", status: 503, code: "upstream_unavailable" }),
+    }),
+  );
+  await page.getByRole("tab", { name: "我的提案" }).click();
+  await expect(page.getByRole("alert")).toContainText("服务暂时不可用，请稍后重试。（503）");
+  await expect(page.getByRole("button", { name: "重试" })).toBeVisible();
+  await checkScreen(page, "15-server-error");
+});

@@ -1,0 +1,118 @@
+import { createPinia, setActivePinia } from "pinia";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Proposal } from "../../src/api";
+import { problemMessage, useTokens } from "../../src/api";
+import { useAuth } from "../../src/stores/auth";
+import { useDrafts } from "../../src/stores/drafts";
+import { homeCounts, openInvitations } from "../../src/stores/home";
+import { validateDraft } from "../../src/stores/validate";
+
+const ME = "m-1";
+function item(over: Partial<Proposal>): Proposal {
+  return {
+    id: Math.random().toString(16), body_id: "b", session_id: "s", kind: "joint", status: "draft", title: "t",
+    content: "c", cosigners: [], handling_units: [], merged_ids: [], key: false, version: 1,
+    created_at: "2026-11-01T00:00:00Z", updated_at: "2026-11-01T00:00:00Z", lead_member_id: ME,
+    ...over,
+  } as Proposal;
+}
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+const tokens = (access: string, refresh: string) => ({
+  access_token: access, refresh_token: refresh, token_type: "bearer", expires_in: 900, refresh_expires_in: 86400,
+  account: { id: "a", username: "w003", display_name: "张三", role: "member", member_id: ME, body_id: "b", unit_id: null },
+});
+
+beforeEach(() => {
+  localStorage.clear();
+  setActivePinia(createPinia());
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe("home counts", () => {
+  it("counts open invitations, replies to rate and own drafts", () => {
+    const now = new Date("2026-11-10T00:00:00Z");
+    const invite = (status: string, deadline: string) =>
+      item({ lead_member_id: "other", cosigners: [{ id: "c", member_id: ME, member_name: "我", proposal_id: "p", status, deadline } as never] });
+    const drafts = [invite("invited", "2026-11-20T00:00:00Z"), invite("invited", "2026-11-01T00:00:00Z"), invite("accepted", "2026-11-20T00:00:00Z"), item({})];
+    expect(openInvitations(drafts, ME, now)).toHaveLength(1);
+    const mine = [item({}), item({ status: "replied" }), item({ status: "replied", lead_member_id: "other" }), item({ status: "registered" })];
+    expect(homeCounts(mine, drafts, ME, now)).toEqual({ invitations: 1, toRate: 1, drafts: 1 });
+  });
+});
+
+describe("draft validation", () => {
+  const form = { body_id: "b", session_id: "s", kind: "individual", category_id: "", group_name: "", title: "案由", content: "正文" };
+  it("accepts a complete draft", () => expect(validateDraft(form)).toEqual({}));
+  it("names each missing field", () => {
+    expect(validateDraft({ ...form, title: " ", content: "", session_id: "" })).toEqual({
+      title: "draft.required.title", content: "draft.required.content", session_id: "draft.required.session",
+    });
+    expect(validateDraft({ ...form, kind: "group" })).toEqual({ group_name: "draft.required.groupName" });
+    expect(validateDraft({ ...form, title: "字".repeat(201) })).toHaveProperty("title");
+  });
+});
+
+describe("problem messages", () => {
+  it("says known codes in Chinese and keeps field errors", () => {
+    const e = problemMessage(422, { code: "validation_failed", errors: [{ field: "title", message: "too long" }] });
+    expect(e.message).toBe("填写内容有误，请检查标出的项目。");
+    expect(e.fields).toEqual({ title: "too long" });
+    expect(problemMessage(401, { code: "invalid_credentials" }).message).toBe("账号或密码错误。");
+  });
+  it("falls back to the server's detail, and names a server failure", () => {
+    expect(problemMessage(409, { code: "cosign_closed", detail: "邀请已过期" }).message).toBe("邀请已过期");
+    expect(problemMessage(503, { code: "upstream_unavailable" }).message).toBe("服务暂时不可用，请稍后重试。（503）");
+  });
+});
+
+describe("auth store", () => {
+  it("keeps the sign-in across reloads and refreshes once for concurrent callers", async () => {
+    const fetch = vi.fn(async (req: Request) => {
+      expect(new URL(req.url).pathname).toBe("/api/v1/auth/refresh");
+      return json(200, tokens("a2", "r2"));
+    });
+    vi.stubGlobal("fetch", fetch);
+    const auth = useAuth();
+    auth.keep(tokens("a1", "r1") as never);
+    expect(JSON.parse(localStorage.getItem("member.auth")!).access).toBe("a1");
+    const [a, b] = await Promise.all([auth.refresh(), auth.refresh()]);
+    expect([a, b]).toEqual([true, true]);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(auth.saved?.access).toBe("a2");
+    expect(auth.saved?.refresh).toBe("r2");
+  });
+
+  it("reports an ended sign-in when the refresh is refused", async () => {
+    vi.stubGlobal("fetch", vi.fn(async () => json(401, { code: "unauthorized" })));
+    const auth = useAuth();
+    auth.keep(tokens("a1", "r1") as never);
+    expect(await auth.refresh()).toBe(false);
+  });
+});
+
+describe("offline drafts", () => {
+  it("files each waiting draft once, with the key it was saved under", async () => {
+    const keys: string[] = [];
+    let online = false;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (req: Request) => {
+        if (!online) throw new TypeError("Failed to fetch");
+        keys.push(req.headers.get("Idempotency-Key")!);
+        return json(201, item({}));
+      }),
+    );
+    useTokens({ access: () => null, refresh: async () => false, ended: () => undefined });
+    const drafts = useDrafts();
+    const saved = drafts.keepOffline({ session_id: "s", kind: "individual", title: "t", content: "c" });
+    expect(await drafts.sync()).toBe(0); // still offline: kept
+    expect(drafts.pending).toHaveLength(1);
+    online = true;
+    expect(await drafts.sync()).toBe(1);
+    expect(keys).toEqual([saved.key]);
+    expect(drafts.pending).toHaveLength(0);
+    expect(JSON.parse(localStorage.getItem("member.offlineDrafts")!)).toEqual([]);
+  });
+});
