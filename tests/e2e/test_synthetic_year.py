@@ -65,6 +65,8 @@ LATE_DAYS = 130  # assigned this long ago: the three months to reply have passed
 TZ = ZoneInfo("Asia/Shanghai")
 
 KIND_LABELS = {"individual": "个人提案", "joint": "联名提案", "group": "集体提案", "plenary": "建议案"}
+# The report's figures are over the 提案; a 建议案 (plenary) is a line of its own (seed 001).
+PROPOSAL_KINDS = ("individual", "joint", "group")
 OUTCOME_LABELS = {
     "A": "已解决或基本解决",
     "B": "正在解决或列入计划解决",
@@ -308,11 +310,21 @@ class Year:
     session_name: str = ""  # as the proposal service names it, e.g. 十四届四次会议
 
     @property
-    def title(self) -> str:
-        return f"关于{self.body_name}{self.session_name}提案办理情况的通报"
+    def formal_name(self) -> str:
+        """政协沙洋市委员会 and 十四届四次会议 written formally: 政协沙洋市第十四届委员会第四次会议."""
+        term, meeting = self.session_name.removesuffix("次会议").split("届")
+        return f"政协{self.body_name[2:-3]}第{term}届委员会第{meeting}次会议"
 
-    def expected_statistics(self, kind: str | None = None) -> dict[str, Any]:
-        items = [i for i in self.items if kind is None or i.kind == kind]
+    @property
+    def title(self) -> str:
+        return f"关于{self.formal_name}提案办理情况的通报"
+
+    @property
+    def plenary(self) -> int:
+        return sum(i.registered and i.kind == "plenary" for i in self.items)
+
+    def expected_statistics(self, kind: str | None = None, kinds: tuple[str, ...] | None = None) -> dict[str, Any]:
+        items = [i for i in self.items if (kind is None or i.kind == kind) and (kinds is None or i.kind in kinds)]
         registered = [i for i in items if i.registered]
         replied = [i for i in registered if i.replied]
         counts = {
@@ -322,7 +334,7 @@ class Year:
             "merged": sum(i.fate == "merged" for i in items),
             "withdrawn": sum(i.fate == "withdrawn" for i in items),
             "key": sum(i.key for i in registered),
-            "collective": sum(i.kind in ("group", "plenary") for i in registered),
+            "collective": sum(i.kind == "group" for i in registered),
         }
         by_kind: dict[str, dict[str, int]] = {}
         by_category: dict[str, dict[str, int]] = {}
@@ -401,7 +413,8 @@ class Year:
         kinds = list(KIND_LABELS)
         lines = []
         key_items = sorted(
-            (i for i in self.items if i.registered and i.key), key=lambda i: (kinds.index(i.kind), i.number)
+            (i for i in self.items if i.registered and i.key and i.kind in PROPOSAL_KINDS),
+            key=lambda i: (kinds.index(i.kind), i.number),
         )
         for n, i in enumerate(key_items, start=1):
             handling = []
@@ -429,8 +442,24 @@ def score(components: dict[str, float | None], weights: dict[str, float]) -> flo
     return float(Decimal(weighted * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def written(text: str) -> str:
+    """As the report writes a percentage: 100%, not 100.0%."""
+    return text[:-3] + "%" if text.endswith(".0%") else text
+
+
+def report_figures(year: "Year") -> dict[str, Any]:
+    """The figures the report states: over the 提案, percentages as written."""
+    s = year.expected_statistics(kinds=PROPOSAL_KINDS)
+    for r in s.values():
+        if isinstance(r, dict) and r.get("percent") is not None and isinstance(r["percent"], str):
+            r["percent"] = written(r["percent"])
+    for share in (*s["outcomes"].values(), *s["first_outcomes"].values()):
+        share["percent_text"] = written(share["percent_text"])
+    return s
+
+
 def percent(r: dict[str, Any]) -> str:
-    return r["percent"] if r["percent"] is not None else "—"
+    return written(r["percent"]) if r["percent"] is not None else "—"
 
 
 def unit_row(n: int, u: dict[str, Any]) -> list[Any]:
@@ -758,12 +787,13 @@ def test_csv_report_has_each_planted_unit(year: Year, gateway: httpx.Client) -> 
 def test_xlsx_report_has_the_planted_figures(year: Year, gateway: httpx.Client) -> None:
     book = load_workbook(io.BytesIO(report(gateway, year, "xlsx").content))
     assert book.sheetnames == ["总体情况", "承办单位", "类别与类型"]
-    s = year.expected_statistics()
+    s = report_figures(year)
     c = s["counts"]
     overall = {row[0]: row[1] for row in book["总体情况"].iter_rows(min_row=2, values_only=True) if row[0]}
     expected: dict[str, Any] = {
         "会议": year.session_id,
-        "会议名称": f"{year.body_name}{year.session_name}",
+        "会议名称": year.formal_name,
+        "建议案（件）": year.plenary,
         "收到提案（件）": c["filed"],
         "立案（件）": c["registered"],
         "不予立案（件）": c["declined"],
@@ -792,7 +822,7 @@ def test_xlsx_report_has_the_planted_figures(year: Year, gateway: httpx.Client) 
     breakdown = {(r[0], r[1]): (r[2], r[3]) for r in book["类别与类型"].iter_rows(min_row=2, values_only=True)}
     for cat, b in s["by_category"].items():
         assert breakdown.pop(("类别", cat)) == (b["filed"], b["registered"]), cat
-    for kind, b in s["by_kind"].items():
+    for kind, b in year.expected_statistics()["by_kind"].items():  # every kind, 建议案 too
         assert breakdown.pop(("类型", KIND_LABELS[kind])) == (b["filed"], b["registered"]), kind
     assert breakdown == {}
 
@@ -813,7 +843,7 @@ def test_html_report_states_the_planted_figures(year: Year, gateway: httpx.Clien
     # the title names the body and session as the proposal service holds them
     assert year.session_name == "十四届四次会议"
     assert f"<h1>{year.title}</h1>" in page and "会议编号" not in page and "未记录届次会议名称" not in page
-    s = year.expected_statistics()
+    s = report_figures(year)
     c = s["counts"]
     kind_order = list(KIND_LABELS)
     category_order = [*DEFAULT_CATEGORIES, "社会法治"]
@@ -824,9 +854,11 @@ def test_html_report_states_the_planted_figures(year: Year, gateway: httpx.Clien
     )
     by_kind = "、".join(f"{KIND_LABELS[k]}{b['registered']}件" for k, b in kinds if b["registered"])
     by_category = "、".join(f"{name}类{b['registered']}件" for name, b in categories if b["registered"])
+    assert year.plenary == 1
     opening = (
-        f"本次会议共收到提案{c['filed']}件，立案{c['registered']}件，其中：重点提案{c['key']}件，集体提案{c['collective']}件；"
-        f"按类型分：{by_kind}；按类别分：{by_category}。"
+        f"{datetime.now(TZ).year}年，{year.formal_name}共收到提案{c['filed']}件，立案{c['registered']}件，"
+        f"其中：重点提案{c['key']}件，集体提案{c['collective']}件；"
+        f"按类型分：{by_kind}；按类别分：{by_category}。另有建议案1件。"
         f"不予立案{c['declined']}件，并案{c['merged']}件，撤回{c['withdrawn']}件，立案率{s['registration_rate']['percent']}。"
     )
     assert opening in page
@@ -842,7 +874,7 @@ def test_html_report_states_the_planted_figures(year: Year, gateway: httpx.Clien
         f"{OUTCOME_LABELS[cls]}的（{cls}类）{share['count']}件，占{share['percent_text']}"
         for cls, share in s["outcomes"].items()
     )
-    assert f"在已办复的{replied}件中，{outcomes}。" in page
+    assert f"在已办复的{replied}件提案中，{outcomes}。" in page
     first = "、".join(f"{cls}类{sh['count']}件（{sh['percent_text']}）" for cls, sh in s["first_outcomes"].items())
     assert f"首次答复时：{first}。" in page
     key_lines = year.key_lines()
@@ -863,7 +895,7 @@ def test_pdf_report_holds_the_key_numbers(year: Year, gateway: httpx.Client) -> 
     assert response.content.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(response.content))
     text = "".join(page.extract_text() for page in reader.pages).replace(" ", "").replace("\n", "")
-    s = year.expected_statistics()
+    s = report_figures(year)
     units = year.expected_units({"on_time": 0.3, "satisfaction": 0.4, "contact": 0.1, "outcome": 0.2})
     figures = [
         year.title,

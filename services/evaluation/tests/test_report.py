@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -47,7 +48,15 @@ Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 SESSION = "s-16-3"
 UNIT_NAMES = {"u1": "区发改局", "u2": "区住建局", "u3": "区教育局", "u9": "@SUM(1+1)*cmd|' /C calc'!A0"}
 BODY_NAME, SESSION_NAME = "政协江岸区委员会", "十六届三次会议"
-NUMBER_PREFIX = {"individual": "个", "joint": "联", "group": "集", "plenary": "建议案"}
+FORMAL_NAME = "政协江岸区第十六届委员会第三次会议"  # from the body's kind and the term and meeting numbers
+NUMBER_PREFIX = {
+    "individual": "个",
+    "joint": "联",
+    "group": "集",
+    "plenary": "建议案",
+    "suggestion": "建",
+    "motion": "议",
+}
 I1_TITLE, I4_TITLE = "关于优化营商环境的建议", "关于推进老旧小区改造的建议案"
 
 
@@ -55,15 +64,19 @@ I1_TITLE, I4_TITLE = "关于优化营商环境的建议", "关于推进老旧小
 class Year:
     body: str
     named: bool = True  # the proposal events carry the body's and session's names (older ones do not)
+    numbered: bool = True  # and the body's kind and the term and meeting numbers (added later)
+    body_name: str = BODY_NAME
+    body_kind: str = "cppcc"
     ids: dict[str, str] = field(default_factory=lambda: {f"i{n}": str(uuid.uuid4()) for n in range(1, 10)})
     events: list[tuple[str, EventEnvelope]] = field(default_factory=list)
     ratings: list[Evaluation] = field(default_factory=list)
     numbers: Counter[str] = field(default_factory=Counter)  # the last 案号 of each kind's series
 
-    def names(self) -> dict[str, str | None]:
+    def names(self) -> dict[str, Any]:
         if not self.named:
             return {}
-        return {"body_name": BODY_NAME, "session_name": SESSION_NAME}
+        numbers = {"body_kind": self.body_kind, "session_term": 16, "session_meeting": 3} if self.numbered else {}
+        return {"body_name": self.body_name, "session_name": SESSION_NAME, **numbers}
 
     def ref(self, name: str, kind: str) -> dict[str, str]:
         return {"proposal_id": self.ids[name], "body_id": self.body, "session_id": SESSION, "kind": kind}
@@ -74,7 +87,7 @@ class Year:
     def a(self, name: str, payload: BaseModel) -> None:
         self.events.append(("assignment", assignment_events.envelope(payload, subject=self.ids[name])))
 
-    def submitted(self, name: str, kind: str, category: str, title: str | None = None) -> dict[str, str]:
+    def submitted(self, name: str, kind: str, category: str | None, title: str | None = None) -> dict[str, str]:
         ref = self.ref(name, kind)
         self.p(
             name,
@@ -85,7 +98,9 @@ class Year:
         )  # fmt: skip
         return ref
 
-    def registered(self, name: str, kind: str, category: str, *, title: str | None = None, key: bool = False) -> str:
+    def registered(
+        self, name: str, kind: str, category: str | None, *, title: str | None = None, key: bool = False
+    ) -> str:
         """proposal.registered with the next number of the kind's series; returns its label."""
         self.numbers[kind] += 1
         label = f"{NUMBER_PREFIX[kind]}{self.numbers[kind]:04d}"
@@ -101,7 +116,8 @@ class Year:
         return label
 
     def handled(
-        self, name: str, kind: str, category: str, unit: str, outcome: str | None = None, *, title: str | None = None,
+        self, name: str, kind: str, category: str | None, unit: str, outcome: str | None = None, *,
+        title: str | None = None,
         key: bool = False, on_time: bool = True, contacted: bool = True, rating: Rating | None = None,
     ) -> None:  # fmt: skip
         """Registered, assigned to ``unit`` as lead, replied with ``outcome`` and rated."""
@@ -141,12 +157,14 @@ class Year:
 
 
 def plant(body: str) -> Year:
-    """Nine items filed, eight registered (2 key: i1, i4; 2 collective: i3 group, i4 plenary),
-    seven replied: A 4 (57.1%), B 1, C 1, D 1 (14.3% each); reply rate 7/8 87.5%, on time 6/8
-    75.0%; ratings 5 of 7 satisfied or basically satisfied, 71.4%. Units: u1 i1 i3 i7, u2 i2 i5
-    i8 (no reply yet), u3 i4 i6; scores (0.3/0.4/0.1/0.2) u2 90.0, u1 71.7, u3 62.5. The
-    events name the body and session (BODY_NAME, SESSION_NAME) except i9's, the last one; i1
-    is 个0001 (I1_TITLE), i4 建议案0001 (I4_TITLE)."""
+    """Nine items filed: eight 提案 and one 建议案 (i4, plenary, key, C), which is not a 提案 and
+    is counted on its own line. Of the 提案 seven registered (key: i1; collective: i3 group),
+    six replied: A 4 (66.7%), B 1 (16.7%), C 0 (0%), D 1 (16.7%); reply rate 6/7 85.7%, on
+    time 5/7 71.4%; ratings 4 of 6 satisfied or basically satisfied, 66.7%. Units (over every
+    item): u1 i1 i3 i7, u2 i2 i5 i8 (no reply yet), u3 i4 i6; scores (0.3/0.4/0.1/0.2) u2 90.0,
+    u1 71.7, u3 62.5. The events name the body and session (BODY_NAME, SESSION_NAME, cppcc,
+    term 16, meeting 3) except i9's, the last one; i1 is 个0001 (I1_TITLE), i4 建议案0001
+    (I4_TITLE)."""
     y = Year(body)
     y.handled("i1", "individual", "经济发展", "u1", "A", title=I1_TITLE, key=True, rating=Rating.satisfied)
     y.handled("i2", "joint", "城市建设", "u2", "A", rating=Rating.basically_satisfied)
@@ -223,20 +241,21 @@ def disposition(fmt: str, kind: str = "attachment") -> str:
     return f"{kind}; filename=\"annual-report-{SESSION}.{fmt}\"; filename*=UTF-8''{name}"
 
 
+YEAR = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).year  # the year of the planted events
 OPENING = (
-    "本次会议共收到提案9件，立案8件，其中：重点提案2件，集体提案2件；"
-    "按类型分：个人提案5件、联名提案1件、集体提案1件、建议案1件；"
-    "按类别分：经济发展类4件、城市建设类2件、科教文卫类1件、社会法制类1件。"
+    f"{YEAR}年，{FORMAL_NAME}共收到提案8件，立案7件，其中：重点提案1件，集体提案1件；"
+    "按类型分：个人提案5件、联名提案1件、集体提案1件；"
+    "按类别分：经济发展类4件、城市建设类1件、科教文卫类1件、社会法制类1件。另有建议案1件。"
 )
 OUTCOMES = (
-    "已解决或基本解决的（A类）4件，占57.1%；正在解决或列入计划解决的（B类）1件，占14.3%；"
-    "因条件限制暂时不能解决的（C类）1件，占14.3%；留作参考的（D类）1件，占14.3%。"
+    "在已办复的6件提案中，已解决或基本解决的（A类）4件，占66.7%；正在解决或列入计划解决的（B类）1件，占16.7%；"
+    "因条件限制暂时不能解决的（C类）0件，占0%；留作参考的（D类）1件，占16.7%。"
 )
 # 序号, 承办单位, 交办, 应答复, 已答复, 按时, 按时办复率, 办前沟通率, 测评数, 满意, 满意率, A, B, C, D, 超期, 得分
 UNIT_ROWS = [
-    [1, "区住建局", 3, 3, 2, 2, "66.7%", "100.0%", 2, 2, "100.0%", 2, 0, 0, 0, 0, 90.0],
+    [1, "区住建局", 3, 3, 2, 2, "66.7%", "100%", 2, 2, "100%", 2, 0, 0, 0, 0, 90.0],
     [2, "区发改局", 3, 3, 3, 2, "66.7%", "66.7%", 3, 2, "66.7%", 2, 1, 0, 0, 0, 71.7],
-    [3, "区教育局", 2, 2, 2, 2, "100.0%", "50.0%", 2, 1, "50.0%", 0, 0, 1, 1, 0, 62.5],
+    [3, "区教育局", 2, 2, 2, 2, "100%", "50%", 2, 1, "50%", 0, 0, 1, 1, 0, 62.5],
 ]
 
 
@@ -247,22 +266,24 @@ async def test_html_report(scene: Scene) -> None:
     page = response.text
     await save_sample("report_sample.html", response.content)
     # the title names the body and session; i9's later event without names erased neither
-    assert f"<h1>关于{BODY_NAME}{SESSION_NAME}提案办理情况的通报</h1>" in page
+    assert f"<h1>关于{FORMAL_NAME}提案办理情况的通报</h1>" in page
     assert "会议编号" not in page and "未记录届次会议名称" not in page
-    assert OPENING in page and "不予立案1件" in page
+    assert OPENING in page and "不予立案1件" in page and "立案率87.5%" in page
     assert OUTCOMES in page
-    assert "已办复7件，办复率87.5%，按时办复率75.0%" in page
-    assert "满意率71.4%" in page and "首次答复满意率71.4%" in page
-    # key items by number, with title, lead units and outcome
-    assert "重点提案2件" in page
+    assert "已办复6件，办复率85.7%，按时办复率71.4%" in page
+    assert "满意率66.7%" in page and "首次答复满意率66.7%" in page
+    # key 提案 by number, with title, lead units and outcome; the 建议案 in a section of its own
+    assert "立案的重点提案1件" in page
     assert (
         f"1. （个0001）《{I1_TITLE}》，经济发展类个人提案，主办单位：区发改局，办理结果：A类（已解决或基本解决）。"
         in page
     )
+    assert "建议案办理情况" in page and "本次会议建议案1件" in page
     assert (
-        f"2. （建议案0001）《{I4_TITLE}》，城市建设类建议案，主办单位：区教育局，"
+        f"1. （建议案0001）《{I4_TITLE}》，城市建设类建议案，主办单位：区教育局，"
         "办理结果：C类（因条件限制暂时不能解决）。"
     ) in page
+    assert page.index("建议案办理情况") > page.index("重点提案办理情况")
     # the unit table, in score order, with the weights
     assert page.index("区住建局") < page.index("区发改局</td>") < page.index("区教育局</td>")
     assert "<td>90.0</td>" in page and "<td>71.7</td>" in page and "<td>62.5</td>" in page
@@ -281,8 +302,8 @@ async def test_pdf_report(scene: Scene) -> None:
     await save_sample("report_sample.pdf", response.content)
     reader = PdfReader(io.BytesIO(response.content))
     text = "".join(page.extract_text() for page in reader.pages).replace(" ", "").replace("\n", "")
-    assert f"关于{BODY_NAME}{SESSION_NAME}提案办理情况的通报" in text and I1_TITLE in text
-    for figure in ("收到提案9件", "立案8件", "57.1%", "14.3%", "87.5%", "71.4%", "区住建局", "90.0"):
+    assert f"关于{FORMAL_NAME}提案办理情况的通报" in text and I1_TITLE in text
+    for figure in ("收到提案8件", "立案7件", "另有建议案1件", "66.7%", "16.7%", "85.7%", "71.4%", "区住建局", "90.0"):
         assert figure in text, figure
 
 
@@ -293,12 +314,12 @@ async def test_xlsx_report(scene: Scene) -> None:
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["总体情况", "承办单位", "类别与类型"]
     overall = {row[0]: row[1] for row in book["总体情况"].iter_rows(min_row=2, values_only=True) if row[0]}
-    assert overall["收到提案（件）"] == 9 and overall["立案（件）"] == 8 and overall["重点提案（件）"] == 2
-    assert overall["集体提案（件）"] == 2 and overall["不予立案（件）"] == 1
-    assert overall["办复率"] == "87.5%" and overall["满意率"] == "71.4%" and overall["按时办复率"] == "75.0%"
-    assert overall["A类 已解决或基本解决（件）"] == 4 and overall["A类 占比"] == "57.1%"
-    assert overall["D类 占比"] == "14.3%"
-    assert overall["会议"] == SESSION and overall["会议名称"] == f"{BODY_NAME}{SESSION_NAME}"
+    assert overall["收到提案（件）"] == 8 and overall["立案（件）"] == 7 and overall["重点提案（件）"] == 1
+    assert overall["集体提案（件）"] == 1 and overall["不予立案（件）"] == 1 and overall["建议案（件）"] == 1
+    assert overall["办复率"] == "85.7%" and overall["满意率"] == "66.7%" and overall["按时办复率"] == "71.4%"
+    assert overall["A类 已解决或基本解决（件）"] == 4 and overall["A类 占比"] == "66.7%"
+    assert overall["D类 占比"] == "16.7%" and overall["C类 占比"] == "0%"
+    assert overall["会议"] == SESSION and overall["会议名称"] == FORMAL_NAME and overall["年度"] == f"{YEAR}年"
     units = [list(row) for row in book["承办单位"].iter_rows(min_row=2, max_row=4, values_only=True)]
     assert units == UNIT_ROWS
     breakdown = {(r[0], r[1]): (r[2], r[3]) for r in book["类别与类型"].iter_rows(min_row=2, values_only=True)}
@@ -386,3 +407,58 @@ async def test_key_items_name_separate_units_and_older_events_keep_the_neutral_t
         "办理结果：尚未办复。"
     ) in page
     assert "停车难（草稿）" not in page
+
+
+async def test_names_without_numbers_are_kept_as_held_and_uncategorised_items_are_未分类(scene: Scene) -> None:
+    """Events named before the kind and numbers were added: the names as the proposal service
+    holds them. An item without a category is 未分类, never 未分类类."""
+    y = Year("body-3", numbered=False)
+    y.handled("i1", "individual", None, "u1", "A", title="关于无类别事项的建议", key=True, rating=Rating.satisfied)
+    y.handled("i2", "individual", "经济发展", "u1", "A", rating=Rating.satisfied)
+    await scene.plant(y)
+    page = (await scene.report("html", body="body-3")).text
+    assert f"<h1>关于{BODY_NAME}{SESSION_NAME}提案办理情况的通报</h1>" in page
+    assert "按类别分：经济发展类1件、未分类1件。" in page and "未分类类" not in page
+    assert "1. （个0001）《关于无类别事项的建议》，未分类个人提案，" in page
+    assert "（A类）2件，占100%" in page and "100.0%" not in page and "办复率100%" in page
+
+
+async def test_a_congress_session_is_named_in_the_formal_style(scene: Scene) -> None:
+    y = Year("body-npc", body_name="武汉市人民代表大会", body_kind="npc")
+    y.handled("i1", "suggestion", "城市建设", "u1", "A", rating=Rating.satisfied)
+    y.handled("i2", "motion", "社会法制", "u2", "B")
+    await scene.plant(y)
+    page = (await scene.report("html", body="body-npc")).text
+    assert "<h1>关于武汉市第十六届人民代表大会第三次会议提案办理情况的通报</h1>" in page
+    # the 议案 is its own line; the figures are the 建议's
+    assert "立案1件" in page and "另有议案1件。" in page and "在已办复的1件提案中" in page
+    assert "议案办理情况" in page
+
+
+async def test_the_category_breakdown_can_be_over_the_other_proposals(scene: Scene) -> None:
+    """Seed 001: 116 提案, 5 key and 29 collective, 其他提案82件 by category. The body's rule
+    (evaluation rules, If-Match) chooses; key and collective items, and 建议案, leave the breakdown."""
+    y = Year("body-4")
+    y.handled("i1", "individual", "经济发展", "u1", "A", key=True)
+    y.handled("i2", "group", "城市建设", "u1", "A")
+    y.handled("i3", "individual", "科教文卫", "u1", "A")
+    y.handled("i4", "joint", "科教文卫", "u2", "B")
+    y.handled("i5", "plenary", "社会法制", "u2", "A")
+    await scene.plant(y)
+    page = (await scene.report("html", body="body-4")).text
+    assert "立案4件，其中：重点提案1件，集体提案1件；" in page
+    assert "按类别分：经济发展类1件、城市建设类1件、科教文卫类2件。另有建议案1件。" in page
+
+    url = "/bodies/body-4/evaluation-rules"
+    current = await scene.client.get(url)
+    assert current.json()["category_breakdown"] == "all"
+    rules = {**current.json(), "category_breakdown": "other"}
+    del rules["body_id"]
+    stale = await scene.client.put(url, json=rules, headers={**scene.staff("body-4"), "If-Match": 'W/"stale"'})
+    problem(stale, 412, "precondition_failed")
+    bad = await scene.client.put(url, json={**rules, "category_breakdown": "some"}, headers=scene.staff("body-4"))
+    assert [e["field"] for e in problem(bad, 422, "validation_failed")["errors"]] == ["category_breakdown"]
+    ok = await scene.client.put(url, json=rules, headers={**scene.staff("body-4"), "If-Match": current.headers["ETag"]})
+    assert ok.status_code == 200, ok.text
+    page = (await scene.report("html", body="body-4")).text
+    assert "其他提案2件，按类别分：科教文卫类2件。另有建议案1件。" in page

@@ -283,9 +283,12 @@ def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
 EXPECTED = {
     "session_id": SESSION,
     "kind": None,
+    "kinds": None,
     "category": None,
+    "key": None,
+    "collective": None,
     "counts": {
-        "filed": 10, "registered": 6, "declined": 1, "merged": 1, "withdrawn": 1, "key": 2, "collective": 2,
+        "filed": 10, "registered": 6, "declined": 1, "merged": 1, "withdrawn": 1, "key": 2, "collective": 1,
     },
     "by_kind": {
         "group": {"filed": 1, "registered": 1},
@@ -353,7 +356,7 @@ async def test_statistics_of_a_planted_session(scene: Scene) -> None:
     assert individual["outcomes"]["A"] == share(1, 100.0)
     urban = await s.stats("body-1", category="城市建设")
     assert urban["counts"] == {
-        "filed": 3, "registered": 2, "declined": 0, "merged": 1, "withdrawn": 0, "key": 1, "collective": 1,
+        "filed": 3, "registered": 2, "declined": 0, "merged": 1, "withdrawn": 0, "key": 1, "collective": 0,
     }  # fmt: skip
     assert urban["outcomes"]["A"] == share(1, 50.0) and urban["outcomes"]["C"] == share(1, 50.0)
     assert urban["satisfaction_rate"] == rate(1, 2, "50.0%")
@@ -387,6 +390,44 @@ async def test_statistics_of_a_planted_session(scene: Scene) -> None:
     changed = {"body_id": "body-1", **weights}
     assert (await c.get(url)).json() == changed
     assert (await s.units("body-1"))["units"] == expected_units(changed, {"u1": 75.0, "u2": 75.0, "u3": 25.0})
+
+
+async def test_a_plenary_recommendation_is_no_proposal_and_figures_take_a_set_of_kinds(scene: Scene) -> None:
+    """Seed 001: 立案116件 … 另有建议案1件. i4, the 建议案, is neither a collective proposal nor
+    in the 提案's outcome shares; kinds and exclude_kinds choose a set; key and collective filter."""
+    s = scene
+    await s.plant(plant("body-1"))
+    proposals = await s.stats("body-1", kinds="individual,joint,group")
+    assert proposals["kinds"] == ["individual", "joint", "group"]
+    assert proposals["counts"] == {
+        "filed": 9, "registered": 5, "declined": 1, "merged": 1, "withdrawn": 1, "key": 1, "collective": 1,
+    }  # fmt: skip
+    assert proposals["reply_rate"] == rate(3, 5, "60.0%")
+    assert proposals["outcomes"]["A"] == share(3, 100.0) and proposals["outcomes"]["C"] == share(0, 0.0)
+    assert "plenary" not in proposals["by_kind"]
+    # the same set by exclusion; one kind as before
+    excluded = await s.stats("body-1", exclude_kinds="plenary,motion")
+    assert excluded["kinds"] == ["individual", "joint", "group", "suggestion"]
+    assert {k: excluded[k] for k in ("counts", "outcomes", "reply_rate")} == {
+        k: proposals[k] for k in ("counts", "outcomes", "reply_rate")
+    }
+    assert (await s.stats("body-1", kinds="plenary"))["counts"]["registered"] == 1
+    # key and collective items, or the others
+    assert (await s.stats("body-1", key="true"))["counts"]["registered"] == 2  # i1 and the 建议案 i4
+    collective = await s.stats("body-1", collective="true")
+    assert collective["counts"]["registered"] == 1 and set(collective["by_kind"]) == {"group"}
+    others = await s.stats("body-1", kinds="individual,joint,group", key="false", collective="false")
+    assert others["counts"]["registered"] == 3 and others["by_category"] == {
+        "城市建设": {"filed": 2, "registered": 1},
+        "科教文卫": {"filed": 2, "registered": 0},
+        "经济发展": {"filed": 3, "registered": 2},
+    }
+    # an unknown kind is named
+    for name in ("kinds", "exclude_kinds"):
+        response = await s.client.get(
+            "/statistics", params={"body_id": "body-1", name: "individual,bogus"}, headers=s.staff("body-1")
+        )
+        assert [e["field"] for e in problem(response, 422, "validation_failed")["errors"]] == [name]
 
 
 async def test_unrated_replies_count_as_satisfied_only_under_that_rule_and_once_the_window_closed(

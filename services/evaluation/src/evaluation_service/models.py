@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
@@ -94,6 +94,9 @@ class ReplyRecord(SQLModel, table=True):
     replied_at: datetime = Field(sa_type=UTCDateTime)
 
 
+CategoryBreakdown = Literal["all", "other"]
+
+
 class EvaluationRulesBase(SQLModel):
     window_days: int = Field(default=15, ge=1, le=90, description="working days after the reply to rate it")
     cosigners_rate: bool = Field(default=True, description="accepted cosigners rate as well as the lead proposer")
@@ -107,6 +110,13 @@ class EvaluationRulesBase(SQLModel):
         sa_column_kwargs={"server_default": sa.false()},
         description="publication setting: the statistics and the annual report of the body are public "
         "(anyone, signed in or not, may read them); otherwise only its committee staff and supervising leaders",
+    )
+    category_breakdown: CategoryBreakdown = Field(
+        default="all",
+        sa_type=String(10),
+        sa_column_kwargs={"server_default": "all"},
+        description="the annual report's 按类别分: over all registered proposals (all), or over the other "
+        "proposals once key and collective ones are counted (other), as seed 001's 其他提案82件 are",
     )
 
 
@@ -175,7 +185,13 @@ class EvaluationPublic(SQLModel):
 
 # --- statistics (办理情况统计), projected from proposal and assignment events ---------------------
 
-COLLECTIVE_KINDS = ("group", "plenary")  # 集体提案 and 建议案
+# 提案 proper (个人, 联名, 集体) and a congress's 建议: the items the outcome shares, reply and
+# satisfaction rates are computed over, as the seeds count them. 建议案 (plenary) and 议案 (motion)
+# are counted and reported as lines of their own (seed 001: 立案116件 … 另有建议案1件).
+PROPOSAL_KINDS = ("individual", "joint", "group", "suggestion")
+SEPARATE_KINDS = ("plenary", "motion")
+KINDS = (*PROPOSAL_KINDS, *SEPARATE_KINDS)
+COLLECTIVE_KINDS = ("group",)  # 集体提案; a 建议案 is the plenary's own, not a collective proposal
 
 
 class StatItem(SQLModel, table=True):
@@ -231,6 +247,12 @@ class SessionName(SQLModel, table=True):
     body_name: str | None = Field(default=None, max_length=100, description="e.g. 政协武汉市委员会")
     session_name: str | None = Field(default=None, max_length=50, description="e.g. 十四届三次会议")
     named_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description="time of the event named from")
+    body_kind: str | None = Field(default=None, max_length=10, description="cppcc or npc, for the formal name")
+    term: int | None = Field(default=None, description="届, for the formal name (第十四届)")
+    meeting: int | None = Field(default=None, description="次会议, for the formal name (第三次会议)")
+    year: int | None = Field(
+        default=None, description="the year (body's time zone) of the session's earliest item event: the report's 年度"
+    )
 
 
 class StatUnit(SQLModel, table=True):
@@ -296,7 +318,7 @@ class Counts(SQLModel):
     merged: int = 0
     withdrawn: int = 0
     key: int = Field(default=0, description="registered key items (重点提案)")
-    collective: int = Field(default=0, description="registered group and plenary items (集体提案, 建议案)")
+    collective: int = Field(default=0, description="registered group items (集体提案); 建议案 are not among them")
 
 
 class Breakdown(SQLModel):
@@ -308,7 +330,12 @@ class Statistics(SQLModel):
     body_id: str
     session_id: str | None
     kind: str | None
+    kinds: list[str] | None = Field(
+        default=None, description="the kinds counted (kinds minus exclude_kinds); null: all"
+    )
     category: str | None
+    key: bool | None = Field(default=None, description="only key items (true) or only the others (false)")
+    collective: bool | None = Field(default=None, description="only collective items (true) or only the others")
     counts: Counts
     by_kind: dict[str, Breakdown]
     by_category: dict[str, Breakdown]

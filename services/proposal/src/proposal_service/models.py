@@ -434,6 +434,12 @@ class Registration(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     category_id: str | None = Field(default=None, max_length=36, description="change the category while registering")
     note: str | None = Field(default=None, max_length=1000)
+    contact_member_id: str | None = Field(
+        default=None,
+        max_length=36,
+        description="a group item filed by staff without one: the group's contact member (联系委员), who rates "
+        "the replies; becomes the item's lead_member_id. Registration refuses (422 no_rater) an item nobody can rate",
+    )
 
 
 class Declination(StrictInput, SQLModel):

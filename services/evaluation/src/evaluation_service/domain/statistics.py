@@ -9,7 +9,9 @@ later kind of decision wins over an earlier one by rank, outcomes carry their ha
 Definitions (written down here, used by the annual report):
 
 - filed: every item announced by proposal.submitted (or any later review decision);
-- key and collective (group, plenary) count registered items, as the seeds' opening lines do;
+- key and collective (group: 集体提案; a 建议案 is not one) count registered items, as the seeds'
+  opening lines do; figures can be asked for a set of kinds (``kinds`` minus ``exclude_kinds``),
+  for key or other items, collective or other items;
 - registration rate = registered / (filed - withdrawn); reply rate and on-time reply rate =
   first-round replies (handling.completed round 1) / registered;
 - outcome shares: each replied item's current outcome (its latest round) over the replied items,
@@ -38,6 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from evaluation_service.domain.ratings import BODY_TIMEZONE, entitled, rules_for
 from evaluation_service.models import (
     COLLECTIVE_KINDS,
+    KINDS,
     Breakdown,
     Counts,
     Evaluation,
@@ -140,13 +143,18 @@ async def record_session_name(
     body_name: str | None,
     session_name: str | None,
     at: datetime,
+    body_kind: str | None = None,
+    term: int | None = None,
+    meeting: int | None = None,
 ) -> None:
     """proposal.submitted and proposal.registered: the names of the item's body and session
     (see :class:`SessionName`). The event with the latest ``at`` wins, a tie to the one
     applied later; a None never overwrites a name, and an older event only fills a name that
     is still missing. The row is shared by the items of the session, which other partitions
-    carry: a concurrent first insert is caught and the row read again."""
-    if body_name is None and session_name is None:
+    carry: a concurrent first insert is caught and the row read again. The body's kind and the
+    term and meeting numbers follow the same rule; the year is the earliest event's (in the
+    body's time zone), whatever order the events come in."""
+    if body_name is None and session_name is None and term is None:
         return  # an event from before the names were added
     key = (body_id, session_id)
     row = await session.get(SessionName, key, with_for_update=True)
@@ -162,6 +170,12 @@ async def record_session_name(
         row.body_name = body_name
     if session_name is not None and (newer or row.session_name is None):
         row.session_name = session_name
+    if body_kind is not None and (newer or row.body_kind is None):
+        row.body_kind = body_kind
+    if term is not None and meeting is not None and (newer or row.term is None):
+        row.term, row.meeting = term, meeting
+    year = at.astimezone(BODY_TIMEZONE).year
+    row.year = year if row.year is None else min(row.year, year)
     if newer:
         row.named_at = at
     session.add(row)
@@ -296,19 +310,58 @@ def _may_see(principal: Principal, body_id: str, rules: EvaluationRules) -> None
     raise forbidden("statistics are for the body's committee staff and supervising leaders until it publishes them")
 
 
+def kind_set(
+    kind: str | None = None, kinds: list[str] | None = None, exclude_kinds: list[str] | None = None
+) -> list[str] | None:
+    """The kinds asked for: ``kind`` (one, the older parameter) and ``kinds`` together, all when
+    neither is given, minus ``exclude_kinds``; None means every kind. An unknown kind is a 422
+    naming the parameter."""
+    for field, values in (
+        ("kind", [kind] if kind else []),
+        ("kinds", kinds or []),
+        ("exclude_kinds", exclude_kinds or []),
+    ):
+        unknown = sorted(set(values) - set(KINDS))
+        if unknown:
+            raise Problem(
+                422,
+                "validation_failed",
+                "Validation Failed",
+                f"unknown kind {', '.join(unknown)}; kinds are {', '.join(KINDS)}",
+                errors=[{"in": "query", "field": field, "message": f"unknown kind {unknown[0]}"}],
+            )
+    asked = {kind} if kind else set()
+    asked |= set(kinds or [])
+    if not asked and not exclude_kinds:
+        return None
+    chosen = (asked or set(KINDS)) - set(exclude_kinds or [])
+    return [k for k in KINDS if k in chosen]
+
+
 async def _items(
-    session: AsyncSession, body_id: str, session_id: str | None, kind: str | None = None, category: str | None = None
+    session: AsyncSession,
+    body_id: str,
+    session_id: str | None,
+    kinds: list[str] | None = None,
+    category: str | None = None,
+    key: bool | None = None,
+    collective: bool | None = None,
 ) -> list[StatItem]:
     query = select(StatItem).where(StatItem.body_id == body_id)
     if session_id is not None:
         query = query.where(StatItem.session_id == session_id)
         if (await session.exec(query.limit(1))).first() is None:
             raise NotFound("session", session_id)
-    if kind is not None:
-        query = query.where(StatItem.kind == kind)
+    if kinds is not None:
+        query = query.where(col(StatItem.kind).in_(kinds))
     if category is not None:
         query = query.where(StatItem.category == category)
-    return list((await session.exec(query)).all())
+    if key is not None:
+        query = query.where(StatItem.key == key)
+    items = list((await session.exec(query)).all())
+    if collective is not None:  # by kind, not the stored flag, which once counted 建议案 as well
+        items = [i for i in items if (i.kind in COLLECTIVE_KINDS) == collective]
+    return items
 
 
 async def _counted_satisfied(
@@ -396,10 +449,15 @@ async def statistics(
     session_id: str | None,
     kind: str | None = None,
     category: str | None = None,
+    kinds: list[str] | None = None,
+    exclude_kinds: list[str] | None = None,
+    key: bool | None = None,
+    collective: bool | None = None,
 ) -> Statistics:
+    chosen = kind_set(kind, kinds, exclude_kinds)
     rules = await rules_for(session, body_id)
     _may_see(principal, body_id, rules)
-    items = await _items(session, body_id, session_id, kind, category)
+    items = await _items(session, body_id, session_id, chosen, category, key, collective)
     counts = Counts(
         filed=sum(i.filed for i in items),
         registered=sum(i.registered for i in items),
@@ -407,7 +465,7 @@ async def statistics(
         merged=sum(i.merged for i in items),
         withdrawn=sum(i.withdrawn for i in items),
         key=sum(i.registered and i.key for i in items),
-        collective=sum(i.registered and i.collective for i in items),
+        collective=sum(i.registered and i.kind in COLLECTIVE_KINDS for i in items),
     )
     by_kind: dict[str, Breakdown] = defaultdict(Breakdown)
     by_category: dict[str, Breakdown] = defaultdict(Breakdown)
@@ -423,7 +481,10 @@ async def statistics(
         body_id=body_id,
         session_id=session_id,
         kind=kind,
+        kinds=chosen,
         category=category,
+        key=key,
+        collective=collective,
         counts=counts,
         by_kind=dict(sorted(by_kind.items())),
         by_category=dict(sorted(by_category.items())),

@@ -35,6 +35,9 @@ class Names(ItemRef):
 
     body_name: str | None = None
     session_name: str | None = None
+    body_kind: str | None = None
+    session_term: int | None = None
+    session_meeting: int | None = None
 
 
 class ProposalSubmitted(Names):
@@ -130,6 +133,9 @@ async def on_proposal_submitted(session: AsyncSession, event: ReceivedEvent[Prop
         session_id=p.session_id,
         body_name=p.body_name,
         session_name=p.session_name,
+        body_kind=p.body_kind,
+        term=p.session_term,
+        meeting=p.session_meeting,
         at=p.submitted_at,
     )
 
@@ -174,6 +180,9 @@ async def on_proposal_registered(session: AsyncSession, event: ReceivedEvent[Pro
         session_id=p.session_id,
         body_name=p.body_name,
         session_name=p.session_name,
+        body_kind=p.body_kind,
+        term=p.session_term,
+        meeting=p.session_meeting,
         at=p.registered_at,
     )
 

@@ -17,18 +17,34 @@ Decisions:
 - Kinds and categories are listed in the seeds' order (个人, 联名, 集体, 建议案; 经济发展,
   城市建设, 科教文卫, 社会法制), other categories after them by name.
 - Outcome classes: A 已解决或基本解决, B 正在解决或列入计划解决, C 因条件限制暂时不能解决,
-  D 留作参考; percentages have one decimal, rounded half up.
+  D 留作参考; percentages have one decimal, rounded half up, and a whole one is written as the
+  bodies write it (100%, not 100.0%).
+- As published (seed 001): the figures (counts, reply and satisfaction rates, outcome shares)
+  are over the 提案 (individual, joint, group; a congress's 建议); a 建议案 (plenary) or 议案
+  (motion) is not a 提案 and is reported on its own line ("另有建议案1件") and in a section of
+  its own. The 类别 breakdown is over all registered 提案 or, under the body's
+  ``category_breakdown = other`` rule, over the other ones once key and collective ones are
+  counted (其他提案82件, 其中：经济发展类15件 …).
+- The session is named in the formal style from the body's kind and the term and meeting
+  numbers the proposal events carry: 政协武汉市第十四届委员会第三次会议, 武汉市第十六届人民代表
+  大会第三次会议; without them the names as the proposal service holds them. The report names
+  its year (2024年), the year of the session's earliest item event.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from cn_workdays import WorkCalendar
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation_service.domain import statistics as figures
+from evaluation_service.domain.ratings import rules_for
 from evaluation_service.models import (
+    PROPOSAL_KINDS,
+    SEPARATE_KINDS,
+    Breakdown,
     Rate,
     SessionName,
     Statistics,
@@ -95,6 +111,43 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind or "未分类型")
 
 
+def category_label(category: str) -> str:
+    """经济发展类; an item without a category is 未分类 (not 未分类类)."""
+    return category if category == figures.UNCATEGORISED else f"{category}类"
+
+
+def written(text: str) -> str:
+    """A percentage as the bodies write it: 100%, 50%, 90.5%."""
+    return text[:-3] + "%" if text.endswith(".0%") else text
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1..99 as written in session names: 3 → 三, 14 → 十四, 20 → 二十."""
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _DIGITS[ones]
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+
+def formal_session_name(names: SessionName) -> str | None:
+    """政协{地名}第{届}届委员会第{次}次会议 or {地名}第{届}届人民代表大会第{次}次会议, the place
+    taken from the body's name (政协武汉市委员会, 武汉市人民代表大会); None when the kind or the
+    numbers are unknown or the name does not have the usual form."""
+    body, term, meeting = names.body_name or "", names.term, names.meeting
+    if term is None or meeting is None or not body:
+        return None
+    nth = f"第{chinese_numeral(term)}届"
+    sitting = f"第{chinese_numeral(meeting)}次会议"
+    if names.body_kind == "cppcc" and body.startswith("政协") and body.endswith("委员会") and len(body) > 5:
+        return f"政协{body[2:-3]}{nth}委员会{sitting}"
+    if names.body_kind == "npc" and body.endswith("人民代表大会") and len(body) > 6:
+        return f"{body[:-6]}{nth}人民代表大会{sitting}"
+    return None
+
+
 def percent(r: Rate) -> str:
     return r.percent if r.percent is not None else "—"
 
@@ -113,7 +166,7 @@ class KeyItem:
 
     def line(self, n: int) -> str:
         """The item's line in 三、重点提案办理情况."""
-        what = f"{self.category}类{kind_label(self.kind)}"
+        what = f"{category_label(self.category)}{kind_label(self.kind)}"
         named = (f"（{self.number_label}）" if self.number_label else "") + (f"《{self.title}》" if self.title else "")
         if named:
             what = f"{named}，{what}"
@@ -146,7 +199,10 @@ class Report:
     units: UnitStatistics
     key_items: list[KeyItem]
     sections: list[Section]
-    session_name: str | None = None  # with the body's name, e.g. 政协武汉市委员会十四届三次会议
+    session_name: str | None = None  # with the body's name, e.g. 政协武汉市第十四届委员会第三次会议
+    year: int | None = None
+    separate: dict[str, int] = field(default_factory=dict)  # registered 建议案 / 议案 by kind
+    kinds: dict[str, Breakdown] = field(default_factory=dict)  # every kind, 建议案 and 议案 included
 
     @property
     def weights_text(self) -> str:
@@ -162,6 +218,7 @@ class Report:
         rows: list[tuple[str, str | int | float]] = [
             ("会议", self.session_id),
             *([("会议名称", self.session_name)] if self.session_name else []),
+            *([("年度", f"{self.year}年")] if self.year else []),
             ("收到提案（件）", c.filed),
             ("立案（件）", c.registered),
             ("不予立案（件）", c.declined),
@@ -169,6 +226,7 @@ class Report:
             ("撤回（件）", c.withdrawn),
             ("重点提案（件）", c.key),
             ("集体提案（件）", c.collective),
+            *((f"{kind_label(k)}（件）", n) for k, n in self.separate.items()),
             ("立案率", percent(s.registration_rate)),
             ("已办复（件）", s.reply_rate.numerator),
             ("办复率", percent(s.reply_rate)),
@@ -204,23 +262,25 @@ def unit_row(n: int, u: UnitPerformance) -> list[str | int | float | None]:
     ]
 
 
-async def _key_items(session: AsyncSession, body_id: str, session_id: str) -> list[KeyItem]:
-    items = (
-        await session.exec(
-            select(StatItem).where(
-                StatItem.body_id == body_id,
-                StatItem.session_id == session_id,
-                col(StatItem.key).is_(True),
-                col(StatItem.registered).is_(True),
-            )
-        )
-    ).all()
+async def _key_items(
+    session: AsyncSession, body_id: str, session_id: str, *, kinds: tuple[str, ...], key_only: bool = True
+) -> list[KeyItem]:
+    """The registered key items of ``kinds`` (or all registered items of them, for 建议案)."""
+    query = select(StatItem).where(
+        StatItem.body_id == body_id,
+        StatItem.session_id == session_id,
+        col(StatItem.registered).is_(True),
+        col(StatItem.kind).in_(kinds),
+    )
+    if key_only:
+        query = query.where(col(StatItem.key).is_(True))
+    items = (await session.exec(query)).all()
     ids = [i.proposal_id for i in items]
     names: dict[str, str] = {}
     roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     if ids:
-        query = select(StatUnit).where(col(StatUnit.proposal_id).in_(ids)).order_by(col(StatUnit.unit_id))
-        for row in (await session.exec(query)).all():
+        units = select(StatUnit).where(col(StatUnit.proposal_id).in_(ids)).order_by(col(StatUnit.unit_id))
+        for row in (await session.exec(units)).all():
             names[row.unit_id] = row.unit_name or names.get(row.unit_id, row.unit_id)
             if not row.moved_away:
                 roles[row.proposal_id][row.role].append(row.unit_id)
@@ -238,10 +298,10 @@ async def _key_items(session: AsyncSession, body_id: str, session_id: str) -> li
         )
         for i in items
     ]
-    kinds = list(KIND_LABELS)
+    kind_order = list(KIND_LABELS)
 
     def order(k: KeyItem) -> tuple[bool, int, int, str, list[str], str]:
-        kind = kinds.index(k.kind) if k.kind in kinds else len(kinds)
+        kind = kind_order.index(k.kind) if k.kind in kind_order else len(kind_order)
         return (k.number is None, kind, k.number or 0, k.category, k.units, k.kind)
 
     return sorted(out, key=order)
@@ -251,13 +311,31 @@ def _joined(parts: list[str]) -> str:
     return "、".join(parts) if parts else "无"
 
 
-def _sections(stats: Statistics, units: UnitStatistics, key_items: list[KeyItem], *, named: bool) -> list[Section]:
+def _sections(
+    stats: Statistics,
+    units: UnitStatistics,
+    key_items: list[KeyItem],
+    separate_items: list[KeyItem],
+    *,
+    named: bool,
+    session_phrase: str,
+    year: int | None,
+    other_categories: bool,
+) -> list[Section]:
     c = stats.counts
     by_kind = [f"{kind_label(k)}{b.registered}件" for k, b in stats.by_kind.items() if b.registered]
-    by_category = [f"{cat}类{b.registered}件" for cat, b in stats.by_category.items() if b.registered]
+    by_category = [f"{category_label(cat)}{b.registered}件" for cat, b in stats.by_category.items() if b.registered]
+    if other_categories:
+        others = sum(b.registered for b in stats.by_category.values())
+        categories = f"其他提案{others}件，按类别分：{_joined(by_category)}"
+    else:
+        categories = f"按类别分：{_joined(by_category)}"
+    separate = Counter(k.kind for k in separate_items)
+    also = "".join(f"另有{kind_label(k)}{n}件。" for k, n in separate.items())
     opening = (
-        f"本次会议共收到提案{c.filed}件，立案{c.registered}件，其中：重点提案{c.key}件，集体提案{c.collective}件；"
-        f"按类型分：{_joined(by_kind)}；按类别分：{_joined(by_category)}。"
+        f"{f'{year}年，' if year else ''}{session_phrase}共收到提案{c.filed}件，立案{c.registered}件，"
+        f"其中：重点提案{c.key}件，集体提案{c.collective}件；"
+        f"按类型分：{_joined(by_kind)}；{categories}。{also}"
         f"不予立案{c.declined}件，并案{c.merged}件，撤回{c.withdrawn}件，立案率{percent(stats.registration_rate)}。"
     )
     replied = stats.reply_rate.numerator
@@ -272,7 +350,7 @@ def _sections(stats: Statistics, units: UnitStatistics, key_items: list[KeyItem]
         f"{OUTCOME_LABELS.get(cls, cls)}的（{cls}类）{share.count}件，占{share.percent_text}"
         for cls, share in stats.outcomes.items()
     ]
-    outcomes = f"在已办复的{replied}件中，" + "；".join(outcome_parts) + "。"
+    outcomes = f"在已办复的{replied}件提案中，" + "；".join(outcome_parts) + "。"
     if stats.outcomes.get("C") and stats.outcomes["C"].count:
         outcomes += "因条件限制暂时不能解决的，均应向委员作出详细解释和说明。"
     first = stats.first_outcomes
@@ -298,27 +376,48 @@ def _sections(stats: Statistics, units: UnitStatistics, key_items: list[KeyItem]
         [
             "办复率、按时办复率以立案件数为分母，按首次答复计；办理结果按各件最新一轮答复计；"
             "满意率为满意和基本满意的测评人次占测评人次的比例，按重新办理后的最终测评计，首次满意率按首次测评计；"
-            "百分比保留一位小数，四舍五入。",
+            "百分比保留一位小数，四舍五入，整数不写小数。"
+            + ("建议案、议案不计入提案件数和比例，另行列出。" if separate_items else ""),
         ],
     )
     if not named:  # the session's events predate the names
         note.paragraphs.append("统计数据只记录会议编号，未记录届次会议名称，故标题未写会议名称，会议以编号标注。")
-    return [
-        Section("一、总体情况", [opening, progress]),
-        Section("二、办理结果", [outcomes]),
-        key,
-        unit_section,
-        note,
-    ]
+    sections = [Section("一、总体情况", [opening, progress]), Section("二、办理结果", [outcomes]), key]
+    if separate_items:
+        labels = "、".join(kind_label(k) for k in separate)
+        sections.append(
+            Section(
+                f"{labels}办理情况",
+                [f"本次会议{labels}{len(separate_items)}件，办理情况如下："]
+                + [k.line(n) for n, k in enumerate(separate_items, start=1)],
+            )
+        )
+    return [*sections, unit_section, note]
 
 
-async def build_report(
-    *, session: AsyncSession, calendar: WorkCalendar, principal: Principal, body_id: str, session_id: str
-) -> Report:
-    """The figures of one body's session (403 / 404 exactly as for GET /statistics) and the text."""
-    stats = await figures.statistics(
-        session=session, calendar=calendar, principal=principal, body_id=body_id, session_id=session_id
-    )
+def _as_written(stats: Statistics) -> None:
+    """Whole percentages as the bodies write them, in every format of the report."""
+    for r in (
+        stats.registration_rate,
+        stats.reply_rate,
+        stats.on_time_reply_rate,
+        stats.satisfaction_rate,
+        stats.first_satisfaction_rate,
+    ):
+        if r.percent is not None:
+            r.percent = written(r.percent)
+    for share in (*stats.outcomes.values(), *stats.first_outcomes.values()):
+        share.percent_text = written(share.percent_text)
+
+
+def _units_as_written(units: UnitStatistics) -> None:
+    for u in units.units:
+        for r in (u.on_time_rate, u.contact_rate, u.satisfaction_rate):
+            if r.percent is not None:
+                r.percent = written(r.percent)
+
+
+def _ordered(stats: Statistics) -> None:
     kinds, categories = list(KIND_LABELS), list(CATEGORY_ORDER)
     stats.by_kind = dict(
         sorted(stats.by_kind.items(), key=lambda kv: (kinds.index(kv[0]) if kv[0] in kinds else len(kinds), kv[0]))
@@ -329,12 +428,36 @@ async def build_report(
             key=lambda kv: (categories.index(kv[0]) if kv[0] in categories else len(categories), kv[0]),
         )
     )
+
+
+async def build_report(
+    *, session: AsyncSession, calendar: WorkCalendar, principal: Principal, body_id: str, session_id: str
+) -> Report:
+    """The figures of one body's session (403 / 404 exactly as for GET /statistics) and the text.
+    The figures are over the 提案; 建议案 and 议案 are counted on their own."""
+    of = partial(figures.statistics, session=session, calendar=calendar, principal=principal, body_id=body_id)
+    stats = await of(session_id=session_id, kinds=list(PROPOSAL_KINDS))
+    everything = await of(session_id=session_id)
+    rules = await rules_for(session, body_id)
+    other_categories = rules.category_breakdown == "other"
+    if other_categories:
+        others = await of(session_id=session_id, kinds=list(PROPOSAL_KINDS), key=False, collective=False)
+        stats.by_category = others.by_category
+    opening_kinds = stats.by_kind
+    _ordered(stats)
+    _ordered(everything)
+    stats.by_kind = {k: b for k, b in everything.by_kind.items() if k in opening_kinds}
+    _as_written(stats)
     units = await figures.unit_statistics(
         session=session, calendar=calendar, principal=principal, body_id=body_id, session_id=session_id
     )
-    key_items = await _key_items(session, body_id, session_id)
-    title, subtitle, session_name = report_title(await figures.session_names(session, body_id, session_id), session_id)
-    return Report(
+    _units_as_written(units)
+    key_items = await _key_items(session, body_id, session_id, kinds=PROPOSAL_KINDS)
+    separate_items = await _key_items(session, body_id, session_id, kinds=SEPARATE_KINDS, key_only=False)
+    names = await figures.session_names(session, body_id, session_id)
+    title, subtitle, session_name = report_title(names, session_id)
+    year = names.year if names else None
+    report = Report(
         body_id=body_id,
         session_id=session_id,
         title=title,
@@ -342,9 +465,22 @@ async def build_report(
         stats=stats,
         units=units,
         key_items=key_items,
-        sections=_sections(stats, units, key_items, named=session_name is not None),
+        sections=_sections(
+            stats,
+            units,
+            key_items,
+            separate_items,
+            named=session_name is not None,
+            session_phrase=session_name or "本次会议",
+            year=year,
+            other_categories=other_categories,
+        ),
         session_name=session_name,
+        year=year,
+        separate={k: b.registered for k, b in everything.by_kind.items() if k in SEPARATE_KINDS and b.registered},
     )
+    report.kinds = everything.by_kind
+    return report
 
 
 def report_title(names: SessionName | None, session_id: str) -> tuple[str, str, str | None]:
@@ -353,5 +489,5 @@ def report_title(names: SessionName | None, session_id: str) -> tuple[str, str, 
     body = (names.body_name if names else None) or ""
     if names is None or names.session_name is None:
         return f"关于{body}提案办理情况的通报", f"（会议编号：{session_id}）", None
-    full = f"{body}{names.session_name}"
+    full = formal_session_name(names) or f"{body}{names.session_name}"
     return f"关于{full}提案办理情况的通报", "", full

@@ -49,7 +49,7 @@ def render_html(report: Report) -> str:
         parts.extend(f"<p>{escape(p)}</p>" for p in section.paragraphs)
         if section.heading.startswith("一"):
             kinds: list[list[str | int | float | None]] = [
-                [kind_label(k), b.filed, b.registered] for k, b in s.by_kind.items()
+                [kind_label(k), b.filed, b.registered] for k, b in (report.kinds or s.by_kind).items()
             ]
             cats: list[list[str | int | float | None]] = [[c, b.filed, b.registered] for c, b in s.by_category.items()]
             parts.append(_table(("类型", "收到件数", "立案件数"), kinds, 0))

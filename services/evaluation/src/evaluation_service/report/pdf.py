@@ -196,7 +196,7 @@ def render_pdf(report: Report, *, font: str) -> bytes:
         story.extend(_para(p, st.body) for p in section.paragraphs)
         story.append(Spacer(1, 6))
         if section.heading.startswith("一"):
-            kinds = [[kind_label(k), b.filed, b.registered] for k, b in s.by_kind.items()]
+            kinds = [[kind_label(k), b.filed, b.registered] for k, b in (report.kinds or s.by_kind).items()]
             cats = [[c, b.filed, b.registered] for c, b in s.by_category.items()]
             story.append(_table(st, ("类型", "收到件数", "立案件数"), kinds, [60 * mm, 40 * mm, 40 * mm]))
             story.append(Spacer(1, 6))

@@ -69,7 +69,7 @@ def render_xlsx(report: Report) -> bytes:
     breakdown.append(cells(["分组", "名称", "收到件数", "立案件数"]))
     for cat, b in report.stats.by_category.items():
         breakdown.append(cells(["类别", cat, b.filed, b.registered]))
-    for kind, b in report.stats.by_kind.items():
+    for kind, b in (report.kinds or report.stats.by_kind).items():
         breakdown.append(cells(["类型", kind_label(kind), b.filed, b.registered]))
     _header(breakdown, [8, 20, 12, 12])
 

@@ -222,6 +222,9 @@ async def submit_proposal(*, session: AsyncSession, outbox: Outbox, principal: P
             submitted_at=now,
             body_name=body.name,
             session_name=sitting.name,
+            body_kind=body.kind,
+            session_term=sitting.term,
+            session_meeting=sitting.meeting,
         ),
         subject=item.id,
     )

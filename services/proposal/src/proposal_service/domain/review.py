@@ -34,6 +34,7 @@ from proposal_service.models import (
     Merger,
     NumberSequence,
     Proposal,
+    ProposalKind,
     ProposalStatus,
     Registration,
 )
@@ -85,11 +86,56 @@ async def next_number(session: AsyncSession, *, session_id: str, kind: str) -> i
         return bumped
 
 
+async def _name_contact(session: AsyncSession, item: Proposal, member_id: str) -> None:
+    """Registration names the contact member of a group item that has none."""
+    if item.kind != ProposalKind.group or item.lead_member_id:
+        raise Problem(
+            422,
+            "contact_not_applicable",
+            "Unprocessable Content",
+            "only a group item without a lead proposer takes a contact member",
+            errors=[{"in": "body", "field": "contact_member_id", "message": "the item has its lead proposer"}],
+        )
+    member = await session.get(Member, member_id)
+    if member is None or member.body_id != item.body_id:
+        raise Problem(
+            422,
+            "unknown_member",
+            "Unprocessable Content",
+            "the contact member is not a member of the item's body",
+            errors=[{"in": "body", "field": "contact_member_id", "message": "no such member of the body"}],
+        )
+    item.lead_member_id = member.id
+
+
+async def _must_have_a_rater(session: AsyncSession, item: Proposal) -> None:
+    """The replies to a registered item are rated by its lead proposer and accepted cosigners
+    (满意度测评). A group item filed by staff for a party or sector names the group's contact
+    member as ``lead_member_id``; one that names nobody could never be rated, which is refused
+    here rather than found at the year's end. A plenary recommendation (建议案) is rated by an
+    assembly ballot (民主测评) and needs no contact member."""
+    if item.kind == ProposalKind.plenary or item.lead_member_id:
+        return
+    if await accepted_cosigners(session, item):
+        return
+    detail = "集体提案须指定联系委员（lead_member_id），由其对答复进行满意度测评；请补充后再立案"
+    raise Problem(
+        422,
+        "no_rater",
+        "Nobody Can Rate",
+        detail,
+        errors=[{"in": "body", "field": "lead_member_id", "message": "the group's contact member is missing"}],
+    )
+
+
 async def register_proposal(
     *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: Registration
 ) -> Proposal:
     item = await _reviewed(session, principal, proposal_id)
     _must_be_submitted(item)
+    if data.contact_member_id is not None:
+        await _name_contact(session, item, data.contact_member_id)
+    await _must_have_a_rater(session, item)
     if data.category_id:
         await bodies.find_category(session=session, body_id=item.body_id, category_id=data.category_id)
         item.category_id = data.category_id
@@ -126,6 +172,9 @@ async def register_proposal(
             registered_at=now,
             body_name=body.name,
             session_name=sitting.name,
+            body_kind=body.kind,
+            session_term=sitting.term,
+            session_meeting=sitting.meeting,
         ),
         subject=item.id,
     )

@@ -24,7 +24,9 @@ class ItemRef(BaseModel):
 @registry.register("proposal.submitted", 1)
 class ProposalSubmitted(ItemRef):
     """``body_name`` and ``session_name`` (e.g. 政协武汉市委员会, 十四届三次会议) were added within v1
-    so that consumers can name the session without asking back; null in events from before."""
+    so that consumers can name the session without asking back; null in events from before.
+    ``body_kind`` (cppcc, npc), ``session_term`` and ``session_meeting`` (届, 次会议) were added
+    later within v1, so that the annual report can write the formal name (政协武汉市第十四届委员会第三次会议)."""
 
     title: str
     category: str | None
@@ -36,6 +38,9 @@ class ProposalSubmitted(ItemRef):
     group_name: str | None = None
     body_name: str | None = None
     session_name: str | None = None
+    body_kind: str | None = None
+    session_term: int | None = None
+    session_meeting: int | None = None
 
 
 @registry.register("proposal.withdrawn", 1)
@@ -47,7 +52,8 @@ class ProposalWithdrawn(ItemRef):
 @registry.register("proposal.registered", 1)
 class ProposalRegistered(ItemRef):
     """Carries the text as well: the assignment service learns routing suggestions from it.
-    ``body_name`` and ``session_name`` as in proposal.submitted (added within v1; null before)."""
+    ``body_name``, ``session_name``, ``body_kind``, ``session_term`` and ``session_meeting`` as in
+    proposal.submitted (added within v1; null before)."""
 
     number: int
     number_label: str
@@ -63,6 +69,9 @@ class ProposalRegistered(ItemRef):
     registered_at: datetime
     body_name: str | None = None
     session_name: str | None = None
+    body_kind: str | None = None
+    session_term: int | None = None
+    session_meeting: int | None = None
 
 
 @registry.register("proposal.declined", 1)
