@@ -43,9 +43,7 @@ def _twin(model: type[BaseModel]) -> type[BaseModel]:
     fields: dict[str, Any] = {
         name: (_strict_type(f.annotation), ... if f.is_required() else None) for name, f in model.model_fields.items()
     }
-    return create_model(
-        f"{model.__name__}StrictTwin", __config__=ConfigDict(strict=True, extra="ignore"), **fields
-    )
+    return create_model(f"{model.__name__}StrictTwin", __config__=ConfigDict(strict=True, extra="ignore"), **fields)
 
 
 class StrictInput(SQLModel):
