@@ -137,12 +137,17 @@ class EventConsumer:
         self.retry_backoff_s = retry_backoff_s
         self.applied_total = 0
         self.dead_lettered_total = 0
+        self._stopping = False
         # Outcomes by type (applied, duplicate, ignored, dead_lettered) and lag: metrics.
         self.observer: ConsumerObserver = _Unobserved()
 
+    def stop(self) -> None:
+        """Asks ``run`` to return once the batch in hand is applied and its offsets committed."""
+        self._stopping = True
+
     async def run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             consumer = AIOKafkaConsumer(
                 *self.topics,
                 **self.kafka.config.kwargs(),
@@ -169,7 +174,7 @@ class EventConsumer:
                     log.debug("consumer stop raised", exc_info=True)
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
+        while not self._stopping:
             batch = await consumer.getmany(timeout_ms=500, max_records=500)
             if not batch:
                 continue

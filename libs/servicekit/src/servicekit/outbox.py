@@ -131,16 +131,39 @@ class OutboxRelay:
         self.holder = f"relay-{uuid.uuid4()}"
         self._lease_until: datetime | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
         self.published_total = 0
         _relays.add(self)
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Asks ``run`` to return after the batch it is publishing (graceful shutdown)."""
+        self._stopping = True
+        self._wake.set()
+
+    async def release_lease(self) -> None:
+        """Gives the lease up at shutdown, so another replica publishes at once, not after ``lease_s``."""
+        if self._lease_until is None:
+            return
+        self._lease_until = None
+        try:
+            async with self.database.session() as session:
+                await session.exec(
+                    update(OutboxLease)
+                    .where(col(OutboxLease.name) == _LEASE_NAME)
+                    .where(col(OutboxLease.holder) == self.holder)
+                    .values(expires_at=utcnow() - timedelta(seconds=1))
+                )
+                await session.commit()
+        except Exception as exc:  # noqa: BLE001 - the lease then just expires
+            log.warning("outbox relay cannot release its lease: %s", exc)
+
     async def run(self) -> None:
         failures = 0
         idle_wait = self.poll_interval_s
-        while True:
+        while not self._stopping:
             # Cleared before reading, so a commit that lands during a publish wakes the next round.
             self._wake.clear()
             try:

@@ -138,13 +138,29 @@ class ServiceRuntime:
         try:
             yield
         finally:
+            # Reached once uvicorn has stopped listening and the requests in flight are answered
+            # (SIGTERM). The consumer finishes its batch and commits its offsets, the relay its
+            # publish; then the rest is cancelled and the relay's lease handed back.
+            await self._drain(s.shutdown_grace_s)
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.relay.release_lease()
             for close in self._closers:
                 await close()
             await self.kafka.close()
             await self.database.dispose()
+
+    async def _drain(self, grace_s: float) -> None:
+        """Lets the consumer and the relay stop at a safe point, for at most ``grace_s`` seconds."""
+        if self.consumer is not None:
+            self.consumer.stop()
+        self.relay.stop()
+        loops = [t for t in self._tasks if t.get_name() in ("event-consumer", "outbox-relay") and not t.done()]
+        if loops:
+            _, late = await asyncio.wait(loops, timeout=grace_s)
+            if late:
+                log.warning("stopping without waiting for %s", ", ".join(t.get_name() for t in late))
 
     def on_shutdown(self, close: Callable[[], Awaitable[Any]]) -> None:
         """Registers a resource's close for when the process stops."""

@@ -47,6 +47,9 @@ class ServiceSettings(BaseSettings):
     # Longer than Kafka's retention, so every possible redelivery is still recognised.
     inbox_retention_days: float = 14
     housekeeping_interval_s: float = 3600
+    # At shutdown, how long the consumer and the relay may take to reach a safe stop (a batch
+    # applied and committed, a publish acknowledged); keep it under the orchestrator's grace period.
+    shutdown_grace_s: float = 10.0
     max_body_bytes: int = 1_048_576
     # Access tokens are signed by the gateway and verified here (servicekit.auth).
     # The keys trusted are only the ones configured: auth_jwks (the JWKS document,
