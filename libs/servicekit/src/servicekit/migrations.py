@@ -6,11 +6,11 @@ On PostgreSQL an advisory lock serialises replicas that start together.
 
 import asyncio
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.runtime.environment import IncludeObjectFn
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -32,7 +32,7 @@ async def upgrade_async(script_location: Path, database_url: str) -> None:
     await asyncio.to_thread(upgrade, script_location, database_url)
 
 
-def run_env(target_metadata: MetaData, *, include_object: Callable[..., bool] | None = None) -> None:
+def run_env(target_metadata: MetaData, *, include_object: IncludeObjectFn | None = None) -> None:
     """Body of a service's env.py (online mode only: we always have a database).
 
     ``include_object`` is alembic's hook to leave objects out of autogenerate and ``alembic check``, e.g. tables a
@@ -49,7 +49,7 @@ def run_env(target_metadata: MetaData, *, include_object: Callable[..., bool] | 
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
-            **({"include_object": include_object} if include_object else {}),
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
