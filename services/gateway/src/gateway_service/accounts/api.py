@@ -12,6 +12,7 @@ from gateway_service.accounts.models import (
     AccountDetail,
     AccountPublic,
     LoginRequest,
+    PasswordChange,
     RefreshRequest,
     TokenResponse,
 )
@@ -100,6 +101,23 @@ async def logout(body: RefreshRequest, session: SessionDep, identity: IdentityDe
     ended = await service.logout(session=session, refresh_token=body.refresh_token)
     if ended is not None:
         identity.sessions.forget(ended)  # its access tokens are refused from now on
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@auth.post(
+    "/password", operation_id="change_password", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401, 422)
+)
+async def change_password(
+    body: PasswordChange, principal: SignedInDep, session: SessionDep, identity: IdentityDep
+) -> Response:
+    account = await service.change_password(
+        session=session,
+        identity=identity,
+        principal=principal,
+        old_password=body.old_password,
+        new_password=body.new_password,
+    )
+    identity.sessions.forget_account(account.id)  # the other sign-ins' access tokens are refused now
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

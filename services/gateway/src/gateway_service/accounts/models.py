@@ -232,6 +232,18 @@ class RefreshRequest(RequestBody):
     refresh_token: str = Field(min_length=1, max_length=256)
 
 
+class PasswordChange(RequestBody):
+    """The signed-in person's own new password; the current one proves it is them."""
+
+    old_password: str = Field(min_length=1, max_length=1024, repr=False)
+    new_password: str = Field(min_length=12, max_length=1024, repr=False)
+
+    @field_validator("old_password", "new_password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        return plain_text(value, controls=True)
+
+
 class TokenResponse(SQLModel):
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"

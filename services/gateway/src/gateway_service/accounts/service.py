@@ -404,6 +404,55 @@ async def _revoke_family(*, session: AsyncSession, family_id: str, now: datetime
     )
 
 
+async def change_password(
+    *, session: AsyncSession, identity: Identity, principal: Principal, old_password: str, new_password: str
+) -> Account:
+    """Sets the signed-in account's password and ends its other sign-ins (a password thought
+    stolen stops working everywhere else at once); this sign-in stays. A wrong current password is
+    a 422 naming the field, not a 401: the sign-in itself is fine."""
+    account = await signed_in_account(session=session, principal=principal)
+    if not await identity.passwords.verify(account.password_hash, old_password):
+        raise Problem(
+            422,
+            "wrong_password",
+            "Wrong Password",
+            "the current password is not right",
+            errors=[{"in": "body", "field": "old_password", "message": "the current password is not right"}],
+        )
+    if old_password == new_password:
+        raise Problem(
+            422,
+            "validation_failed",
+            "Validation Failed",
+            "invalid fields: new_password",
+            errors=[{"in": "body", "field": "new_password", "message": "must differ from the current password"}],
+        )
+    now = utcnow()
+    account.password_hash = await identity.passwords.hash(new_password)
+    session.add(account)
+    keep = principal.session_id or ""
+    await session.exec(
+        update(RefreshToken)
+        .where(
+            col(RefreshToken.account_id) == account.id,
+            col(RefreshToken.family_id) != keep,
+            col(RefreshToken.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    await session.exec(
+        update(AccountSession)
+        .where(
+            col(AccountSession.account_id) == account.id,
+            col(AccountSession.id) != keep,
+            col(AccountSession.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    await session.commit()
+    return account
+
+
 async def signed_in_account(*, session: AsyncSession, principal: Principal) -> Account:
     """The account behind a verified access token; a 401 once it is deactivated,
     without waiting for the token to expire."""
