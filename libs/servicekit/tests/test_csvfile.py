@@ -2,8 +2,9 @@
 for what cannot be read."""
 
 import pytest
+from pydantic import BaseModel, ValidationError
 
-from servicekit.csvfile import read_csv
+from servicekit.csvfile import check_import, read_csv, row_errors
 from servicekit.errors import Problem
 
 
@@ -30,3 +31,26 @@ def test_what_cannot_be_read_is_a_422(raw: bytes, code: str) -> None:
     with pytest.raises(Problem) as caught:
         read_csv(raw)
     assert caught.value.status == 422 and caught.value.code == code
+
+
+class _Row(BaseModel):
+    name: str
+    seats: int
+
+
+def test_a_bad_row_is_reported_by_row_and_field_and_nothing_is_imported() -> None:
+    with pytest.raises(ValidationError) as caught:
+        _Row.model_validate({"name": "经济界", "seats": "many"})
+    errors = row_errors(3, caught.value)
+    assert [(e["row"], e["field"]) for e in errors] == [(3, "seats")]
+    with pytest.raises(Problem) as rejected:
+        check_import(errors, 5, "member")
+    assert (rejected.value.status, rejected.value.code, rejected.value.errors) == (422, "invalid_rows", errors)
+
+
+def test_a_file_without_rows_is_a_422_and_a_clean_one_passes() -> None:
+    with pytest.raises(Problem) as empty:
+        check_import([], 0, "unit")
+    assert (empty.value.status, empty.value.code) == (422, "empty_file")
+    assert empty.value.detail == "the file has no unit rows"
+    check_import([], 2, "unit")

@@ -6,6 +6,8 @@ import csv
 import io
 from typing import Any
 
+from pydantic import ValidationError
+
 from servicekit.errors import Problem
 
 
@@ -29,3 +31,22 @@ def read_csv(raw: bytes) -> tuple[list[str], list[dict[Any, Any]]]:
     except csv.Error as exc:
         raise Problem(422, "invalid_csv", "Invalid CSV", f"the file is not readable CSV: {exc}") from None
     return headers, records
+
+
+def row_errors(line: int, exc: ValidationError) -> list[dict[str, Any]]:
+    """A row's validation errors, each naming its row (the header is row 1) and field."""
+    return [{"row": line, "field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+
+
+def check_import(errors: list[dict[str, Any]], rows: int, what: str) -> None:
+    """All rows or none: a 422 listing every bad row, or one for a file without ``what`` rows."""
+    if errors:
+        raise Problem(
+            422,
+            "invalid_rows",
+            "Invalid Rows",
+            f"{len(errors)} problem(s) in the file; nothing was imported",
+            errors=errors,
+        )
+    if not rows:
+        raise Problem(422, "empty_file", "Empty File", f"the file has no {what} rows")

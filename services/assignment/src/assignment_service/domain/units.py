@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assignment_service.models import Unit, UnitCreate
 from servicekit.auth import Principal, Role, forbidden
-from servicekit.csvfile import read_csv
+from servicekit.csvfile import check_import, read_csv, row_errors
 from servicekit.errors import NotFound, Problem
 
 UNIT_COLUMNS = {"编号": "code", "名称": "name", "上级编号": "parent_code", "类型": "kind"} | {
@@ -82,7 +82,7 @@ def parse_unit_rows(raw: bytes) -> tuple[list[tuple[int, UnitCreate]], list[dict
         try:
             rows.append((line, UnitCreate.model_validate(values)))
         except ValidationError as exc:
-            errors += [{"row": line, "field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+            errors += row_errors(line, exc)
     return rows, errors
 
 
@@ -103,16 +103,7 @@ async def import_units(*, session: AsyncSession, principal: Principal, raw: byte
         created[data.code] = Unit(
             code=data.code, name=data.name, kind=data.kind, parent_id=parent.id if parent else None
         )
-    if errors:
-        raise Problem(
-            422,
-            "invalid_rows",
-            "Invalid Rows",
-            f"{len(errors)} problem(s) in the file; nothing was imported",
-            errors=errors,
-        )
-    if not created:
-        raise Problem(422, "empty_file", "Empty File", "the file has no unit rows")
+    check_import(errors, len(created), "unit")
     for unit in created.values():
         session.add(unit)
         await session.flush()  # parents before children

@@ -22,7 +22,7 @@ from proposal_service.models import (
     SessionUpdate,
 )
 from servicekit.auth import Principal, Role, forbidden
-from servicekit.csvfile import read_csv
+from servicekit.csvfile import check_import, read_csv, row_errors
 from servicekit.errors import NotFound, Problem
 from servicekit.preconditions import check_if_match, weak_etag
 
@@ -228,7 +228,7 @@ def parse_member_rows(raw: bytes) -> tuple[list[tuple[int, MemberCreate]], list[
         try:
             members.append((line, MemberCreate.model_validate(values)))
         except ValidationError as exc:
-            errors += [{"row": line, "field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+            errors += row_errors(line, exc)
         if code and code in codes:
             errors.append({"row": line, "field": "code", "message": f"same code as row {codes[code]}"})
         elif code:
@@ -249,16 +249,7 @@ async def import_members(*, session: AsyncSession, principal: Principal, body_id
             {"row": rows_by_code[code], "field": "code", "message": f"code {code} already belongs to a member"}
             for code in taken
         ]
-    if errors:
-        raise Problem(
-            422,
-            "invalid_rows",
-            "Invalid Rows",
-            f"{len(errors)} problem(s) in the file; nothing was imported",
-            errors=errors,
-        )
-    if not members:
-        raise Problem(422, "empty_file", "Empty File", "the file has no member rows")
+    check_import(errors, len(members), "member")
     for _, data in members:
         session.add(Member.model_validate(data, update={"body_id": body_id}))
     await session.commit()
