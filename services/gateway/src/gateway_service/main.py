@@ -53,6 +53,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             write_per_minute=settings.rate_limit_write_per_minute,
             read_per_minute=settings.rate_limit_read_per_minute,
             api_key_per_minute=settings.rate_limit_api_key_per_minute,
+            storage_uri=settings.rate_limit_storage_uri,
         )
     )
     # Added after the rate limiter, so it runs before it: the caller is known once, first.

@@ -4,17 +4,18 @@ limited route (draft-ietf-httpapi-ratelimit-headers).
 
 The caller is the one ``CallerMiddleware`` worked out before (caller.py): the verified token's
 subject, the verified API key's id, or else the real client address, so a junk credential or
-another spelling of the same token gets no budget of its own. Counters are
-in memory, per gateway replica: with N replicas a caller gets up to N times the limit, which
-operators size for; a shared store (Redis) can replace MemoryStorage without other changes.
+another spelling of the same token gets no budget of its own. Counters live where
+``rate_limit_storage_uri`` says: in memory, per gateway replica (with N replicas a caller gets up
+to N times the limit), or in Redis, shared by every replica.
 """
 
 import math
 import time
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,15 +35,25 @@ class RateLimitMiddleware:
         write_per_minute: int,
         read_per_minute: int,
         api_key_per_minute: int,
+        storage_uri: str = "memory://",
     ) -> None:
         self.app = app
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = MovingWindowRateLimiter(self.storage(storage_uri))
         self.limits: dict[str, RateLimitItem] = {
             "auth": RateLimitItemPerMinute(auth_per_minute),
             "write": RateLimitItemPerMinute(write_per_minute),
             "read": RateLimitItemPerMinute(read_per_minute),
             "api_key": RateLimitItemPerMinute(api_key_per_minute),
         }
+
+    @staticmethod
+    def storage(uri: str) -> Storage:
+        if uri == "memory://":
+            return MemoryStorage()
+        # The asyncio client of the redis package (the one pinned), not limits' default, coredis.
+        storage = storage_from_string(f"async+{uri}", implementation="redispy")
+        assert isinstance(storage, Storage)
+        return storage
 
     @staticmethod
     def route_class(method: str, path: str) -> str | None:

@@ -39,6 +39,9 @@ class GatewaySettings(ServiceSettings):
     rate_limit_write_per_minute: int = Field(default=120, ge=1)
     rate_limit_read_per_minute: int = Field(default=600, ge=1)
     rate_limit_api_key_per_minute: int = Field(default=300, ge=1)
+    # Where the rate-limit counters live (a `limits` storage URI). memory:// counts per replica
+    # (N replicas let a caller N times the limit); redis://host:6379 shares them across replicas.
+    rate_limit_storage_uri: str = Field(default="memory://", pattern=r"^(memory|redis|rediss|redis\+unix)://")
     # Addresses (IPs or CIDRs) of the reverse proxies / load balancers in front of the
     # gateway. Only a request arriving from one of them may name the real client in
     # X-Forwarded-For or Forwarded; from anyone else those headers are ignored.
