@@ -131,17 +131,21 @@ async def test_a_lead_with_a_co_handler_handles_and_replies(
     done = ok(await c.post(f"/commitments/{reply['commitments'][0]['id']}/done", headers=w.unit("FGW")))
     assert done["done_on"] is not None
 
-    events = await events_of(kafka, namespace, expect=5)
+    events = await events_of(kafka, namespace, expect=6)
     assert [e.type for e in events] == [
         "assignment.created",
         "assignment.created",
         "assignment.acknowledged",
+        "assignment.opinion_sent",
         "assignment.replied",
         "handling.completed",
     ]
     completed = events[-1].data
     assert (completed["outcome"], completed["round"], completed["on_time"]) == ("B", 1, True)
-    assert events[3].data["contacted"] is True
+    assert events[4].data["contacted"] is True
+    opinion = events[3].data  # for the lead unit's inbox; the text itself stays here
+    assert (opinion["unit_id"], opinion["lead_unit_ids"]) == (w.units["CZJ"], [w.units["FGW"]])
+    assert "text" not in opinion
 
 
 async def test_refused_handling_changes_nothing(world: HandlingWorld) -> None:
@@ -335,6 +339,46 @@ async def test_an_approved_adjustment_moves_the_assignment_and_restarts_its_cloc
         "assignment.reassigned",
     ]
     assert events[-1].data["previous_unit_id"] == w.units["SWJ"]
+
+
+async def test_refused_adjustment_and_extension_requests_are_published_for_the_unit(
+    world: HandlingWorld, kafka: KafkaBroker, namespace: str
+) -> None:
+    w, c = world, world.client
+    pid = await w.registered()
+    (lead,) = await w.assign(pid, ("SWJ", "lead"))
+    request = ok(
+        await c.post(
+            f"/assignments/{lead['id']}/adjustment-requests", json={"reason": "不属于本单位职责"}, headers=w.unit("SWJ")
+        ),
+        201,
+    )
+    ok(
+        await c.post(
+            f"/adjustment-requests/{request['id']}/decision",
+            json={"approve": False, "note": "职责明确，请继续办理"},
+            headers=w.staff(),
+        )
+    )
+    later = (date.fromisoformat(lead["due_date"]) + timedelta(days=14)).isoformat()
+    extension = ok(
+        await c.post(
+            f"/assignments/{lead['id']}/extensions",
+            json={"due_date": later, "reason": "需要调研"},
+            headers=w.unit("SWJ"),
+        ),
+        201,
+    )
+    ok(await c.post(f"/extensions/{extension['id']}/decision", json={"approve": False}, headers=w.staff()))
+    events = await events_of(kafka, namespace, expect=4)
+    assert [e.type for e in events] == [
+        "assignment.created",
+        "assignment.adjustment_requested",
+        "assignment.adjustment_refused",
+        "assignment.extension_refused",
+    ]
+    assert (events[2].data["unit_id"], events[2].data["note"]) == (w.units["SWJ"], "职责明确，请继续办理")
+    assert (events[3].data["requested_due_date"], events[3].data["due_date"]) == (later, lead["due_date"])
 
 
 async def test_the_scanner_reminds_once_a_day_on_working_days(

@@ -119,6 +119,65 @@ def test_an_item_this_service_never_saw_still_gets_the_units_message() -> None:
     )
 
 
+def test_a_cosign_invitation_goes_to_each_invitee_with_the_local_deadline_date() -> None:
+    # 17:00 UTC on 5 March is 6 March in Beijing: the member reads the local date.
+    event = p.ProposalCosignInvited(
+        **REF, title="关于加强社区养老服务的建议", lead_member_id="m-lead", member_ids=["m-2", "m-3", "m-2"],
+        deadline=datetime(2026, 3, 5, 17, 0, tzinfo=UTC), invited_at=NOW,
+    )  # fmt: skip
+    drafts = messages.cosign_invited(ev.CosignInvited.model_validate(event.model_dump(mode="json")))
+    assert recipients(drafts) == ["member:m-2", "member:m-3"]
+    assert all(d.kind == "cosign_invited" and "2026年3月6日" in d.body and "社区养老" in d.body for d in drafts)
+
+
+def test_a_cosign_answer_tells_the_lead_whether_it_was_accepted() -> None:
+    event = p.ProposalCosignAnswered(
+        **REF, title="t", lead_member_id="m-lead", member_id="m-2", accepted=False, answered_at=NOW
+    )
+    [draft] = messages.cosign_answered(ev.CosignAnswered.model_validate(event.model_dump(mode="json")))
+    assert draft.recipient == "member:m-lead" and draft.kind == "cosign_declined" and "谢绝" in draft.body
+    accepted = ev.CosignAnswered.model_validate(event.model_copy(update={"accepted": True}).model_dump(mode="json"))
+    assert messages.cosign_answered(accepted)[0].kind == "cosign_accepted"
+
+
+def test_refused_requests_tell_the_unit_with_the_note_and_the_unchanged_due_date() -> None:
+    adj = a.AdjustmentRefused(
+        request_id="r-1", assignment_id="as-1", proposal_id="p-1", body_id="b-1", unit_id="u-1", note="职责明确",
+        refused_at=NOW,
+    )  # fmt: skip
+    [draft] = messages.adjustment_refused(ev.AdjustmentRefused.model_validate(adj.model_dump(mode="json")), ITEM)
+    assert draft.recipient == "unit:u-1" and draft.kind == "adjustment_refused" and "职责明确" in draft.body
+    ext = a.ExtensionRefused(
+        extension_id="x-1", assignment_id="as-1", proposal_id="p-1", body_id="b-1", unit_id="u-1",
+        requested_due_date=date(2026, 8, 3), due_date=date(2026, 6, 2), note=None, refused_at=NOW,
+    )  # fmt: skip
+    [draft] = messages.extension_refused(ev.ExtensionRefused.model_validate(ext.model_dump(mode="json")), ITEM)
+    assert draft.recipient == "unit:u-1" and "2026年8月3日" in draft.body and "2026年6月2日" in draft.body
+
+
+def test_a_co_handlers_opinion_goes_to_the_lead_unit() -> None:
+    event = a.OpinionSent(
+        record_id="h-1", assignment_id="as-2", proposal_id="p-1", body_id="b-1", unit_id="u-co", unit_name="市财政局",
+        lead_unit_ids=["u-lead"], round=1, sent_at=NOW,
+    )  # fmt: skip
+    [draft] = messages.opinion_sent(ev.OpinionSent.model_validate(event.model_dump(mode="json")), ITEM)
+    assert draft.recipient == "unit:u-lead" and draft.kind == "co_opinion_received" and "市财政局" in draft.body
+
+
+def test_an_opened_ballot_invites_each_elector() -> None:
+    event = e.AssemblyEvaluationOpened(
+        ballot_id="bal-1", body_id="b-1", session_id="s-1", proposal_id="p-1", title="关于优化营商环境的建议案",
+        options=["satisfied"], eligible=2, opens_at=NOW, closes_at=datetime(2026, 3, 3, 2, 0, tzinfo=UTC),
+        elector_member_ids=["m-5", "m-6"],
+    )  # fmt: skip
+    drafts = messages.ballot_opened(ev.BallotOpened.model_validate(event.model_dump(mode="json")))
+    assert recipients(drafts) == ["member:m-5", "member:m-6"]
+    assert "2026年3月3日" in drafts[0].body and drafts[0].kind == "ballot_opened"
+    older = event.model_dump(mode="json")
+    del older["elector_member_ids"]  # an event from before the field: nobody to tell
+    assert messages.ballot_opened(ev.BallotOpened.model_validate(older)) == []
+
+
 @pytest.mark.parametrize("registry_module", [p, a, e])
 def test_every_event_of_the_producers_is_either_handled_or_listed_as_ignored(registry_module: object) -> None:
     registry = registry_module.registry  # type: ignore[attr-defined]

@@ -80,10 +80,18 @@ async def test_a_joint_item_is_drafted_cosigned_submitted_and_registered(
     registered = ok(await c.post(f"/proposals/{item['id']}/register", headers=w.staff()))
     assert (registered["status"], registered["number"], registered["number_label"]) == ("registered", 1, "联0001")
 
-    records = await read_topic(kafka.bootstrap, f"{namespace}proposal.events", expect=2)
-    events = [EventEnvelope.from_bytes(r.value or b"") for r in records]
-    assert [e.type for e in events] == ["proposal.submitted", "proposal.registered"]
+    records = await read_topic(kafka.bootstrap, f"{namespace}proposal.events", expect=5)
     assert {r.key for r in records} == {item["id"].encode()}
+    cosigning = [EventEnvelope.from_bytes(r.value or b"") for r in records[:3]]
+    assert [e.type for e in cosigning] == ["proposal.cosign_invited", *["proposal.cosign_answered"] * 2]
+    assert cosigning[0].data["member_ids"] == [w.members["王芳"]["id"], w.members["陈刚"]["id"]]
+    assert cosigning[0].data["lead_member_id"] == w.members["刘洋"]["id"] and cosigning[0].data["deadline"]
+    assert [(e.data["member_id"], e.data["accepted"]) for e in cosigning[1:]] == [
+        (w.members["王芳"]["id"], True),
+        (w.members["陈刚"]["id"], False),
+    ]
+    events = [EventEnvelope.from_bytes(r.value or b"") for r in records[3:]]
+    assert [e.type for e in events] == ["proposal.submitted", "proposal.registered"]
     assert events[0].data["cosigner_member_ids"] == [w.members["王芳"]["id"]]
     assert events[1].data["number_label"] == "联0001" and events[1].data["lead_proposer"] == "刘洋"
     # both name the body and the session, so that consumers can title their reports

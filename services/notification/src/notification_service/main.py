@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from notification_service.api import router
 from notification_service.domain.delivery import Sender, SmsSender
 from notification_service.domain.notify import LiveHub
+from notification_service.domain.reminders import ReminderScheduler
 from notification_service.domain.webhooks import WebhookSender
 from notification_service.events.handlers import subscriptions
 from notification_service.events.schemas import registry
@@ -33,6 +34,8 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     webhook_sender = WebhookSender(database=runtime.database, settings=settings)
     runtime.start_with("webhook-sender", webhook_sender.run)
     runtime.on_shutdown(webhook_sender.close)
+    if settings.reminders_enabled:
+        runtime.start_with("reminders", ReminderScheduler(database=runtime.database, settings=settings).run)
     if settings.smtp_host:
         # Without an SMTP server configured, e-mail deliveries wait (pending) until one is.
         runtime.start_with("email-sender", sender.run)

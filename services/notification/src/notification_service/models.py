@@ -5,7 +5,7 @@ or ``unit:<unit_id>``. The inbox API finds the caller's address from their token
 """
 
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated
 
@@ -262,3 +262,34 @@ class WebhookDeliveryPublic(SQLModel):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+
+
+# --- reminders (the scheduler's own work list) -------------------------------------------------
+
+
+class ReminderStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    cancelled = "cancelled"  # answered, rated, or its deadline passed before it was due
+
+
+class Reminder(SQLModel, table=True):
+    """A notification to write on a later day (e.g. a working day before a deadline), planned when
+    the event that starts the clock arrives. One per (item, recipient, kind, day)."""
+
+    __tablename__ = "scheduled_reminder"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "recipient", "kind", "day", name="uq_reminder_item_recipient_kind_day"),
+        Index("ix_scheduled_reminder_due", "status", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: str = Field(max_length=36)
+    recipient: str = Field(max_length=80)
+    kind: str = Field(max_length=40)
+    day: date  # written on this local day (or the first scan after it)
+    until: date  # not after this local day: the deadline itself
+    ref: str | None = Field(default=None, max_length=36)  # what cancels it, e.g. the replying unit
+    title: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: ReminderStatus = Field(default=ReminderStatus.pending, sa_type=String(16))

@@ -14,6 +14,11 @@ class NotificationSettings(ServiceSettings):
     stream_poll_interval_s: float = Field(default=1.0, gt=0)
     stream_heartbeat_s: float = Field(default=15.0, gt=0)
 
+    # Reminders (a cosign deadline tomorrow, a rating window closing): the scheduler looks for due
+    # ones this often; each is written once whatever the interval.
+    reminder_poll_interval_s: float = Field(default=60.0, gt=0)
+    reminders_enabled: bool = True
+
     # Quiet hours are read in this zone (the bodies' default, DESIGN section 5).
     timezone: str = "Asia/Shanghai"
 

@@ -127,10 +127,12 @@ async def decide_extension(
     response_model=HandlingRecordPublic,
 )
 async def add_handling_record(
-    assignment_id: str, data: HandlingRecordCreate, session: SessionDep, principal: SignedInDep
+    assignment_id: str, data: HandlingRecordCreate, session: SessionDep, outbox: OutboxDep, principal: SignedInDep
 ) -> HandlingRecordPublic:
     """A contact with the proposer, a co-handler's opinion to the lead, or a progress note."""
-    record = await handling.add_record(session=session, principal=principal, assignment_id=assignment_id, data=data)
+    record = await handling.add_record(
+        session=session, outbox=outbox, principal=principal, assignment_id=assignment_id, data=data
+    )
     return HandlingRecordPublic.model_validate(record)
 
 

@@ -15,11 +15,13 @@ from assignment_service.domain.items import load_assignment, load_item
 from assignment_service.domain.rules import rules_for
 from assignment_service.domain.units import find_unit
 from assignment_service.events.schemas import (
+    AdjustmentRefused,
     AdjustmentRequested,
     AssignmentAcknowledged,
     AssignmentCreated,
     AssignmentExtended,
     AssignmentReassigned,
+    ExtensionRefused,
 )
 from assignment_service.models import (
     OPEN_STATUSES,
@@ -288,6 +290,20 @@ async def decide_adjustment(
             ),
             subject=assignment.proposal_id,
         )
+    else:
+        outbox.add(
+            session,
+            AdjustmentRefused(
+                request_id=request.id,
+                assignment_id=assignment.id,
+                proposal_id=assignment.proposal_id,
+                body_id=assignment.body_id,
+                unit_id=assignment.unit_id,
+                note=data.note,
+                refused_at=now,
+            ),
+            subject=assignment.proposal_id,
+        )
     session.add(request)
     await session.commit()
     return request
@@ -351,6 +367,23 @@ async def decide_extension(
                 previous_due_date=previous,
                 due_date=extension.due_date,
                 extended_at=now,
+            ),
+            subject=assignment.proposal_id,
+        )
+    else:
+        assert assignment.due_date is not None
+        outbox.add(
+            session,
+            ExtensionRefused(
+                extension_id=extension.id,
+                assignment_id=assignment.id,
+                proposal_id=assignment.proposal_id,
+                body_id=assignment.body_id,
+                unit_id=assignment.unit_id,
+                requested_due_date=extension.due_date,
+                due_date=assignment.due_date,
+                note=data.note,
+                refused_at=now,
             ),
             subject=assignment.proposal_id,
         )

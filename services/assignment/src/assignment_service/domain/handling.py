@@ -11,7 +11,7 @@ from assignment_service.domain.access import is_body_staff, is_proposer, is_unit
 from assignment_service.domain.deadlines import local_date, reply_due
 from assignment_service.domain.items import load_assignment, load_item, unit_names
 from assignment_service.domain.rules import rules_for
-from assignment_service.events.schemas import AssignmentReplied, HandlingCompleted, RehandlingOpened
+from assignment_service.events.schemas import AssignmentReplied, HandlingCompleted, OpinionSent, RehandlingOpened
 from assignment_service.models import (
     OPEN_STATUSES,
     Assignment,
@@ -38,7 +38,7 @@ REPLYING_ROLES = (Role.lead, Role.separate)
 
 
 async def add_record(
-    *, session: AsyncSession, principal: Principal, assignment_id: str, data: HandlingRecordCreate
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, assignment_id: str, data: HandlingRecordCreate
 ) -> HandlingRecord:
     assignment, _ = await load_assignment(session, principal, assignment_id)
     require_unit(principal, assignment)
@@ -68,6 +68,29 @@ async def add_record(
         created_by=principal.actor,
     )
     session.add(record)
+    if data.kind == HandlingRecordKind.opinion:
+        await session.flush()
+        leads = select(Assignment.unit_id).where(
+            Assignment.proposal_id == assignment.proposal_id,
+            Assignment.role == Role.lead,
+            col(Assignment.status).in_(list(OPEN_STATUSES)),
+        )
+        names = await unit_names(session, {assignment.unit_id})
+        outbox.add(
+            session,
+            OpinionSent(
+                record_id=record.id,
+                assignment_id=assignment.id,
+                proposal_id=assignment.proposal_id,
+                body_id=assignment.body_id,
+                unit_id=assignment.unit_id,
+                unit_name=names.get(assignment.unit_id, ""),
+                lead_unit_ids=list((await session.exec(leads)).all()),
+                round=assignment.round,
+                sent_at=record.created_at,
+            ),
+            subject=assignment.proposal_id,
+        )
     await session.commit()
     return record
 

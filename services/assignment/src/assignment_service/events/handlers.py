@@ -11,6 +11,8 @@ from servicekit.inbox import ReceivedEvent, Subscriptions
 
 subscriptions = Subscriptions(topics=["proposal.events", "evaluation.events"])
 for _type in (
+    "proposal.cosign_invited",  # drafts' cosigning is the proposal service's and the members' business
+    "proposal.cosign_answered",
     "evaluation.submitted",
     "evaluation.completed",
     "assembly_evaluation.opened",

@@ -78,6 +78,49 @@ class AdjustmentRequested(BaseModel):
     requested_at: datetime
 
 
+@registry.register("assignment.adjustment_refused", 1)
+class AdjustmentRefused(BaseModel):
+    """The body's staff refused a unit's adjustment request; the assignment stays with the unit."""
+
+    request_id: str
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    note: str | None
+    refused_at: datetime
+
+
+@registry.register("assignment.extension_refused", 1)
+class ExtensionRefused(BaseModel):
+    """The body's staff refused a unit's extension request; the due date stays."""
+
+    extension_id: str
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    requested_due_date: date
+    due_date: date
+    note: str | None
+    refused_at: datetime
+
+
+@registry.register("assignment.opinion_sent", 1)
+class OpinionSent(BaseModel):
+    """A co-handler (协办) sent its opinion to the lead unit(s); the text stays in this service."""
+
+    record_id: str
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    unit_name: str
+    lead_unit_ids: list[str]
+    round: int
+    sent_at: datetime
+
+
 @registry.register("assignment.extended", 1)
 class AssignmentExtended(BaseModel):
     assignment_id: str

@@ -165,6 +165,7 @@ async def open_ballot(
             eligible=ballot.eligible,
             opens_at=ballot.opens_at,
             closes_at=ballot.closes_at,
+            elector_member_ids=electorate,
         ),
         subject=ballot.proposal_id,
     )

@@ -12,8 +12,13 @@ from servicekit.inbox import ReceivedEvent, Subscriptions
 subscriptions = Subscriptions(topics=["proposal.events", "assignment.events"])
 # Events that change neither what this service counts nor who may rate.
 for _type in (
+    "proposal.cosign_invited",
+    "proposal.cosign_answered",
     "assignment.acknowledged",
     "assignment.adjustment_requested",
+    "assignment.adjustment_refused",
+    "assignment.extension_refused",
+    "assignment.opinion_sent",
     "assignment.extended",
     "assignment.due_soon",
     "assignment.rehandling_opened",

@@ -53,7 +53,9 @@ class EvaluationCompleted(BaseModel):
 @registry.register("assembly_evaluation.opened", 1)
 class AssemblyEvaluationOpened(BaseModel):
     """Staff opened a 民主测评 ballot: the members of its electorate rate one item (normally a
-    plenary recommendation, 建议案) at a session. The electorate itself is not listed."""
+    plenary recommendation, 建议案) at a session. ``elector_member_ids`` (the electorate, ids only;
+    never who voted how) was added within v1 so the notification service can invite them; empty in
+    events from before."""
 
     ballot_id: str
     body_id: str
@@ -64,6 +66,7 @@ class AssemblyEvaluationOpened(BaseModel):
     eligible: int
     opens_at: datetime
     closes_at: datetime | None = None
+    elector_member_ids: list[str] = []
 
 
 @registry.register("assembly_evaluation.closed", 1)

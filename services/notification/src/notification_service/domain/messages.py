@@ -5,7 +5,8 @@ and returns the notifications it means, one per recipient. The handlers store th
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from notification_service.events import consumed as ev
 
@@ -174,3 +175,72 @@ def replied(p: ev.AssignmentReplied, item: Item, *, rating_days: int) -> list[Dr
 def rehandling(p: ev.RehandlingOpened, item: Item) -> list[Draft]:
     body = f"{item.name()}已启动重新办理（第{p.round}轮），办理期限至{_day(p.due_date)}。"
     return _to_members(item.members, "rehandling_opened", "提案重新办理", body, p.proposal_id)
+
+
+# Deadlines in events are instants; members read them as dates in the bodies' time zone.
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _local_day(at: datetime) -> str:
+    return _day(at.astimezone(LOCAL_ZONE).date())
+
+
+def _with_note(body: str, note: str | None) -> str:
+    if note and note.strip():
+        body += f"说明：{note.strip()}"
+        if not body.endswith(("。", "！", "？")):
+            body += "。"
+    return body
+
+
+def cosign_invited(p: ev.CosignInvited) -> list[Draft]:
+    body = f"您被邀请联名提案《{p.title}》，请在{_local_day(p.deadline)}前确认是否联名。"
+    invited = [m for m in _unique(list(p.member_ids)) if m != p.lead_member_id]
+    return _to_members(invited, "cosign_invited", "联名邀请", body, p.proposal_id)
+
+
+def cosign_answered(p: ev.CosignAnswered) -> list[Draft]:
+    if not p.lead_member_id:
+        return []
+    if p.accepted:
+        title, body = "联名邀请已接受", f"一位委员已接受联名提案《{p.title}》的邀请。"
+    else:
+        title, body = "联名邀请被谢绝", f"一位委员谢绝了联名提案《{p.title}》的邀请。"
+    kind = "cosign_accepted" if p.accepted else "cosign_declined"
+    return [Draft(member(p.lead_member_id), kind, title, body, p.proposal_id)]
+
+
+def adjustment_refused(p: ev.AdjustmentRefused, item: Item) -> list[Draft]:
+    body = _with_note(f"贵单位对{item.name()}的调整申请未获同意，请继续办理。", p.note)
+    return [Draft(unit(p.unit_id), "adjustment_refused", "调整申请未同意", body, p.proposal_id)]
+
+
+def extension_refused(p: ev.ExtensionRefused, item: Item) -> list[Draft]:
+    body = _with_note(
+        f"{item.name()}延期至{_day(p.requested_due_date)}的申请未获同意，办理期限仍为{_day(p.due_date)}。", p.note
+    )
+    return [Draft(unit(p.unit_id), "extension_refused", "延期申请未同意", body, p.proposal_id)]
+
+
+def opinion_sent(p: ev.OpinionSent, item: Item) -> list[Draft]:
+    body = f"协办单位{p.unit_name}已就{item.name()}提出协办意见，请在答复前研究吸收。"
+    return [
+        Draft(unit(u), "co_opinion_received", "收到协办意见", body, p.proposal_id)
+        for u in _unique(list(p.lead_unit_ids))
+    ]
+
+
+def ballot_opened(p: ev.BallotOpened) -> list[Draft]:
+    until = f"，请在{_local_day(p.closes_at)}前投票" if p.closes_at else "，请及时投票"
+    body = f"《{p.title}》的民主测评已开始{until}。"
+    return _to_members(_unique(list(p.elector_member_ids)), "ballot_opened", "民主测评", body, p.proposal_id)
+
+
+def cosign_reminder(p: ev.CosignInvited, member_id: str) -> Draft:
+    body = f"您被邀请联名的提案《{p.title}》将于{_local_day(p.deadline)}截止确认，请尽快答复是否联名。"
+    return Draft(member(member_id), "cosign_deadline", "联名邀请即将截止", body, p.proposal_id)
+
+
+def rating_reminder(p: ev.AssignmentReplied, item: Item, member_id: str, closes: date) -> Draft:
+    body = f"{p.unit_name}对{item.name()}的答复，满意度测评将于{_day(closes)}截止（还有2个工作日），请及时测评。"
+    return Draft(member(member_id), "rating_deadline", "满意度测评即将截止", body, p.proposal_id)

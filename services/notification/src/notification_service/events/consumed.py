@@ -85,3 +85,54 @@ class AssignmentReplied(ItemRef):
 class RehandlingOpened(ItemRef):
     round: int
     due_date: date
+
+
+class CosignInvited(ItemRef):
+    title: str
+    lead_member_id: str | None = None
+    member_ids: list[str]
+    deadline: datetime
+
+
+class CosignAnswered(ItemRef):
+    title: str
+    lead_member_id: str | None = None
+    member_id: str
+    accepted: bool
+
+
+class AdjustmentRefused(ItemRef):
+    assignment_id: str
+    unit_id: str
+    note: str | None = None
+
+
+class ExtensionRefused(ItemRef):
+    assignment_id: str
+    unit_id: str
+    requested_due_date: date
+    due_date: date
+    note: str | None = None
+
+
+class OpinionSent(ItemRef):
+    assignment_id: str
+    unit_id: str
+    unit_name: str
+    lead_unit_ids: list[str]
+
+
+class BallotOpened(ItemRef):
+    """assembly_evaluation.opened: the electorate is listed since it was added within v1."""
+
+    ballot_id: str
+    title: str
+    closes_at: datetime | None = None
+    elector_member_ids: list[str] = []
+
+
+class EvaluationSubmitted(ItemRef):
+    """Only what ends a rating reminder: who rated which unit's reply."""
+
+    unit_id: str
+    member_id: str

@@ -5,18 +5,25 @@ so an event type nobody has listed is still dead-lettered as an unknown contract
 """
 
 from collections.abc import Callable
+from datetime import date
 
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notification_service.domain import messages, notify, webhooks
+from notification_service.domain import messages, notify, reminders, webhooks
 from notification_service.domain.messages import Draft, Item
 from notification_service.events import consumed as ev
+from servicekit.db import utcnow
 from servicekit.inbox import ReceivedEvent, Subscriptions
 
 # The evaluation service's default rating window (its body rule may set another; the message is
 # a reminder, not the rule, and the evaluation service enforces the real window).
 RATING_DAYS = 15
+
+# Handled only to end reminders: ratings next to members' ids are not sent to other systems.
+NOT_FOR_WEBHOOKS = {"evaluation.submitted"}
+# The bodies' zone (DESIGN section 5), as messages.LOCAL_ZONE.
+LOCAL_ZONE = "Asia/Shanghai"
 
 subscriptions = Subscriptions(topics=["proposal.events", "assignment.events", "evaluation.events"])
 
@@ -27,10 +34,8 @@ IGNORED = (
     "assignment.acknowledged",
     "assignment.adjustment_requested",  # for staff, who have no inbox address yet
     "handling.completed",  # the proposers were told with each unit's assignment.replied
-    "evaluation.submitted",
     "evaluation.unsatisfied",  # rehandling follows as assignment.rehandling_opened
     "evaluation.completed",
-    "assembly_evaluation.opened",  # the event does not list the electorate (see README)
     "assembly_evaluation.closed",
 )
 for _type in IGNORED:
@@ -82,6 +87,68 @@ async def on_proposal_registered(session: AsyncSession, event: ReceivedEvent[ev.
     await _notify(session, event, messages.registered(p))  # type: ignore[arg-type]
 
 
+_with_item("assignment.adjustment_refused", ev.AdjustmentRefused, messages.adjustment_refused)  # type: ignore[arg-type]
+_with_item("assignment.extension_refused", ev.ExtensionRefused, messages.extension_refused)  # type: ignore[arg-type]
+_with_item("assignment.opinion_sent", ev.OpinionSent, messages.opinion_sent)  # type: ignore[arg-type]
+
+
+def _today() -> date:
+    return reminders.local_date(utcnow(), LOCAL_ZONE)
+
+
+@subscriptions.on("proposal.cosign_invited", 1, ev.CosignInvited)
+async def on_cosign_invited(session: AsyncSession, event: ReceivedEvent[ev.CosignInvited]) -> None:
+    p = event.payload
+    drafts = messages.cosign_invited(p)
+    await _notify(session, event, drafts)  # type: ignore[arg-type]
+    deadline = reminders.local_date(p.deadline, LOCAL_ZONE)
+    day = reminders.working_days_before(reminders.calendar(), deadline, 1)
+    for d in drafts:  # a re-invitation moves the deadline: the old reminder goes
+        member_id = d.recipient.removeprefix("member:")
+        await reminders.cancel(
+            session, proposal_id=p.proposal_id, recipient=d.recipient, kind=reminders.COSIGN_DEADLINE
+        )
+        reminder = messages.cosign_reminder(p, member_id)
+        await reminders.plan(session, draft=reminder, day=day, until=deadline, today=_today())
+
+
+@subscriptions.on("proposal.cosign_answered", 1, ev.CosignAnswered)
+async def on_cosign_answered(session: AsyncSession, event: ReceivedEvent[ev.CosignAnswered]) -> None:
+    p = event.payload
+    await _notify(session, event, messages.cosign_answered(p))  # type: ignore[arg-type]
+    recipient = messages.member(p.member_id)
+    await reminders.cancel(session, proposal_id=p.proposal_id, recipient=recipient, kind=reminders.COSIGN_DEADLINE)
+
+
+@subscriptions.on("assignment.replied", 1, ev.AssignmentReplied)
+async def on_assignment_replied(session: AsyncSession, event: ReceivedEvent[ev.AssignmentReplied]) -> None:
+    p = event.payload
+    item = await notify.item_of(session, p.proposal_id)
+    drafts = messages.replied(p, item, rating_days=RATING_DAYS)
+    await _notify(session, event, drafts)  # type: ignore[arg-type]
+    cal = reminders.calendar()
+    closes = cal.add_working_days(reminders.local_date(p.replied_at, LOCAL_ZONE), RATING_DAYS)
+    day = reminders.working_days_before(cal, closes, 2)
+    for d in drafts:
+        reminder = messages.rating_reminder(p, item, d.recipient.removeprefix("member:"), closes)
+        await reminders.plan(session, draft=reminder, day=day, until=closes, today=_today(), ref=p.unit_id)
+
+
+@subscriptions.on("evaluation.submitted", 1, ev.EvaluationSubmitted)
+async def on_evaluation_submitted(session: AsyncSession, event: ReceivedEvent[ev.EvaluationSubmitted]) -> None:
+    """A rating ends its reminder; nobody is told (and webhooks do not get ratings)."""
+    p = event.payload
+    recipient = messages.member(p.member_id)
+    await reminders.cancel(
+        session, proposal_id=p.proposal_id, recipient=recipient, kind=reminders.RATING_DEADLINE, ref=p.unit_id
+    )
+
+
+@subscriptions.on("assembly_evaluation.opened", 1, ev.BallotOpened)
+async def on_ballot_opened(session: AsyncSession, event: ReceivedEvent[ev.BallotOpened]) -> None:
+    await _notify(session, event, messages.ballot_opened(event.payload))  # type: ignore[arg-type]
+
+
 _with_item("proposal.declined", ev.ProposalDeclined, messages.declined)  # type: ignore[arg-type]
 _with_item("proposal.merged", ev.ProposalMerged, messages.merged)  # type: ignore[arg-type]
 _with_item("proposal.withdrawn", ev.ProposalWithdrawn, messages.withdrawn)  # type: ignore[arg-type]
@@ -91,13 +158,8 @@ _with_item("assignment.extended", ev.AssignmentExtended, messages.extended)  # t
 _with_item("assignment.due_soon", ev.AssignmentDeadline, messages.due_soon)  # type: ignore[arg-type]
 _with_item("assignment.overdue", ev.AssignmentDeadline, messages.overdue)  # type: ignore[arg-type]
 _with_item("assignment.rehandling_opened", ev.RehandlingOpened, messages.rehandling)  # type: ignore[arg-type]
-_with_item(
-    "assignment.replied",
-    ev.AssignmentReplied,
-    lambda p, item: messages.replied(p, item, rating_days=RATING_DAYS),  # type: ignore[arg-type]
-)
 
 
 def webhook_event_types() -> set[str]:
     """What a webhook may ask for: the event types this service handles."""
-    return {event_type for event_type, _ in subscriptions.handlers}
+    return {event_type for event_type, _ in subscriptions.handlers} - NOT_FOR_WEBHOOKS

@@ -107,18 +107,20 @@ async def edit_proposal(
 
 @router.post("/{proposal_id}/cosigners", operation_id="invite_cosigners", response_model=ProposalPublic)
 async def invite_cosigners(
-    proposal_id: str, data: CosignInvite, session: SessionDep, principal: SignedInDep
+    proposal_id: str, data: CosignInvite, session: SessionDep, outbox: OutboxDep, principal: SignedInDep
 ) -> ProposalPublic:
-    item = await filing.invite_cosigners(session=session, principal=principal, proposal_id=proposal_id, data=data)
+    item = await filing.invite_cosigners(
+        session=session, outbox=outbox, principal=principal, proposal_id=proposal_id, data=data
+    )
     return await view(session, item)
 
 
 @router.post("/{proposal_id}/cosign", operation_id="answer_cosign_invitation", response_model=CosignaturePublic)
 async def answer_cosign_invitation(
-    proposal_id: str, data: CosignAnswer, session: SessionDep, principal: SignedInDep
+    proposal_id: str, data: CosignAnswer, session: SessionDep, outbox: OutboxDep, principal: SignedInDep
 ) -> CosignaturePublic:
     invitation = await filing.answer_invitation(
-        session=session, principal=principal, proposal_id=proposal_id, accept=data.accept
+        session=session, outbox=outbox, principal=principal, proposal_id=proposal_id, accept=data.accept
     )
     member = await session.get_one(Member, invitation.member_id)
     return CosignaturePublic.model_validate(invitation, update={"member_name": member.name})

@@ -16,6 +16,9 @@ subscriptions = Subscriptions(topics=["assignment.events", "evaluation.events"])
 for _type in (
     "assignment.acknowledged",
     "assignment.adjustment_requested",
+    "assignment.adjustment_refused",
+    "assignment.extension_refused",
+    "assignment.opinion_sent",
     "assignment.extended",
     "assignment.replied",
     "assignment.due_soon",

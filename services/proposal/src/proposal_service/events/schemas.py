@@ -102,3 +102,26 @@ class ProposalKeyMarked(ItemRef):
 class ProposalCategoryChanged(ItemRef):
     category_id: str
     category: str
+
+
+@registry.register("proposal.cosign_invited", 1)
+class ProposalCosignInvited(ItemRef):
+    """Members invited to co-sign a draft. The draft's title is carried so the invitation can name
+    it (the invitees see the draft anyway); the content is not (ADR 16)."""
+
+    title: str
+    lead_member_id: str | None
+    member_ids: list[str]
+    deadline: datetime
+    invited_at: datetime
+
+
+@registry.register("proposal.cosign_answered", 1)
+class ProposalCosignAnswered(ItemRef):
+    """An invited member accepted or declined; the lead proposer is told."""
+
+    title: str
+    lead_member_id: str | None
+    member_id: str
+    accepted: bool
+    answered_at: datetime
