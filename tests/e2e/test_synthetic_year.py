@@ -104,6 +104,7 @@ class Item:
     lead: int | None  # member index
     cosigners: list[int] = field(default_factory=list)
     group_name: str | None = None
+    contact_at_registration: bool = False  # a group's contact member named by the staff at registration
     fate: str = "registered"  # declined, merged, withdrawn
     decline_reason: str | None = None
     registered_category: str | None = None  # changed at registration
@@ -172,6 +173,8 @@ def plan_year(rng: random.Random) -> list[Item]:
             item.group_name = rng.choice(GROUPS) if kind == "group" else "政协沙洋市委员会提案委员会"
             if kind == "group" and rng.random() < 0.5:
                 item.lead = rng.randrange(MEMBERS)  # 领衔人 named by the staff
+            elif kind == "group":  # nobody could rate it: the staff name the contact member at registration
+                item.lead, item.contact_at_registration = n % MEMBERS, True
         items.append(item)
     rng.choice(items).category = None
 
@@ -425,7 +428,9 @@ class Year:
             outcome = i.outcome(i.rounds) if i.replied else None
             result = f"{outcome}类（{OUTCOME_LABELS[outcome]}）" if outcome else "尚未办复"
             lines.append(
-                f"{n}. （{i.number_label}）《{i.title}》，{i.final_category}类{KIND_LABELS[i.kind]}，"
+                f"{n}. （{i.number_label}）《{i.title}》，"
+                f"{i.final_category if i.final_category == UNCATEGORISED else i.final_category + '类'}"
+                f"{KIND_LABELS[i.kind]}，"
                 f"{'，'.join(handling) or '尚未交办'}，办理结果：{result}。"
             )
         return lines
@@ -559,7 +564,9 @@ async def drive(stack: Stack, items: list[Item]) -> Year:
                 filer = staff()
                 draft |= {
                     "group_name": item.group_name,
-                    "lead_member_id": members[item.lead]["id"] if item.lead is not None else None,
+                    "lead_member_id": None
+                    if item.lead is None or item.contact_at_registration
+                    else members[item.lead]["id"],
                 }
             else:
                 assert item.lead is not None
@@ -577,7 +584,9 @@ async def drive(stack: Stack, items: list[Item]) -> Year:
         # Review by the committee staff.
         for item in items:
             if item.registered:
-                data = {"category_id": categories[item.registered_category]} if item.registered_category else None
+                data = {"category_id": categories[item.registered_category]} if item.registered_category else {}
+                if item.contact_at_registration:
+                    data["contact_member_id"] = members[item.lead]["id"]  # type: ignore[index]
                 registered = ok(await c.post(f"/proposals/{item.id}/register", json=data, headers=staff()))
                 item.number, item.number_label = registered["number"], registered["number_label"]
             elif item.fate == "declined":
@@ -853,7 +862,12 @@ def test_html_report_states_the_planted_figures(year: Year, gateway: httpx.Clien
         key=lambda kv: (category_order.index(kv[0]) if kv[0] in category_order else len(category_order), kv[0]),
     )
     by_kind = "、".join(f"{KIND_LABELS[k]}{b['registered']}件" for k, b in kinds if b["registered"])
-    by_category = "、".join(f"{name}类{b['registered']}件" for name, b in categories if b["registered"])
+    # an item without a category is 未分类 (not 未分类类)
+    by_category = "、".join(
+        f"{name if name == UNCATEGORISED else name + '类'}{b['registered']}件"
+        for name, b in categories
+        if b["registered"]
+    )
     assert year.plenary == 1
     opening = (
         f"{datetime.now(TZ).year}年，{year.formal_name}共收到提案{c['filed']}件，立案{c['registered']}件，"
