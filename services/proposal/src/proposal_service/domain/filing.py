@@ -25,12 +25,7 @@ from proposal_service.domain.items import (
 )
 from proposal_service.domain.search import analyse
 from proposal_service.domain.status import may_withdraw
-from proposal_service.events.schemas import (
-    ProposalCosignAnswered,
-    ProposalCosignInvited,
-    ProposalSubmitted,
-    ProposalWithdrawn,
-)
+from proposal_service.events.schemas import ProposalSubmitted, ProposalWithdrawn
 from proposal_service.models import (
     Body,
     Cosignature,
@@ -45,20 +40,14 @@ from proposal_service.models import (
 )
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import utcnow
-from servicekit.errors import Problem
+from servicekit.errors import Problem, invalid
 from servicekit.outbox import Outbox
-
-
-def _field_problem(code: str, field: str, detail: str) -> Problem:
-    return Problem(
-        422, code, "Unprocessable Content", detail, errors=[{"in": "body", "field": field, "message": detail}]
-    )
 
 
 async def _member_of(session: AsyncSession, body_id: str, member_id: str, field: str) -> Member:
     member = await session.get(Member, member_id)
     if member is None or member.body_id != body_id:
-        raise _field_problem("unknown_member", field, f"member {member_id} is not a member of this body")
+        raise invalid("unknown_member", field, f"member {member_id} is not a member of this body")
     return member
 
 
@@ -69,13 +58,13 @@ async def draft_proposal(*, session: AsyncSession, principal: Principal, data: P
     sitting = await bodies.get_session(session=session, session_id=data.session_id)
     body = await session.get_one(Body, sitting.body_id)
     if data.kind not in KINDS_OF_BODY[body.kind]:
-        raise _field_problem("kind_not_filed_here", "kind", f"a {body.kind} body does not take {data.kind} items")
+        raise invalid("kind_not_filed_here", "kind", f"a {body.kind} body does not take {data.kind} items")
     lead_member_id = data.lead_member_id
     if principal.role == Role.member and principal.body_id == body.id and principal.member_id:
         if data.kind == "plenary":
             raise forbidden("plenary recommendations are filed by the body's staff")
         if lead_member_id not in (None, principal.member_id):
-            raise _field_problem("not_your_item", "lead_member_id", "a member files items as their own lead proposer")
+            raise invalid("not_your_item", "lead_member_id", "a member files items as their own lead proposer")
         lead_member_id = principal.member_id
     elif principal.role == Role.staff and principal.body_id == body.id:
         if data.kind not in ORGANISATION_KINDS:
@@ -83,7 +72,7 @@ async def draft_proposal(*, session: AsyncSession, principal: Principal, data: P
     else:
         raise forbidden("only the body's members (and its staff, for organisations) may file items")
     if data.kind in ORGANISATION_KINDS and not data.group_name:
-        raise _field_problem("group_name_required", "group_name", "name the party, organisation or committee filing")
+        raise invalid("group_name_required", "group_name", "name the party, organisation or committee filing")
     if lead_member_id:
         lead = await _member_of(session, body.id, lead_member_id, "lead_member_id")
         remember_name(session, lead.id, lead.name)  # the answer's view needs no query for it
@@ -119,7 +108,7 @@ async def edit_draft(
     changes = data.model_dump(exclude_unset=True)
     for field in ("title", "content"):
         if field in changes and changes[field] is None:
-            raise _field_problem("required", field, f"{field} cannot be removed")
+            raise invalid("required", field, f"{field} cannot be removed")
     if changes.get("category_id"):
         await bodies.find_category(session=session, body_id=item.body_id, category_id=changes["category_id"])
     for field, value in changes.items():
@@ -131,20 +120,19 @@ async def edit_draft(
 
 
 async def invite_cosigners(
-    *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: CosignInvite
+    *, session: AsyncSession, principal: Principal, proposal_id: str, data: CosignInvite
 ) -> Proposal:
     item = await _own_draft(session, principal, proposal_id)
     if item.kind not in COSIGNED_KINDS:
-        raise _field_problem("not_cosigned", "member_ids", f"{item.kind} items have no cosigners")
+        raise invalid("not_cosigned", "member_ids", f"{item.kind} items have no cosigners")
     body = await session.get_one(Body, item.body_id)
     now = utcnow()
     deadline = data.deadline or now + timedelta(days=body.cosign_days)
     if deadline <= now:
-        raise _field_problem("deadline_passed", "deadline", "the invitation deadline must be in the future")
-    invited: list[str] = []
+        raise invalid("deadline_passed", "deadline", "the invitation deadline must be in the future")
     for member_id in dict.fromkeys(data.member_ids):
         if member_id == item.lead_member_id:
-            raise _field_problem("lead_cannot_cosign", "member_ids", "the lead proposer cannot co-sign their own item")
+            raise invalid("lead_cannot_cosign", "member_ids", "the lead proposer cannot co-sign their own item")
         await _member_of(session, item.body_id, member_id, "member_ids")
         existing = (
             await session.exec(
@@ -155,28 +143,14 @@ async def invite_cosigners(
         if invitation.status != CosignStatus.accepted:
             invitation.status, invitation.deadline, invitation.invited_at = CosignStatus.invited, deadline, now
             invitation.answered_at = None
-            invited.append(member_id)
         session.add(invitation)
     record(session, item, principal=principal, action="cosigners_invited", note=f"{len(set(data.member_ids))} 人")
-    if invited:  # those who had accepted already are not invited again
-        outbox.add(
-            session,
-            ProposalCosignInvited(
-                **ref(item).model_dump(),
-                title=item.title,
-                lead_member_id=item.lead_member_id,
-                member_ids=invited,
-                deadline=deadline,
-                invited_at=now,
-            ),
-            subject=item.id,
-        )
     await session.commit()
     return item
 
 
 async def answer_invitation(
-    *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, accept: bool
+    *, session: AsyncSession, principal: Principal, proposal_id: str, accept: bool
 ) -> Cosignature:
     """The invited member accepts or declines, before the deadline and while the item is a draft."""
     item = await load_visible(session, principal, proposal_id, for_update=True)
@@ -195,18 +169,6 @@ async def answer_invitation(
     invitation.answered_at = now
     session.add(invitation)
     record(session, item, principal=principal, action="cosign_accepted" if accept else "cosign_declined", at=now)
-    outbox.add(
-        session,
-        ProposalCosignAnswered(
-            **ref(item).model_dump(),
-            title=item.title,
-            lead_member_id=item.lead_member_id,
-            member_id=invitation.member_id,
-            accepted=accept,
-            answered_at=now,
-        ),
-        subject=item.id,
-    )
     await session.commit()
     return invitation
 
