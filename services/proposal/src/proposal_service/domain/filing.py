@@ -25,7 +25,12 @@ from proposal_service.domain.items import (
 )
 from proposal_service.domain.search import analyse
 from proposal_service.domain.status import may_withdraw
-from proposal_service.events.schemas import ProposalSubmitted, ProposalWithdrawn
+from proposal_service.events.schemas import (
+    ProposalCosignAnswered,
+    ProposalCosignInvited,
+    ProposalSubmitted,
+    ProposalWithdrawn,
+)
 from proposal_service.models import (
     Body,
     Cosignature,
@@ -120,7 +125,7 @@ async def edit_draft(
 
 
 async def invite_cosigners(
-    *, session: AsyncSession, principal: Principal, proposal_id: str, data: CosignInvite
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: CosignInvite
 ) -> Proposal:
     item = await _own_draft(session, principal, proposal_id)
     if item.kind not in COSIGNED_KINDS:
@@ -130,6 +135,7 @@ async def invite_cosigners(
     deadline = data.deadline or now + timedelta(days=body.cosign_days)
     if deadline <= now:
         raise invalid("deadline_passed", "deadline", "the invitation deadline must be in the future")
+    invited: list[str] = []
     for member_id in dict.fromkeys(data.member_ids):
         if member_id == item.lead_member_id:
             raise invalid("lead_cannot_cosign", "member_ids", "the lead proposer cannot co-sign their own item")
@@ -143,14 +149,28 @@ async def invite_cosigners(
         if invitation.status != CosignStatus.accepted:
             invitation.status, invitation.deadline, invitation.invited_at = CosignStatus.invited, deadline, now
             invitation.answered_at = None
+            invited.append(member_id)
         session.add(invitation)
     record(session, item, principal=principal, action="cosigners_invited", note=f"{len(set(data.member_ids))} 人")
+    if invited:  # those who had accepted already are not invited again
+        outbox.add(
+            session,
+            ProposalCosignInvited(
+                **ref(item).model_dump(),
+                title=item.title,
+                lead_member_id=item.lead_member_id,
+                member_ids=invited,
+                deadline=deadline,
+                invited_at=now,
+            ),
+            subject=item.id,
+        )
     await session.commit()
     return item
 
 
 async def answer_invitation(
-    *, session: AsyncSession, principal: Principal, proposal_id: str, accept: bool
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, accept: bool
 ) -> Cosignature:
     """The invited member accepts or declines, before the deadline and while the item is a draft."""
     item = await load_visible(session, principal, proposal_id, for_update=True)
@@ -169,6 +189,18 @@ async def answer_invitation(
     invitation.answered_at = now
     session.add(invitation)
     record(session, item, principal=principal, action="cosign_accepted" if accept else "cosign_declined", at=now)
+    outbox.add(
+        session,
+        ProposalCosignAnswered(
+            **ref(item).model_dump(),
+            title=item.title,
+            lead_member_id=item.lead_member_id,
+            member_id=invitation.member_id,
+            accepted=accept,
+            answered_at=now,
+        ),
+        subject=item.id,
+    )
     await session.commit()
     return invitation
 
