@@ -1,16 +1,36 @@
 """Notifications end to end: a joint item filed and registered through the gateway tells its
-proposers, in their own inboxes, with the services running as real processes."""
+proposers, in their own inboxes, with the services running as real processes; the cosign
+invitation is also mailed, to the demo's mail catcher (`./dev run`'s, .eml files)."""
 
 import asyncio
+import email
+import email.policy
+import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from devstack.filing import FilingDesk
+from devstack.mailcatcher import MailCatcher
 from devstack.stack import Stack
 
 pytestmark = pytest.mark.e2e
+
+CATCHER = MailCatcher(Path(tempfile.mkdtemp(prefix="e2e-mail-")))
+STACK_ENV = {**CATCHER.service_env(), "NOTIFICATION_DELIVERY_POLL_INTERVAL_S": "0.2"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def mail_catcher() -> Iterator[MailCatcher]:
+    CATCHER.start()
+    try:
+        yield CATCHER
+    finally:
+        CATCHER.stop()
 
 
 @pytest.fixture(scope="module")
@@ -22,32 +42,57 @@ def desk(stack: Stack) -> FilingDesk:
     return asyncio.run(open_desk())
 
 
-async def test_registering_a_joint_item_tells_the_lead_and_the_cosigner(stack: Stack, desk: FilingDesk) -> None:
+async def test_an_invitation_reaches_the_inbox_and_the_mail_and_registration_tells_both(
+    stack: Stack, desk: FilingDesk, mail_catcher: MailCatcher
+) -> None:
     async with httpx.AsyncClient(base_url=f"{stack.gateway_url}/api/v1", timeout=60) as client:
         lead, cosigner, other = desk.member(0), desk.member(1), desk.member(2)
+        address = f"cosigner-{uuid.uuid4().hex[:8]}@demo.example.org"  # both stacks mail the one catcher
+        contact = await client.put("/notifications/contact", json={"email": address}, headers=cosigner)
+        assert contact.status_code in (200, 201), contact.text
         body = {**desk.draft_body(title="关于增设社区助餐点的建议"), "kind": "joint"}
         item = (await client.post("/proposals", json=body, headers=lead)).json()
         invited = await client.post(
             f"/proposals/{item['id']}/cosigners", json={"member_ids": [desk.members[1]["id"]]}, headers=lead
         )
         assert invited.status_code == 200, invited.text
-        await client.post(f"/proposals/{item['id']}/cosign", json={"accept": True}, headers=cosigner)
-        assert (await client.post(f"/proposals/{item['id']}/submit", headers=lead)).status_code == 200
-        registered = (await client.post(f"/proposals/{item['id']}/register", headers=desk.staff())).json()
 
-        async def inbox(headers: dict[str, str]) -> list[dict[str, object]]:
-            deadline = time.monotonic() + 30
+        async def inbox(headers: dict[str, str], count: int) -> list[dict[str, object]]:
+            deadline = time.monotonic() + 60
             while True:
                 answer = await client.get("/notifications", headers=headers)
                 assert answer.status_code == 200, answer.text
                 items: list[dict[str, object]] = answer.json()["items"]
-                if items or time.monotonic() > deadline:
+                if len(items) >= count or time.monotonic() > deadline:
                     return items
                 await asyncio.sleep(0.2)
 
-        for headers in (lead, cosigner):
-            [note] = await inbox(headers)
-            assert note["kind"] == "proposal_registered" and note["proposal_id"] == item["id"]
+        [invitation] = await inbox(cosigner, 1)
+        assert invitation["kind"] == "cosign_invited" and "关于增设社区助餐点的建议" in str(invitation["body"])
+
+        async def mailed_to(to: str) -> email.message.EmailMessage:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                for path in mail_catcher.messages():
+                    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                    if message["To"] == to:
+                        return message  # type: ignore[return-value]
+                await asyncio.sleep(0.3)
+            raise AssertionError(f"no mail to {to} in {mail_catcher.directory}")
+
+        mail = await mailed_to(address)
+        assert mail["Subject"] == "联名邀请"
+        text = mail.get_body(preferencelist=("plain",))
+        assert text is not None and "关于增设社区助餐点的建议" in text.get_content()
+
+        await client.post(f"/proposals/{item['id']}/cosign", json={"accept": True}, headers=cosigner)
+        assert (await client.post(f"/proposals/{item['id']}/submit", headers=lead)).status_code == 200
+        registered = (await client.post(f"/proposals/{item['id']}/register", headers=desk.staff())).json()
+
+        for headers, earlier in ((lead, "cosign_accepted"), (cosigner, "cosign_invited")):
+            note, first = await inbox(headers, 2)  # newest first
+            assert (note["kind"], first["kind"]) == ("proposal_registered", earlier)
+            assert note["proposal_id"] == item["id"]
             assert registered["number_label"] in str(note["body"]) and "关于增设社区助餐点的建议" in str(note["body"])
         assert (await client.get("/notifications", headers=other)).json()["items"] == []
-        assert (await client.get("/notifications/unread-count", headers=lead)).json() == {"unread": 1}
+        assert (await client.get("/notifications/unread-count", headers=lead)).json() == {"unread": 2}

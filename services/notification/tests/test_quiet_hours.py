@@ -66,13 +66,23 @@ async def test_a_delivery_in_quiet_hours_waits_for_their_end_without_an_attempt(
             n = Notification(recipient="unit:u-q", event_id="e-q", event_type="t", kind="k", title="t", body="b")
             session.add(n)
             session.add(Delivery(notification_id=n.id, event_id="e-q", recipient="unit:u-q", channel=Channel.email))
+            overdue = Notification(
+                recipient="unit:u-q", event_id="e-o", event_type="t", kind="assignment_overdue", title="t", body="b"
+            )
+            session.add(overdue)
+            session.add(
+                Delivery(notification_id=overdue.id, event_id="e-o", recipient="unit:u-q", channel=Channel.email)
+            )
             await session.commit()
         # No SMTP server is configured: a send would fail and count an attempt.
         sender = Sender(database=database, settings=notification_settings.model_copy(update={"smtp_port": 9}))
-        assert await sender.send_due() == 1
+        assert await sender.send_due() == 2
         async with database.session(read_only=True) as session:
-            [row] = (await session.exec(Delivery.__table__.select())).all()  # type: ignore[attr-defined]
+            rows = (await session.exec(Delivery.__table__.select())).all()  # type: ignore[attr-defined]
+        [row] = [r for r in rows if r.event_id == "e-q"]
+        [escalation] = [r for r in rows if r.event_id == "e-o"]
         assert row.status == DeliveryStatus.pending and row.attempts == 0 and row.locked_by is None
+        assert escalation.attempts == 1  # an overdue escalation is tried in quiet hours (and fails: no server)
         expected = quiet_until(utcnow(), start, end, SHANGHAI)
         assert expected is not None and abs((row.next_attempt_at.replace(tzinfo=UTC) - expected).total_seconds()) < 1
         assert await sender.send_due() == 0  # not due before the window ends

@@ -246,6 +246,14 @@ class DemoLoader:
         for i, person in enumerate(people, 1):
             self._call("POST", "/accounts", admin, json={**person, "password": DEMO_PASSWORD})
             self.progress(f"demo accounts {i}/{len(people)}")
+        # E-mail contact data (the notification service owns it, ADR 12), so the demo's mail
+        # catcher receives their notifications: every member and unit, at example.org.
+        recipients = [(f"member:{m['id']}", code.lower()) for code, m in sorted(self.members.items())]
+        recipients += [(f"unit:{unit_id}", f"unit-{code.lower()}") for code, unit_id in sorted(self.units.items())]
+        for i, (recipient, user) in enumerate(recipients, 1):
+            contact = {"email": f"{user}@demo.example.org"}
+            self._call("PUT", f"/recipients/{recipient}/contact", admin, json=contact)
+            self.progress(f"demo e-mail addresses {i}/{len(recipients)}")
         return len(people)
 
 

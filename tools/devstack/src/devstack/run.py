@@ -18,6 +18,7 @@ from devstack import free_port
 from devstack.demo import DEMO_PASSWORD, load_demo_data
 from devstack.kafka import KafkaBroker, ensure_jars
 from devstack.keys import DevKeys
+from devstack.mailcatcher import MailCatcher
 from devstack.stack import SERVICES, Stack
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -60,7 +61,17 @@ def main() -> None:
     keys = DevKeys.stored(workdir / "signing-key.json")
     admin_password = stored_secret(workdir / "admin-password")
     # Each service logs in to Kafka as its own principal (ADR 0010).
-    stack = Stack(workdir=workdir, kafka=kafka, ports=ports, keys=keys, admin_password=admin_password)
+    # The notification service mails to a local catcher: each message lands in .run/mail/*.eml.
+    mail = MailCatcher(workdir / "mail")
+    mail.start()
+    stack = Stack(
+        workdir=workdir,
+        kafka=kafka,
+        ports=ports,
+        keys=keys,
+        admin_password=admin_password,
+        extra_env=mail.service_env(),
+    )
     try:
         say("starting Kafka")
         kafka.start()
@@ -87,6 +98,7 @@ def main() -> None:
             f"Kafka:       {kafka.bootstrap} (SASL_SSL, SCRAM-SHA-512; CA {kafka.ca_file};"
             f" passwords in {kafka.data_dir / 'credentials.json'})"
         )
+        print(f"Mail:        {mail.directory}/*.eml   (local SMTP catcher, port {mail.port})")
         print(f"Data and logs: {workdir}\nPress Ctrl-C to stop.", flush=True)
         while not stopping.wait(1):
             dead = [name for name, s in stack.services.items() if not s.is_running()]
@@ -98,6 +110,7 @@ def main() -> None:
     finally:
         say("stopping")
         stack.stop()
+        mail.stop()
         kafka.stop()
 
 

@@ -53,6 +53,11 @@ def backoff(attempts: int, *, base_s: float, max_s: float, rng: random.Random | 
     return delay * jitter
 
 
+# An overdue assignment is an escalation: it is sent in quiet hours too (issue 12). Everything
+# else waits for the window's end.
+QUIET_HOURS_EXEMPT = frozenset({"assignment_overdue"})
+
+
 def quiet_until(now: datetime, start: time | None, end: time | None, zone: ZoneInfo) -> datetime | None:
     """When the recipient's quiet hours end, if ``now`` falls in them; else None. A window whose
     end is earlier than its start runs over midnight (22:00-07:30)."""
@@ -209,7 +214,7 @@ class ChannelSender:
                 continue
             assert contact is not None
             later = quiet_until(utcnow(), contact.quiet_start, contact.quiet_end, self.zone)
-            if later is not None:
+            if later is not None and notification.kind not in QUIET_HOURS_EXEMPT:
                 await self._defer(delivery.id, later)
                 continue
             try:
