@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from devstack.answers import ok as ok
+from devstack.answers import problem as problem
 from devstack.keys import DevKeys
 from devstack.topics import publish
 from proposal_service.events.schemas import ProposalRegistered, ProposalSubmitted
@@ -26,19 +28,6 @@ SWJ,市水务局,WH,department
 HS,洪山区人民政府,WH,district
 HS-SW,洪山区水务和湖泊局,HS,department
 """
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 @dataclass

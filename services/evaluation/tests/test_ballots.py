@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
+from devstack.answers import problem
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from devstack.topics import publish, read_topic
@@ -110,14 +111,6 @@ async def scene(
     scene = Scene(client, app, dev_keys, kafka.bootstrap, namespace)
     await scene.items_known()
     yield scene
-
-
-def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 def fields(body: dict[str, Any]) -> list[str]:

@@ -18,6 +18,7 @@ from sqlmodel import col, func, select
 
 from assignment_service.events.schemas import AssignmentReplied, HandlingCompleted
 from assignment_service.events.schemas import registry as assignment_events
+from devstack.answers import problem
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from devstack.topics import publish, read_topic
@@ -110,13 +111,6 @@ async def scene(
 ) -> AsyncIterator[Scene]:
     app, client = evaluation
     yield Scene(client, app, dev_keys, kafka.bootstrap, namespace)
-
-
-def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 async def test_proposers_rate_and_an_unsatisfied_result_asks_for_rehandling(

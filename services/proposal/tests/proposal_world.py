@@ -6,20 +6,9 @@ from typing import Any
 
 import httpx
 
+from devstack.answers import ok as ok
+from devstack.answers import problem as problem
 from devstack.keys import DevKeys
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 @dataclass
