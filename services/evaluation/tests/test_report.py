@@ -284,6 +284,9 @@ async def test_html_report(scene: Scene) -> None:
         "办理结果：C类（因条件限制暂时不能解决）。"
     ) in page
     assert page.index("建议案办理情况") > page.index("重点提案办理情况")
+    # the sections are numbered in order, the 建议案's among them
+    assert "<h2>三、重点提案办理情况</h2>" in page and "<h2>四、建议案办理情况</h2>" in page
+    assert "<h2>五、承办单位办理情况</h2>" in page and "<h2>六、说明</h2>" in page
     # the unit table, in score order, with the weights
     assert page.index("区住建局") < page.index("区发改局</td>") < page.index("区教育局</td>")
     assert "<td>90.0</td>" in page and "<td>71.7</td>" in page and "<td>62.5</td>" in page
@@ -407,6 +410,7 @@ async def test_key_items_name_separate_units_and_older_events_keep_the_neutral_t
         "办理结果：尚未办复。"
     ) in page
     assert "停车难（草稿）" not in page
+    assert "<h2>四、承办单位办理情况</h2>" in page and "建议案办理情况" not in page  # no 建议案 this session
 
 
 async def test_names_without_numbers_are_kept_as_held_and_uncategorised_items_are_未分类(scene: Scene) -> None:

@@ -185,8 +185,9 @@ class KeyItem:
 
 @dataclass
 class Section:
-    heading: str
+    heading: str  # without its numeral: the sections are numbered in order (一、二、…)
     paragraphs: list[str] = field(default_factory=list)
+    key: str = ""  # what the renderers add after it: overview, outcomes or units tables
 
 
 @dataclass
@@ -358,21 +359,21 @@ def _sections(
         outcomes += (
             "首次答复时：" + "、".join(f"{cls}类{s.count}件（{s.percent_text}）" for cls, s in first.items()) + "。"
         )
-    key = Section("三、重点提案办理情况")
+    key = Section("重点提案办理情况")
     if key_items:
         key.paragraphs.append(f"本次会议立案的重点提案{len(key_items)}件，办理情况如下：")
         key.paragraphs.extend(k.line(n) for n, k in enumerate(key_items, start=1))
     else:
         key.paragraphs.append("本次会议无立案的重点提案。")
     unit_section = Section(
-        "四、承办单位办理情况",
+        "承办单位办理情况",
         [
             f"本次会议提案交由{len(units.units)}个承办单位办理，各单位办理情况见下表（按综合得分排序）。"
             "应答复件数为主办和分办件数，协办件不单独答复。"
         ],
     )
     note = Section(
-        "五、说明",
+        "说明",
         [
             "办复率、按时办复率以立案件数为分母，按首次答复计；办理结果按各件最新一轮答复计；"
             "满意率为满意和基本满意的测评人次占测评人次的比例，按重新办理后的最终测评计，首次满意率按首次测评计；"
@@ -382,7 +383,11 @@ def _sections(
     )
     if not named:  # the session's events predate the names
         note.paragraphs.append("统计数据只记录会议编号，未记录届次会议名称，故标题未写会议名称，会议以编号标注。")
-    sections = [Section("一、总体情况", [opening, progress]), Section("二、办理结果", [outcomes]), key]
+    sections = [
+        Section("总体情况", [opening, progress], key="overview"),
+        Section("办理结果", [outcomes], key="outcomes"),
+        key,
+    ]
     if separate_items:
         labels = "、".join(kind_label(k) for k in separate)
         sections.append(
@@ -392,7 +397,11 @@ def _sections(
                 + [k.line(n) for n, k in enumerate(separate_items, start=1)],
             )
         )
-    return [*sections, unit_section, note]
+    unit_section.key = "units"
+    ordered = [*sections, unit_section, note]
+    for n, section in enumerate(ordered, start=1):
+        section.heading = f"{chinese_numeral(n)}、{section.heading}"
+    return ordered
 
 
 def _as_written(stats: Statistics) -> None:

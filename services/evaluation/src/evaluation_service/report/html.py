@@ -47,7 +47,7 @@ def render_html(report: Report) -> str:
     for section in report.sections:
         parts.append(f"<h2>{escape(section.heading)}</h2>")
         parts.extend(f"<p>{escape(p)}</p>" for p in section.paragraphs)
-        if section.heading.startswith("一"):
+        if section.key == "overview":
             kinds: list[list[str | int | float | None]] = [
                 [kind_label(k), b.filed, b.registered] for k, b in (report.kinds or s.by_kind).items()
             ]
@@ -55,13 +55,13 @@ def render_html(report: Report) -> str:
             parts.append(_table(("类型", "收到件数", "立案件数"), kinds, 0))
             parts.append(_table(("类别", "收到件数", "立案件数"), cats, 0))
             parts.append(category_fig)
-        elif section.heading.startswith("二"):
+        elif section.key == "outcomes":
             rows: list[list[str | int | float | None]] = [
                 [f"{cls}类", sh.count, sh.percent_text] for cls, sh in s.outcomes.items()
             ]
             parts.append(_table(("办理结果", "件数", "占比"), rows, 0))
             parts.append(outcome_fig)
-        elif section.heading.startswith("四"):
+        elif section.key == "units":
             parts.append(_table(UNIT_HEADER, report.unit_rows(), 1))
             parts.append(f"<p class='weights'>{escape(report.weights_text)}</p>")
             parts.append(unit_fig)

@@ -195,20 +195,20 @@ def render_pdf(report: Report, *, font: str) -> bytes:
         story.append(_para(section.heading, st.heading))
         story.extend(_para(p, st.body) for p in section.paragraphs)
         story.append(Spacer(1, 6))
-        if section.heading.startswith("一"):
+        if section.key == "overview":
             kinds = [[kind_label(k), b.filed, b.registered] for k, b in (report.kinds or s.by_kind).items()]
             cats = [[c, b.filed, b.registered] for c, b in s.by_category.items()]
             story.append(_table(st, ("类型", "收到件数", "立案件数"), kinds, [60 * mm, 40 * mm, 40 * mm]))
             story.append(Spacer(1, 6))
             story.append(_table(st, ("类别", "收到件数", "立案件数"), cats, [60 * mm, 40 * mm, 40 * mm]))
             story.append(KeepTogether([Spacer(1, 6), _category_chart(report, st.font)]))
-        elif section.heading.startswith("二"):
+        elif section.key == "outcomes":
             rows = [
                 [f"{cls}类 {OUTCOME_LABELS.get(cls, cls)}", sh.count, sh.percent_text] for cls, sh in s.outcomes.items()
             ]
             story.append(_table(st, ("办理结果", "件数", "占比"), rows, [80 * mm, 30 * mm, 30 * mm]))
             story.append(KeepTogether([Spacer(1, 6), _outcome_chart(report, st.font)]))
-        elif section.heading.startswith("四"):
+        elif section.key == "units":
             story.append(_table(st, UNIT_HEADER, report.unit_rows()))
             story.append(_para(report.weights_text, st.small))
             story.append(KeepTogether([Spacer(1, 6), _unit_chart(report, st.font)]))
