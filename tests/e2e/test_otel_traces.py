@@ -151,7 +151,8 @@ async def test_one_trace_from_the_http_call_to_every_consumer(
     stack: Stack, desk: FilingDesk, receiver: Receiver
 ) -> None:
     trace_id, caller_span = secrets.token_hex(16), secrets.token_hex(8)
-    async with httpx.AsyncClient(base_url=stack.gateway_url) as client:
+    # A generous timeout: the first write on a fresh stack can be slow on a busy machine.
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
         draft = await client.post(
             "/api/v1/proposals", json=desk.draft_body(title="关于完善老旧小区加装电梯的建议"), headers=desk.member()
         )
