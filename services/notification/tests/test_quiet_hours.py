@@ -1,6 +1,6 @@
 """Quiet hours (免打扰): e-mail and SMS wait until they end, without counting an attempt."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -86,5 +86,48 @@ async def test_a_delivery_in_quiet_hours_waits_for_their_end_without_an_attempt(
         expected = quiet_until(utcnow(), start, end, SHANGHAI)
         assert expected is not None and abs((row.next_attempt_at.replace(tzinfo=UTC) - expected).total_seconds()) < 1
         assert await sender.send_due() == 0  # not due before the window ends
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.integration
+async def test_the_hourly_cap_holds_a_recipients_next_message_until_the_hour_has_passed(
+    database_url: str, notification_settings: NotificationSettings
+) -> None:
+    await upgrade_async(MIGRATIONS, database_url)
+    database = Database(database_url)
+    now = utcnow()
+    try:
+        async with database.session() as session:
+            session.add(Contact(recipient="unit:u-c", email="c@unit.example", updated_by="t"))
+            for i, minutes_ago in enumerate((50, 10)):  # two sent within the hour: the cap
+                n = Notification(recipient="unit:u-c", event_id=f"s-{i}", event_type="t", kind="k", title="t", body="b")
+                session.add(n)
+                session.add(
+                    Delivery(
+                        notification_id=n.id, event_id=f"s-{i}", recipient="unit:u-c", channel=Channel.email,
+                        status=DeliveryStatus.sent, attempts=1, sent_at=now - timedelta(minutes=minutes_ago),
+                    )
+                )  # fmt: skip
+            for event_id, kind in (("e-c", "k"), ("e-o", "assignment_overdue")):
+                n = Notification(
+                    recipient="unit:u-c", event_id=event_id, event_type="t", kind=kind, title="t", body="b"
+                )
+                session.add(n)
+                session.add(
+                    Delivery(notification_id=n.id, event_id=event_id, recipient="unit:u-c", channel=Channel.email)
+                )
+            await session.commit()
+        settings = notification_settings.model_copy(update={"smtp_port": 9, "delivery_rate_cap_per_hour": 2})
+        sender = Sender(database=database, settings=settings)
+        assert await sender.send_due() == 2
+        async with database.session(read_only=True) as session:
+            rows = {r.event_id: r for r in (await session.exec(Delivery.__table__.select())).all()}  # type: ignore[attr-defined]
+        held, escalation = rows["e-c"], rows["e-o"]
+        assert held.status == DeliveryStatus.pending and held.attempts == 0
+        # It waits until the older of the two sent messages is an hour old.
+        expected = now - timedelta(minutes=50) + timedelta(hours=1)
+        assert abs((held.next_attempt_at.replace(tzinfo=UTC) - expected).total_seconds()) < 1
+        assert escalation.attempts == 1  # an overdue escalation is not held back (and fails: no server)
     finally:
         await database.dispose()

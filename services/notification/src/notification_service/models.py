@@ -169,6 +169,7 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("event_id", "recipient", "channel", name="uq_delivery_event_recipient_channel"),
         Index("ix_delivery_due", "status", "next_attempt_at"),
+        Index("ix_delivery_recipient_sent", "recipient", "channel", "sent_at"),  # the hourly cap
     )
 
     id: int | None = Field(default=None, primary_key=True)

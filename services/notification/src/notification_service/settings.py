@@ -41,6 +41,9 @@ class NotificationSettings(ServiceSettings):
     delivery_lease_s: float = Field(default=120.0, gt=0)
     delivery_poll_interval_s: float = Field(default=1.0, gt=0)
     delivery_max_attempts: int = Field(default=8, ge=1)
+    # At most this many e-mails (and, separately, SMS) to one recipient in any hour; the rest wait
+    # for the hour to pass (0: no cap). An overdue escalation counts but is never held back.
+    delivery_rate_cap_per_hour: int = Field(default=30, ge=0)
     delivery_backoff_base_s: float = Field(default=30.0, gt=0)
     delivery_backoff_max_s: float = Field(default=3600.0, gt=0)
     # Webhooks: each POST waits this long; a failure is retried like e-mail, with the same back-off.

@@ -217,6 +217,10 @@ class ChannelSender:
             if later is not None and notification.kind not in QUIET_HOURS_EXEMPT:
                 await self._defer(delivery.id, later)
                 continue
+            capped = await self.capped_until(delivery.recipient)
+            if capped is not None and notification.kind not in QUIET_HOURS_EXEMPT:
+                await self._defer(delivery.id, capped)
+                continue
             try:
                 await self.deliver(notification, address, delivery.id)
             except PermanentFailure as exc:
@@ -245,8 +249,33 @@ class ChannelSender:
         if status == DeliveryStatus.failed:
             log.warning("%s delivery %d failed for good: %s", self.channel, delivery_id, error)
 
+    async def capped_until(self, recipient: str) -> datetime | None:
+        """When this recipient may be sent to again on this channel, if the hourly cap is reached."""
+        cap = self.settings.delivery_rate_cap_per_hour
+        if cap <= 0:
+            return None
+        since = utcnow() - timedelta(hours=1)
+        async with self.database.session(read_only=True) as session:
+            recent = (
+                await session.exec(
+                    select(Delivery.sent_at)
+                    .where(
+                        Delivery.recipient == recipient,
+                        Delivery.channel == self.channel,
+                        col(Delivery.sent_at) > since,
+                    )
+                    .order_by(col(Delivery.sent_at).desc())
+                    .limit(cap)
+                )
+            ).all()
+        if len(recent) < cap:
+            return None
+        oldest = recent[-1]
+        assert oldest is not None
+        return (oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)) + timedelta(hours=1)
+
     async def _defer(self, delivery_id: int, until: datetime) -> None:
-        """Quiet hours: the row waits until they end; no attempt is counted."""
+        """Quiet hours or the hourly cap: the row waits; no attempt is counted."""
         async with self.database.session() as session:
             row = await session.get(Delivery, delivery_id)
             if row is None or row.locked_by != self.holder:
