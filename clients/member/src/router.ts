@@ -3,6 +3,8 @@ import { useAuth } from "./stores/auth";
 
 export const router = createRouter({
   history: createWebHistory("/m/"),
+  // A new screen starts at its top; back and forward return to where the member was.
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
   routes: [
     { path: "/login", name: "login", component: () => import("./views/LoginView.vue"), meta: { public: true } },
     { path: "/", name: "home", component: () => import("./views/HomeView.vue"), meta: { tab: "home" } },
@@ -20,6 +22,7 @@ export const router = createRouter({
     { path: "/ballots", name: "ballots", component: () => import("./views/BallotsView.vue") },
     { path: "/search", name: "search", component: () => import("./views/SearchView.vue"), meta: { tab: "search", public: true } },
     { path: "/account", name: "account", component: () => import("./views/AccountView.vue"), meta: { tab: "account" } },
+    { path: "/account/password", name: "password", component: () => import("./views/PasswordView.vue") },
     { path: "/:rest(.*)*", redirect: "/" },
   ],
 });

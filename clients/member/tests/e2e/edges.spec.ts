@@ -5,7 +5,7 @@ import { apiLogin, bearer, checkScreen, GATEWAY, signIn } from "./helpers";
 const MEMBER = process.env.MEMBER_OTHER ?? "w006";
 
 test("a draft written offline is kept and filed once back online", async ({ page, context, request }) => {
-  const title = `关于完善社区养老服务的建议${Date.now().toString(36)}`;
+  const title = `关于完善社区养老服务的建议（${String(Date.now()).slice(-6)}）`;
   await signIn(page, MEMBER);
   await expect(page.getByRole("heading", { name: /您好/ })).toBeVisible();
   await page.getByRole("tab", { name: "写提案" }).click();
@@ -29,7 +29,7 @@ test("a draft written offline is kept and filed once back online", async ({ page
 });
 
 test("an expired token is refreshed silently and the typed text is kept", async ({ page }) => {
-  const title = `关于加强校园周边交通安全的建议${Date.now().toString(36)}`;
+  const title = `关于加强校园周边交通安全的建议（${String(Date.now()).slice(-6)}）`;
   await signIn(page, MEMBER);
   await expect(page.getByRole("heading", { name: /您好/ })).toBeVisible();
   await page.goto("draft/new");
@@ -96,4 +96,36 @@ test("a server error is said in words, never a blank screen", async ({ page }) =
   await expect(page.getByRole("alert")).toContainText("服务暂时不可用，请稍后重试。（503）");
   await expect(page.getByRole("button", { name: "重试" })).toBeVisible();
   await checkScreen(page, "15-server-error");
+});
+
+test("a member changes their password: the current one is checked, the new one signs in", async ({ page, request }) => {
+  const member = process.env.MEMBER_PASSWORD_CHANGE ?? "w010";
+  const old = process.env.DEMO_PASSWORD ?? "demo-pass-2026";
+  const fresh = "a-new-password-2026";
+  await signIn(page, member);
+  await expect(page.getByRole("heading", { name: /您好/ })).toBeVisible();
+  await page.goto("account/password");
+  await page.locator("#old-password").fill("not-the-password");
+  await page.locator("#new-password").fill("short");
+  await page.locator("#confirm-password").fill("shorter");
+  await page.getByRole("button", { name: "确认修改" }).click();
+  await expect(page.getByText("新密码至少 12 位，且不能与当前密码相同")).toBeVisible();
+  await expect(page.getByText("两次输入的新密码不一致")).toBeVisible();
+  await page.locator("#new-password").fill(fresh);
+  await page.locator("#confirm-password").fill(fresh);
+  await page.getByRole("button", { name: "确认修改" }).click();
+  await expect(page.getByTestId("form-error")).toHaveText("当前密码不正确。");
+  await checkScreen(page, "16-change-password");
+  await page.locator("#old-password").fill(old);
+  await page.getByRole("button", { name: "确认修改" }).click();
+  await expect(page).toHaveURL(/\/m\/account$/);
+  // The new password signs in; put the old one back so the demo data stays as documented.
+  const r = await request.post(`${GATEWAY}/api/v1/auth/login`, { data: { username: member, password: fresh } });
+  expect(r.status()).toBe(200);
+  const token = (await r.json()).access_token as string;
+  const back = await request.post(`${GATEWAY}/api/v1/auth/password`, {
+    data: { old_password: fresh, new_password: old },
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  expect(back.status(), await back.text()).toBe(204);
 });

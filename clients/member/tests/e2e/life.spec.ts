@@ -7,8 +7,8 @@ import { apiLogin, bearer, checkScreen, COSIGNER, GATEWAY, LEAD, signIn, STAFF, 
 test.describe.configure({ mode: "serial" });
 
 test("a joint item from draft to rehandling", async ({ browser, request }) => {
-  const stamp = Date.now().toString(36);
-  const title = `关于在老旧小区加装电梯的建议${stamp}`;
+  const stamp = String(Date.now()).slice(-6);
+  const title = `关于在老旧小区加装电梯的建议（${stamp}）`;
   const lead = await browser.newContext();
   const page = await lead.newPage();
 
