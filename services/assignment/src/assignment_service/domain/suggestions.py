@@ -1,9 +1,15 @@
 """Routing suggestions: the units most likely to handle a newly registered item, from a model
-(routing.py) trained on this service's own past assignments and retrained as they accumulate."""
+(routing.py) trained on this service's own past assignments and retrained as they accumulate.
+
+The model's packages (scikit-learn, SciPy, NumPy: about 100 MiB) are imported when a suggestion is
+first asked for, not when the service starts, so a replica that never routes never pays for them."""
+
+from __future__ import annotations
 
 import asyncio
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,8 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assignment_service.domain.access import require_reviewer
 from assignment_service.domain.items import load_item, unit_names
 from assignment_service.models import Assignment, AssignmentStatus, ProposalProjection, Role, RoutingSuggestion
-from assignment_service.routing import Example, RoutingModel
 from servicekit.auth import Principal
+
+if TYPE_CHECKING:
+    from assignment_service.routing import Example, RoutingModel
 
 
 @dataclass
@@ -33,6 +41,8 @@ class RoutingModels:
                 len(examples) != self.trained_on and time.monotonic() - self.trained_at >= self.min_age_s
             )
             if stale:
+                from assignment_service.routing import RoutingModel  # heavy: see the docstring
+
                 self.model = await asyncio.to_thread(RoutingModel.train, examples)
                 self.trained_on, self.trained_at = len(examples), time.monotonic()
             assert self.model is not None
@@ -41,6 +51,8 @@ class RoutingModels:
 
 async def _examples(session: AsyncSession) -> list[Example]:
     """Every sent assignment to a lead or separate unit is one labelled example."""
+    from assignment_service.routing import Example  # heavy: see the docstring
+
     query = (
         select(ProposalProjection.title, ProposalProjection.content, ProposalProjection.category, Assignment.unit_id)
         .join(Assignment, col(Assignment.proposal_id) == col(ProposalProjection.proposal_id))
