@@ -37,6 +37,8 @@ test("a joint item from draft to rehandling", async ({ browser, request }) => {
   await expect(page.getByTestId("title-count")).toHaveText(`${Array.from(title).length} / 200`);
   await page.locator("#draft-content").fill("建议简化加装电梯审批流程，设立专项补贴，建立居民协商机制，解决老年人出行难题。");
   await expect(page.getByTestId("content-count")).toHaveText("39 / 20000");
+  // The category picker fades out: judged once its sheet and overlay have left the page.
+  await expect(page.locator(".van-popup--bottom:visible, .van-overlay:visible")).toHaveCount(0);
   await checkScreen(page, "03-draft");
   // A double tap files one draft (the button is busy and the Idempotency-Key is the same).
   await page.getByRole("button", { name: "保存草稿" }).dblclick();

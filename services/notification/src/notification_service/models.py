@@ -8,9 +8,10 @@ import uuid
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from pydantic import EmailStr, StringConstraints, model_validator
+from pydantic import EmailStr, StringConstraints, field_validator, model_validator
 from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -212,6 +213,17 @@ class WebhookCreate(SQLModel):
     event_types: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=100)]] = Field(
         default_factory=list, max_length=50, description="the event types to send; empty: every one this service reads"
     )
+
+    @field_validator("url")
+    @classmethod
+    def _parsable(cls, value: str) -> str:
+        # The pattern lets through what urlsplit refuses (e.g. "http://[" : an invalid IPv6 host);
+        # the sender parses it again, so it must be a 422 here, not a 500 later.
+        parts = urlsplit(value)
+        _ = parts.port  # raises ValueError for a port out of range or not a number
+        if not parts.hostname:
+            raise ValueError("the URL names no host")
+        return value
 
 
 class WebhookPublic(SQLModel):
