@@ -136,7 +136,7 @@ async def invite_cosigners(
     if deadline <= now:
         raise invalid("deadline_passed", "deadline", "the invitation deadline must be in the future")
     invited: list[str] = []
-    for member_id in dict.fromkeys(data.member_ids):
+    for position, member_id in enumerate(dict.fromkeys(data.member_ids)):
         if member_id == item.lead_member_id:
             raise invalid("lead_cannot_cosign", "member_ids", "the lead proposer cannot co-sign their own item")
         await _member_of(session, item.body_id, member_id, "member_ids")
@@ -147,7 +147,10 @@ async def invite_cosigners(
         ).first()
         invitation = existing or Cosignature(proposal_id=item.id, member_id=member_id, deadline=deadline)
         if invitation.status != CosignStatus.accepted:
-            invitation.status, invitation.deadline, invitation.invited_at = CosignStatus.invited, deadline, now
+            # One microsecond apart, so the item lists its cosigners in the order the lead named
+            # them: one call shares one clock reading, and a tie comes back in any order.
+            invited_at = now + timedelta(microseconds=position)
+            invitation.status, invitation.deadline, invitation.invited_at = CosignStatus.invited, deadline, invited_at
             invitation.answered_at = None
             invited.append(member_id)
         session.add(invitation)

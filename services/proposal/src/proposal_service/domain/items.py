@@ -220,7 +220,7 @@ async def views(session: AsyncSession, items: list[Proposal]) -> list[ProposalPu
             select(Cosignature, Member.name)
             .join(Member, col(Member.id) == col(Cosignature.member_id))
             .where(col(Cosignature.proposal_id).in_(cosigned))
-            .order_by(col(Cosignature.invited_at))
+            .order_by(col(Cosignature.invited_at), col(Cosignature.id))
         )
         for c, name in (await session.exec(query)).all():
             cosigners.setdefault(c.proposal_id, []).append(
