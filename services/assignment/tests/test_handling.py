@@ -483,6 +483,23 @@ async def test_units_import_is_all_or_nothing_and_for_administrators(world: Hand
     assert len(ok(await c.get("/units"))) == 7
 
 
+async def test_units_import_dry_run_lists_every_bad_row_and_writes_nothing(world: HandlingWorld) -> None:
+    c, admin = world.client, world.keys.headers("admin", subject="admin")
+    before = await c.get("/units")
+    csv = "编号,名称,上级编号,类型\nX1,单位一,NOPE,department\nX2,单位二,WH,department\nFGW,重复,WH,department\n"
+    body = ok(await c.post("/units/import?dry_run=true", content=csv.encode(), headers=admin))
+    assert (body["imported"], body["dry_run"]) == (1, True)
+    assert sorted((e["row"], e["field"]) for e in body["errors"]) == [(2, "parent_code"), (4, "code")]
+    good = "编号,名称,上级编号,类型\nX2,单位二,WH,department\n"
+    clean = ok(await c.post("/units/import?dry_run=true", content=good.encode(), headers=admin))
+    assert (clean["imported"], clean["errors"]) == (1, [])
+    assert ok(await c.get("/units")) == ok(before)  # neither dry run wrote a unit
+    problem(await c.post("/units/import?dry_run=true", content=csv.encode(), headers=world.staff()), 403, "forbidden")
+    problem(await c.post("/units/import?dry_run=true", content=b"foo\n", headers=admin), 422, "invalid_csv_header")
+    real = ok(await c.post("/units/import", content=good.encode(), headers=admin))
+    assert (real["imported"], real["dry_run"]) == (1, False)
+
+
 async def test_a_stale_rules_update_is_refused_with_412(world: HandlingWorld) -> None:
     w, c = world, world.client
     url = f"/bodies/{w.body_id}/rules"

@@ -398,11 +398,27 @@ async def test_members_csv_import_is_all_or_nothing(world: World) -> None:
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(3, "name"), (4, "email"), (4, "code")]
     assert len(ok(await c.get(f"/bodies/{w.body['id']}/members", headers=w.staff()))) == 4
     good = "姓名,界别,党派团体,编号\n李雷,教育界,民进,A1\n韩梅梅,医药卫生界,九三学社,A2\n"
-    assert ok(await c.post(url, content=good.encode("gb18030"), headers=w.staff())) == {"imported": 2}
+    assert ok(await c.post(url, content=good.encode("gb18030"), headers=w.staff()))["imported"] == 2
     again = problem(await c.post(url, content=good.encode(), headers=w.staff()), 422, "invalid_rows")
     assert {e["row"] for e in again["errors"]} == {2, 3}
     problem(await c.post(url, content=good.encode(), headers=w.member("刘洋")), 403, "forbidden")
     problem(await c.post(url, content=b"foo,bar\n1,2\n", headers=w.staff()), 422, "invalid_csv_header")
+
+
+async def test_members_csv_import_dry_run_previews_bad_rows_and_writes_nothing(world: World) -> None:
+    w, c = world, world.client
+    url = f"/bodies/{w.body['id']}/members/import"
+    before = ok(await c.get(f"/bodies/{w.body['id']}/members", headers=w.staff()))
+    csv = "姓名,界别,联系电话,电子邮箱,编号\n李雷,教育界,13800000000,li@example.cn,B1\n,经济界,,,B2\n韩梅梅,,,x,B3\n"
+    body = ok(await c.post(url + "?dry_run=true", content=csv.encode(), headers=w.staff()))
+    assert (body["imported"], body["dry_run"]) == (1, True)
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(3, "name"), (4, "email")]
+    assert ok(await c.get(f"/bodies/{w.body['id']}/members", headers=w.staff())) == before
+    problem(await c.post(url + "?dry_run=true", content=csv.encode(), headers=w.member("刘洋")), 403, "forbidden")
+    problem(await c.post(url + "?dry_run=true", content="姓名,编号\n".encode(), headers=w.staff()), 422, "empty_file")
+    good = "姓名,编号\n李雷,B1\n"
+    assert ok(await c.post(url + "?dry_run=true", content=good.encode(), headers=w.staff()))["errors"] == []
+    assert ok(await c.post(url, content=good.encode(), headers=w.staff()))["imported"] == 1
 
 
 async def test_decline_withdraw_key_and_category_are_published_and_audited(

@@ -109,10 +109,20 @@ class UnitPublic(UnitBase):
 
 
 class UnitImportResult(SQLModel):
-    imported: int
+    imported: int = Field(description="units written; in a dry run, units that would be written")
+    dry_run: bool = False
+    errors: list[ImportRowProblem] = Field(
+        default_factory=list, description="a dry run's bad rows (a real import refuses them with 422)"
+    )
 
 
 # --- handling rules per body and kind ------------------------------------------------------------
+
+class ImportRowProblem(SQLModel):
+    row: int = Field(description="the file's line, the header being 1")
+    field: str
+    message: str
+
 
 
 class HandlingRulesBase(SQLModel):

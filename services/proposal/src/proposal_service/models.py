@@ -180,8 +180,18 @@ class MemberPublic(SQLModel):
     code: str | None
 
 
+class ImportRowProblem(SQLModel):
+    row: int = Field(description="the file's line, the header being 1")
+    field: str
+    message: str
+
+
 class MemberImportResult(SQLModel):
-    imported: int
+    imported: int = Field(description="rows written; in a dry run, rows that would be written")
+    dry_run: bool = False
+    errors: list[ImportRowProblem] = Field(
+        default_factory=list, description="a dry run's bad rows (a real import refuses them with 422)"
+    )
 
 
 # --- proposals -----------------------------------------------------------------------------------

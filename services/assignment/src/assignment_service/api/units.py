@@ -1,9 +1,12 @@
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
 
 from assignment_service.domain import rules, units
 from assignment_service.models import (
     HandlingRulesPublic,
     HandlingRulesUpdate,
+    ImportRowProblem,
     UnitCreate,
     UnitImportResult,
     UnitPublic,
@@ -40,10 +43,18 @@ async def create_unit(data: UnitCreate, session: SessionDep, principal: SignedIn
 
 
 @router.post("/units/import", operation_id="import_units", response_model=UnitImportResult, openapi_extra=CSV_BODY)
-async def import_units(request: Request, session: SessionDep, principal: SignedInDep) -> UnitImportResult:
+async def import_units(
+    request: Request,
+    session: SessionDep,
+    principal: SignedInDep,
+    dry_run: Annotated[bool, Query(description="check the file and list every bad row; nothing is written")] = False,
+) -> UnitImportResult:
     """CSV of units (编号,名称,上级编号,类型); every bad row is reported and then nothing is imported."""
+    imported, errors = await units.import_units(
+        session=session, principal=principal, raw=await request.body(), dry_run=dry_run
+    )
     return UnitImportResult(
-        imported=await units.import_units(session=session, principal=principal, raw=await request.body())
+        imported=imported, dry_run=dry_run, errors=[ImportRowProblem.model_validate(e) for e in errors]
     )
 
 

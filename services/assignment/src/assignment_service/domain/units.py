@@ -86,8 +86,12 @@ def parse_unit_rows(raw: bytes) -> tuple[list[tuple[int, UnitCreate]], list[dict
     return rows, errors
 
 
-async def import_units(*, session: AsyncSession, principal: Principal, raw: bytes) -> int:
-    """All rows or none; a parent must be an existing unit or come earlier in the file."""
+async def import_units(
+    *, session: AsyncSession, principal: Principal, raw: bytes, dry_run: bool = False
+) -> tuple[int, list[dict[str, Any]]]:
+    """All rows or none; a parent must be an existing unit or come earlier in the file.
+    A dry run writes nothing and answers the rows that would be imported and every bad row.
+    Returns (units imported or importable, problems)."""
     _require_admin(principal)
     rows, errors = parse_unit_rows(raw)
     existing = {u.code: u for u in (await session.exec(select(Unit))).all()}
@@ -103,9 +107,13 @@ async def import_units(*, session: AsyncSession, principal: Principal, raw: byte
         created[data.code] = Unit(
             code=data.code, name=data.name, kind=data.kind, parent_id=parent.id if parent else None
         )
+    if dry_run:
+        check_import([], len(created) + len(errors), "unit")
+        bad = {e["row"] for e in errors}
+        return sum(1 for line, _ in rows if line not in bad), errors
     check_import(errors, len(created), "unit")
     for unit in created.values():
         session.add(unit)
         await session.flush()  # parents before children
     await session.commit()
-    return len(created)
+    return len(created), []

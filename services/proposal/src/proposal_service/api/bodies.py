@@ -1,4 +1,6 @@
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
 
 from proposal_service.domain import bodies
 from proposal_service.models import (
@@ -6,6 +8,7 @@ from proposal_service.models import (
     BodyPublic,
     CategoryCreate,
     CategoryPublic,
+    ImportRowProblem,
     MemberCreate,
     MemberImportResult,
     MemberPublic,
@@ -133,10 +136,16 @@ async def list_members(body_id: str, session: SessionDep, principal: PrincipalDe
     openapi_extra=CSV_BODY,
 )
 async def import_members(
-    body_id: str, request: Request, session: SessionDep, principal: SignedInDep
+    body_id: str,
+    request: Request,
+    session: SessionDep,
+    principal: SignedInDep,
+    dry_run: Annotated[bool, Query(description="check the file and list every bad row; nothing is written")] = False,
 ) -> MemberImportResult:
     """CSV of members (UTF-8 or GB18030); every bad row is reported and then nothing is imported."""
-    imported = await bodies.import_members(
-        session=session, principal=principal, body_id=body_id, raw=await request.body()
+    imported, errors = await bodies.import_members(
+        session=session, principal=principal, body_id=body_id, raw=await request.body(), dry_run=dry_run
     )
-    return MemberImportResult(imported=imported)
+    return MemberImportResult(
+        imported=imported, dry_run=dry_run, errors=[ImportRowProblem.model_validate(e) for e in errors]
+    )

@@ -236,8 +236,12 @@ def parse_member_rows(raw: bytes) -> tuple[list[tuple[int, MemberCreate]], list[
     return members, errors
 
 
-async def import_members(*, session: AsyncSession, principal: Principal, body_id: str, raw: bytes) -> int:
-    """All rows or none: any bad row is reported (every one of them) and nothing is imported."""
+async def import_members(
+    *, session: AsyncSession, principal: Principal, body_id: str, raw: bytes, dry_run: bool = False
+) -> tuple[int, list[dict[str, Any]]]:
+    """All rows or none: any bad row is reported (every one of them) and nothing is imported.
+    A dry run writes nothing and answers the rows that would be imported and every bad row, so
+    staff see the whole preview before deciding. Returns (rows imported or importable, problems)."""
     await get_body(session=session, body_id=body_id)
     _require_configurer(principal, body_id)
     members, errors = parse_member_rows(raw)
@@ -249,8 +253,12 @@ async def import_members(*, session: AsyncSession, principal: Principal, body_id
             {"row": rows_by_code[code], "field": "code", "message": f"code {code} already belongs to a member"}
             for code in taken
         ]
+    if dry_run:
+        check_import([], len(members) + len(errors), "member")
+        bad = {e["row"] for e in errors}
+        return sum(1 for line, _ in members if line not in bad), errors
     check_import(errors, len(members), "member")
     for _, data in members:
         session.add(Member.model_validate(data, update={"body_id": body_id}))
     await session.commit()
-    return len(members)
+    return len(members), []
