@@ -108,6 +108,12 @@ class UnitPublic(UnitBase):
     active: bool
 
 
+class ImportRowProblem(SQLModel):
+    row: int = Field(description="the file's line, the header being 1")
+    field: str
+    message: str
+
+
 class UnitImportResult(SQLModel):
     imported: int = Field(description="units written; in a dry run, units that would be written")
     dry_run: bool = False
@@ -117,12 +123,6 @@ class UnitImportResult(SQLModel):
 
 
 # --- handling rules per body and kind ------------------------------------------------------------
-
-class ImportRowProblem(SQLModel):
-    row: int = Field(description="the file's line, the header being 1")
-    field: str
-    message: str
-
 
 
 class HandlingRulesBase(SQLModel):
