@@ -2599,6 +2599,18 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** ImportRowProblem */
+        ImportRowProblem: {
+            /** Field */
+            field: string;
+            /** Message */
+            message: string;
+            /**
+             * Row
+             * @description the file's line, the header being 1
+             */
+            row: number;
+        };
         /** JWKS */
         JWKS: {
             /** Keys */
@@ -2666,7 +2678,20 @@ export interface components {
         };
         /** MemberImportResult */
         MemberImportResult: {
-            /** Imported */
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * Errors
+             * @description a dry run's bad rows (a real import refuses them with 422)
+             */
+            errors?: components["schemas"]["ImportRowProblem"][];
+            /**
+             * Imported
+             * @description rows written; in a dry run, rows that would be written
+             */
             imported: number;
         };
         /**
@@ -3730,7 +3755,20 @@ export interface components {
         };
         /** UnitImportResult */
         UnitImportResult: {
-            /** Imported */
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * Errors
+             * @description a dry run's bad rows (a real import refuses them with 422)
+             */
+            errors?: components["schemas"]["ImportRowProblem"][];
+            /**
+             * Imported
+             * @description units written; in a dry run, units that would be written
+             */
             imported: number;
         };
         /**
@@ -8365,7 +8403,10 @@ export interface operations {
     };
     import_members: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description check the file and list every bad row; nothing is written */
+                dry_run?: boolean;
+            };
             header?: never;
             path: {
                 body_id: string;
@@ -14764,7 +14805,10 @@ export interface operations {
     };
     import_units: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description check the file and list every bad row; nothing is written */
+                dry_run?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
