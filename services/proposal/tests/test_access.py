@@ -112,6 +112,7 @@ async def test_body_configuration_needs_admin_or_the_bodys_staff(world: World) -
         ("POST", f"/bodies/{body_id}/sessions", {"term": 14, "meeting": 5}),
         ("PATCH", f"/sessions/{w.session['id']}", {"published": True}),
         ("POST", f"/bodies/{body_id}/categories", {"name": "生态环境"}),
+        ("PATCH", f"/bodies/{body_id}/categories/{w.categories['城市建设']}", {"active": True}),
         ("POST", f"/bodies/{body_id}/members", {"name": "某某"}),
     ]
     for method, path, body in attempts:

@@ -421,6 +421,37 @@ async def test_members_csv_import_dry_run_previews_bad_rows_and_writes_nothing(w
     assert ok(await c.post(url, content=good.encode(), headers=w.staff()))["imported"] == 1
 
 
+async def test_a_category_edit_on_a_stale_list_is_refused_with_412(world: World) -> None:
+    w, c = world, world.client
+    url = f"/bodies/{w.body['id']}/categories"
+    city = w.categories["城市建设"]
+    read = await c.get(url)
+    etag = read.headers["ETag"]
+    # The first editor renames a category; the list's ETag changes with it.
+    first = await c.patch(f"{url}/{city}", json={"name": "城乡建设"}, headers={**w.staff(), "If-Match": etag})
+    assert ok(first)["name"] == "城乡建设" and first.headers["ETag"] not in (etag, None)
+    # A second editor who read the list before that gets a 412, and nothing changes.
+    stale = await c.patch(f"{url}/{city}", json={"active": False}, headers={**w.staff(), "If-Match": etag})
+    problem(stale, 412, "precondition_failed")
+    problem(
+        await c.post(url, json={"name": "生态环境"}, headers={**w.staff(), "If-Match": etag}),
+        412,
+        "precondition_failed",
+    )
+    now = await c.get(url)
+    assert {x["name"]: x["active"] for x in ok(now)}["城乡建设"] is True
+    assert "生态环境" not in {x["name"] for x in ok(now)}
+    # Read again, then the edit goes through: deactivated, it is refused for new items.
+    off = await c.patch(f"{url}/{city}", json={"active": False}, headers={**w.staff(), "If-Match": now.headers["ETag"]})
+    assert ok(off)["active"] is False
+    draft = {"session_id": w.session["id"], "kind": "individual", "title": "t", "content": "c", "category_id": city}
+    problem(await c.post("/proposals", json=draft, headers=w.member("刘洋")), 422, "unknown_category")
+    taken = await c.patch(f"{url}/{city}", json={"name": "科教文卫"}, headers=w.staff())
+    assert problem(taken, 409, "category_exists")["errors"][0]["field"] == "name"
+    problem(await c.patch(f"{url}/nope", json={"active": True}, headers=w.staff()), 404, "not_found")
+    problem(await c.patch(f"{url}/{city}", json={"name": ""}, headers=w.staff()), 422, "validation_failed")
+
+
 async def test_decline_withdraw_key_and_category_are_published_and_audited(
     world: World, kafka: KafkaBroker, namespace: str
 ) -> None:

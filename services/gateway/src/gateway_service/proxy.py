@@ -8,6 +8,7 @@ import httpx
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
+from gateway_service.balancer import ReplicaPool
 from gateway_service.door import Door
 from gateway_service.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gateway_service.idempotency import IdempotencyStore
@@ -33,9 +34,20 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RESPONSE_HEADERS = ("content-type", "content-disposition", "location", "etag", "retry-after", "cache-control")
 
 
+# The connection was never made, so the request never reached the service: any method may go
+# on to another replica.
+_NOT_CONNECTED = (httpx.ConnectError, httpx.ConnectTimeout)
+# The service closed a pooled keep-alive connection as the request went out on it (it drops the
+# connection after an error of its own), or died with it: only a safe request is sent again.
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
+
+
 class Upstreams:
     def __init__(self, settings: GatewaySettings) -> None:
-        self.base_urls = settings.upstreams()
+        self.pools = {
+            service: ReplicaPool(urls, eject_s=settings.upstream_eject_s)
+            for service, urls in settings.upstreams().items()
+        }
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s),
             limits=httpx.Limits(
@@ -77,18 +89,37 @@ class Upstreams:
                 "traceparent": trace.traceparent or "",
             }
         )
-        url = self.base_urls[service] + path
+        pool = self.pools[service]
+        # Each replica once; a safe request whose connection was dropped gets one more attempt (on
+        # the next replica, or on a fresh connection to the only one).
+        order = pool.order()
+        resent = False
+        attempt = 0
         try:
-            try:
-                return await self.client.request(method, url, params=query, content=body, headers=headers)
-            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-                # The service closed a pooled keep-alive connection as this request went out on it
-                # (it drops the connection after an error of its own): a safe request is sent once
-                # more, on a fresh connection. Other methods are not: the first may have been applied.
-                if method not in SAFE_METHODS:
-                    raise
-                log.info("upstream %s dropped the connection (%s); retrying %s %s once", service, exc, method, path)
-                return await self.client.request(method, url, params=query, content=body, headers=headers)
+            while True:
+                base = order[attempt]
+                try:
+                    response = await self.client.request(
+                        method, base + path, params=query, content=body, headers=headers
+                    )
+                except _NOT_CONNECTED as exc:
+                    pool.eject(base)
+                    if attempt + 1 >= len(order):
+                        raise
+                    log.warning("upstream %s replica %s unreachable (%r); trying the next", service, base, exc)
+                    attempt += 1
+                    continue
+                except _DROPPED as exc:
+                    if method not in SAFE_METHODS or resent:
+                        raise  # the first may have been applied
+                    resent = True
+                    if attempt + 1 >= len(order):
+                        order.append(base)  # the only (or last) replica: once more, on a fresh connection
+                    log.info("upstream %s dropped the connection (%s); retrying %s %s once", service, exc, method, path)
+                    attempt += 1
+                    continue
+                pool.answered(base)
+                return response
         except httpx.TimeoutException:
             log.warning("upstream %s timed out on %s", service, path)
             raise Problem(
@@ -134,13 +165,23 @@ async def forward_stream(upstreams: Upstreams, route: Route, request: Request, a
     headers.update({"x-request-id": trace.request_id or "", "x-correlation-id": trace.correlation_id or ""})
     headers["traceparent"] = trace.traceparent or ""
     path = route.upstream_path.format(**{k: quote(v, safe="") for k, v in request.path_params.items()})
-    outgoing = upstreams.stream_client.build_request(
-        "GET", upstreams.base_urls[route.service] + path, params=request.url.query, headers=headers
-    )
-    try:
-        upstream = await upstreams.stream_client.send(outgoing, stream=True)
-    except httpx.TransportError as exc:
-        log.warning("upstream %s unreachable: %s", route.service, exc)
+    pool = upstreams.pools[route.service]
+    order = pool.order()
+    for attempt, base in enumerate(order):
+        outgoing = upstreams.stream_client.build_request("GET", base + path, params=request.url.query, headers=headers)
+        try:
+            upstream = await upstreams.stream_client.send(outgoing, stream=True)
+        except _NOT_CONNECTED as exc:
+            pool.eject(base)
+            if attempt + 1 < len(order):
+                log.warning("upstream %s replica %s unreachable (%r); trying the next", route.service, base, exc)
+                continue
+            log.warning("upstream %s unreachable: %s", route.service, exc)
+        except httpx.TransportError as exc:
+            log.warning("upstream %s unreachable: %s", route.service, exc)
+        else:
+            pool.answered(base)
+            break
         raise Problem(
             503, "upstream_unavailable", "Service Unavailable", f"the {route.service} service is unavailable"
         ) from None

@@ -1,9 +1,10 @@
 import json
 from pathlib import Path
+from typing import Annotated, Any
 
 import argon2
-from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, PrivateAttr, SecretStr, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import AnyHttpUrl, BeforeValidator, Field, IPvAnyNetwork, PrivateAttr, SecretStr, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from gateway_service.accounts.models import normalize_username
 from gateway_service.accounts.tokens import TokenIssuer, generate_private_pem
@@ -12,16 +13,31 @@ from servicekit.settings import ServiceSettings
 MIN_PASSWORD_LENGTH = 12
 
 
+def _comma_separated(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+# One base URL per replica of a service, comma-separated in the environment
+# (GATEWAY_PROPOSAL_URL=http://10.0.0.5:8000,http://10.0.0.6:8000); the gateway balances over them
+# (balancer.py). Behind a load-balancing address (a Kubernetes Service) one URL is enough.
+UpstreamUrls = Annotated[list[AnyHttpUrl], NoDecode, BeforeValidator(_comma_separated), Field(min_length=1)]
+
+
 class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     service_name: str = "gateway"
     database_url: str = "sqlite+aiosqlite:///./gateway.db"
-    proposal_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8001")
-    assignment_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8002")
-    evaluation_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8003")
-    notification_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8004")
+    proposal_url: UpstreamUrls = Field(default_factory=lambda: [AnyHttpUrl("http://127.0.0.1:8001")])
+    assignment_url: UpstreamUrls = Field(default_factory=lambda: [AnyHttpUrl("http://127.0.0.1:8002")])
+    evaluation_url: UpstreamUrls = Field(default_factory=lambda: [AnyHttpUrl("http://127.0.0.1:8003")])
+    notification_url: UpstreamUrls = Field(default_factory=lambda: [AnyHttpUrl("http://127.0.0.1:8004")])
     upstream_connect_timeout_s: float = 2.0
+    # A replica that refused a connection (or did not accept one within the connect timeout) is
+    # tried last for this long; the first answer from it puts it back.
+    upstream_eject_s: float = Field(default=5.0, ge=0)
     upstream_timeout_s: float = 10.0
     upstream_max_connections: int = 200
     # Long-lived streams (Server-Sent Events) hold a connection each: they get a pool of their
@@ -58,6 +74,9 @@ class GatewaySettings(ServiceSettings):
     previous_public_keys: str | None = None
     access_token_ttl_s: int = Field(default=900, ge=30, le=3600)
     refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
+    # How long a one-time activation code for an imported member's first sign-in stays good
+    # (ADR 20): two weeks covers a letter or an SMS read late, and a forgotten code is reissued.
+    activation_code_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
 
     # Failed logins are counted in the database, so every replica sees them (ADR 11).
     # Per account and client address: after login_delay_after_failures failures, each
@@ -143,10 +162,11 @@ class GatewaySettings(ServiceSettings):
             previous_public_keys=self.previous_public_keys,
         )
 
-    def upstreams(self) -> dict[str, str]:
+    def upstreams(self) -> dict[str, list[str]]:
+        """Each service's replicas' base URLs, without a trailing slash."""
         return {
-            "proposal": str(self.proposal_url).rstrip("/"),
-            "assignment": str(self.assignment_url).rstrip("/"),
-            "evaluation": str(self.evaluation_url).rstrip("/"),
-            "notification": str(self.notification_url).rstrip("/"),
+            "proposal": [str(url).rstrip("/") for url in self.proposal_url],
+            "assignment": [str(url).rstrip("/") for url in self.assignment_url],
+            "evaluation": [str(url).rstrip("/") for url in self.evaluation_url],
+            "notification": [str(url).rstrip("/") for url in self.notification_url],
         }

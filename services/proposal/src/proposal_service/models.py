@@ -139,6 +139,15 @@ class CategoryCreate(StrictInput, SQLModel):
     _plain_name = field_validator("name")(one_line)
 
 
+class CategoryUpdate(StrictInput, SQLModel):
+    """A rename or (de)activation; an inactive category is no longer offered for new items."""
+
+    model_config = FORBID  # type: ignore[assignment]
+    name: str | None = Field(default=None, min_length=1, max_length=50)
+    active: bool | None = None
+    _plain_name = field_validator("name")(one_line)
+
+
 class CategoryPublic(SQLModel):
     id: str
     body_id: str

@@ -8,6 +8,7 @@ from proposal_service.models import (
     BodyPublic,
     CategoryCreate,
     CategoryPublic,
+    CategoryUpdate,
     ImportRowProblem,
     MemberCreate,
     MemberImportResult,
@@ -101,15 +102,50 @@ async def update_session(
     response_model=CategoryPublic,
 )
 async def create_category(
-    body_id: str, data: CategoryCreate, session: SessionDep, principal: SignedInDep
+    body_id: str,
+    data: CategoryCreate,
+    session: SessionDep,
+    principal: SignedInDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> CategoryPublic:
-    category = await bodies.create_category(session=session, principal=principal, body_id=body_id, data=data)
-    return CategoryPublic.model_validate(category)
+    """With If-Match (the list's ETag) an addition made on a stale reading of the list is a 412."""
+    category = await bodies.create_category(
+        session=session, principal=principal, body_id=body_id, data=data, if_match=if_match
+    )
+    result = CategoryPublic.model_validate(category)
+    response.headers["ETag"] = bodies.categories_etag(await bodies.list_categories(session=session, body_id=body_id))
+    return result
 
 
 @router.get("/bodies/{body_id}/categories", operation_id="list_categories", response_model=list[CategoryPublic])
-async def list_categories(body_id: str, session: SessionDep) -> list[CategoryPublic]:
-    return [CategoryPublic.model_validate(c) for c in await bodies.list_categories(session=session, body_id=body_id)]
+async def list_categories(body_id: str, session: SessionDep, response: Response) -> list[CategoryPublic]:
+    """The body's categories, active or not; the ETag covers the whole list (If-Match of the edits)."""
+    categories = await bodies.list_categories(session=session, body_id=body_id)
+    response.headers["ETag"] = bodies.categories_etag(categories)
+    return [CategoryPublic.model_validate(c) for c in categories]
+
+
+@router.patch(
+    "/bodies/{body_id}/categories/{category_id}", operation_id="update_category", response_model=CategoryPublic
+)
+async def update_category(
+    body_id: str,
+    category_id: str,
+    data: CategoryUpdate,
+    session: SessionDep,
+    principal: SignedInDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CategoryPublic:
+    """Renames or (de)activates a category. With If-Match (the ETag of the category list) an edit
+    made on a stale reading is refused with 412 and nothing changes; without it, unchecked."""
+    category = await bodies.update_category(
+        session=session, principal=principal, body_id=body_id, category_id=category_id, data=data, if_match=if_match
+    )
+    result = CategoryPublic.model_validate(category)
+    response.headers["ETag"] = bodies.categories_etag(await bodies.list_categories(session=session, body_id=body_id))
+    return result
 
 
 @router.post(

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import RootModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +14,8 @@ from proposal_service.models import (
     BodyKind,
     Category,
     CategoryCreate,
+    CategoryPublic,
+    CategoryUpdate,
     Member,
     MemberCreate,
     Session,
@@ -133,17 +135,70 @@ async def list_sessions(*, session: AsyncSession, body_id: str) -> list[Session]
     return list((await session.exec(query)).all())
 
 
+def categories_etag(categories: list[Category]) -> str:
+    """One ETag for the body's whole category list: the categories are edited as one setting, so an
+    edit made on a stale reading of the list (another editor saved since) is refused with 412."""
+    return weak_etag(RootModel[list[CategoryPublic]]([CategoryPublic.model_validate(c) for c in categories]))
+
+
+async def _locked_categories(session: AsyncSession, body_id: str, if_match: str | None) -> list[Category]:
+    # The body's row is locked so two edits of its categories run one after the other.
+    if await session.get(Body, body_id, with_for_update=True) is None:
+        raise NotFound("body", body_id)
+    query = select(Category).where(Category.body_id == body_id).order_by(col(Category.name))
+    categories = list((await session.exec(query)).all())
+    check_if_match(if_match, categories_etag(categories))
+    return categories
+
+
 async def create_category(
-    *, session: AsyncSession, principal: Principal, body_id: str, data: CategoryCreate
+    *, session: AsyncSession, principal: Principal, body_id: str, data: CategoryCreate, if_match: str | None = None
 ) -> Category:
     await get_body(session=session, body_id=body_id)
     _require_configurer(principal, body_id)
+    await _locked_categories(session, body_id, if_match)
     category = Category(body_id=body_id, name=data.name)
     session.add(category)
     try:
         await session.commit()
     except IntegrityError:
         raise Problem(409, "category_exists", "Category Exists", f"the body already has category {data.name}") from None
+    return category
+
+
+async def update_category(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    body_id: str,
+    category_id: str,
+    data: CategoryUpdate,
+    if_match: str | None = None,
+) -> Category:
+    """Renames or (de)activates one category. Items keep their category; the statistics already
+    projected keep the name the item was registered under."""
+    await get_body(session=session, body_id=body_id)
+    _require_configurer(principal, body_id)
+    categories = await _locked_categories(session, body_id, if_match)
+    category = next((c for c in categories if c.id == category_id), None)
+    if category is None:
+        raise NotFound("category", category_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name") is not None:
+        category.name = changes["name"]
+    if changes.get("active") is not None:
+        category.active = changes["active"]
+    session.add(category)
+    try:
+        await session.commit()
+    except IntegrityError:
+        raise Problem(
+            409,
+            "category_exists",
+            "Category Exists",
+            f"the body already has category {category.name}",
+            errors=[{"in": "body", "field": "name", "message": "already used"}],
+        ) from None
     return category
 
 
