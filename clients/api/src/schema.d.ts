@@ -52,6 +52,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{account_id}/activation-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue Activation Code
+         * @description A new one-time activation code for the account (shown this once; the account's earlier unused
+         *     codes stop working). Administrators for any account, a body's staff for its members' accounts.
+         */
+        post: operations["issue_activation_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{account_id}/deactivate": {
         parameters: {
             query?: never;
@@ -247,6 +268,28 @@ export interface paths {
          * @description 答复: by the lead unit or a separate unit, with its outcome class (A–D by default).
          */
         post: operations["reply_to_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate With Code
+         * @description First sign-in of an imported member (or after a lost password) with the one-time activation
+         *     code staff gave them: sets the password and signs in. A wrong, used or expired code is a 422
+         *     naming ``code``; throttled like sign-in (ADR 11, ADR 20).
+         */
+        post: operations["activate_with_code"];
         delete?: never;
         options?: never;
         head?: never;
@@ -489,10 +532,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 类别列表 */
+        /**
+         * 类别列表
+         * @description The body's categories, active or not; the ETag covers the whole list (If-Match of the edits).
+         */
         get: operations["list_categories"];
         put?: never;
-        /** 新增类别 */
+        /**
+         * 新增类别
+         * @description With If-Match (the list's ETag) an addition made on a stale reading of the list is a 412.
+         */
         post: operations["create_category"];
         delete?: never;
         options?: never;
@@ -539,6 +588,31 @@ export interface paths {
          */
         put: operations["set_handling_rules"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bodies/{body_id}/member-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Member Accounts
+         * @description Sign-in accounts for the body's members who have none yet (after a member import): user
+         *     name the member's code in lower case, no password, and a one-time activation code each,
+         *     shown in this answer only (the member sets a password with it at POST /auth/activate; it
+         *     expires after GATEWAY_ACTIVATION_CODE_TTL_S, 14 days by default). Members without a code, or
+         *     whose code is another account's name, are listed as skipped. Calling it again makes only the
+         *     missing accounts. Administrators, or the body's staff.
+         */
+        post: operations["create_member_accounts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1619,6 +1693,21 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * ActivationRequest
+         * @description First sign-in of an imported member (or after a lost password): the code staff gave them.
+         */
+        ActivationRequest: {
+            /**
+             * Code
+             * @description the activation code, with or without its dashes
+             */
+            code: string;
+            /** New Password */
+            new_password: string;
+            /** Username */
+            username: string;
+        };
         /** AdjustmentDecision */
         AdjustmentDecision: {
             /** Approve */
@@ -2016,6 +2105,16 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /**
+         * CategoryUpdate
+         * @description A rename or (de)activation; an inactive category is no longer offered for new items.
+         */
+        CategoryUpdate: {
+            /** Active */
+            active?: boolean | null;
+            /** Name */
+            name?: string | null;
         };
         /** CommitmentCreate */
         CommitmentCreate: {
@@ -2611,6 +2710,27 @@ export interface components {
              */
             row: number;
         };
+        /**
+         * IssuedActivationCode
+         * @description Shown once: only its hash is kept.
+         */
+        IssuedActivationCode: {
+            /** Account Id */
+            account_id: string;
+            /** Activation Code */
+            activation_code: string;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Member Id */
+            member_id: string | null;
+            /** Username */
+            username: string;
+        };
         /** JWKS */
         JWKS: {
             /** Keys */
@@ -2645,6 +2765,16 @@ export interface components {
              * @description how many notifications this call marked read
              */
             marked: number;
+        };
+        /** MemberAccounts */
+        MemberAccounts: {
+            /** Created */
+            created: components["schemas"]["IssuedActivationCode"][];
+            /**
+             * Skipped
+             * @description members given no account, and why
+             */
+            skipped: components["schemas"]["SkippedMember"][];
         };
         /** MemberCreate */
         MemberCreate: {
@@ -3450,6 +3580,15 @@ export interface components {
             status: components["schemas"]["ProposalStatus"];
             /** Title */
             title: string;
+        };
+        /** SkippedMember */
+        SkippedMember: {
+            /** Member Id */
+            member_id: string;
+            /** Name */
+            name: string;
+            /** Reason */
+            reason: string;
         };
         /** StageReportCreate */
         StageReportCreate: {
@@ -4371,6 +4510,118 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    issue_activation_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedActivationCode"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
                 };
             };
             /** @description The If-Match precondition failed */
@@ -5884,6 +6135,120 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    activate_with_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
                 };
             };
             /** @description A service it depends on is unavailable */
@@ -7594,7 +7959,10 @@ export interface operations {
     create_category: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag read before (GET gives it); a stale one is a 412 precondition_failed and nothing is changed; without it the update is not checked */
+                "if-match"?: string | null;
+            };
             path: {
                 body_id: string;
             };
@@ -8124,6 +8492,118 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_member_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                body_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberAccounts"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
                 };
             };
             /** @description The If-Match precondition failed */

@@ -11,6 +11,8 @@ from gateway_service.accounts.models import (
     AccountCreate,
     AccountDetail,
     AccountPublic,
+    ActivationRequest,
+    IssuedActivationCode,
     LoginRequest,
     PasswordChange,
     RefreshRequest,
@@ -81,6 +83,24 @@ async def login(
         identity=identity,
         username=body.username,
         password=body.password,
+        address=client_address(request),
+    )
+    return _token_response(issued, identity, response)
+
+
+@auth.post("/activate", operation_id="activate_with_code", response_model=TokenResponse, responses=problems(422, 429))
+async def activate_with_code(
+    body: ActivationRequest, request: Request, response: Response, session: SessionDep, identity: IdentityDep
+) -> TokenResponse:
+    """First sign-in of an imported member (or after a lost password) with the one-time activation
+    code staff gave them: sets the password and signs in. A wrong, used or expired code is a 422
+    naming ``code``; throttled like sign-in (ADR 11, ADR 20)."""
+    issued = await service.activate(
+        session=session,
+        identity=identity,
+        username=body.username,
+        code=body.code,
+        new_password=body.new_password,
         address=client_address(request),
     )
     return _token_response(issued, identity, response)
@@ -201,6 +221,33 @@ async def deactivate_account(
 )
 async def activate_account(account_id: str, _admin: AdminDep, session: SessionDep) -> AccountDetail:
     return AccountDetail.model_validate(await service.activate_account(session=session, account_id=account_id))
+
+
+async def signed_in_issuer(principal: SignedInDep, session: SessionDep) -> Principal:
+    """Staff or an administrator whose account is still active (checked here, not at token expiry)."""
+    if principal.role not in (Role.admin, Role.staff):
+        raise forbidden("only administrators and staff issue activation codes")
+    await service.signed_in_account(session=session, principal=principal)
+    return principal
+
+
+IssuerDep = Annotated[Principal, Depends(signed_in_issuer)]
+
+
+@accounts.post(
+    "/{account_id}/activation-code",
+    operation_id="issue_activation_code",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IssuedActivationCode,
+    responses=problems(404, 409),
+)
+async def issue_activation_code(
+    account_id: str, issuer: IssuerDep, session: SessionDep, identity: IdentityDep, response: Response
+) -> IssuedActivationCode:
+    """A new one-time activation code for the account (shown this once; the account's earlier unused
+    codes stop working). Administrators for any account, a body's staff for its members' accounts."""
+    response.headers["Cache-Control"] = "no-store"
+    return await service.issue_activation_code(session=session, identity=identity, account_id=account_id, by=issuer)
 
 
 router = APIRouter()

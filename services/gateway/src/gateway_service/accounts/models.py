@@ -189,6 +189,22 @@ class AccountSession(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class ActivationCode(SQLModel, table=True):
+    """A one-time code with which an account without a password yet (an imported member's) or
+    whose owner lost it sets its password and signs in (ADR 20). Stored only as a SHA-256 of the
+    account id and the code; shown once, to the staff who issued it."""
+
+    __tablename__ = "activation_code"
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    account_id: str = Field(max_length=36, foreign_key="account.id", index=True)
+    code_hash: str = Field(max_length=64)
+    issued_by: str | None = Field(default=None, max_length=36, description="the account that issued it")
+    issued_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class LoginFailure(SQLModel, table=True):
     """One failed login, counted per account name and client address, per account name
     and per client address (ADR 11). Kept in the database so that every gateway replica counts the same."""
@@ -242,6 +258,46 @@ class PasswordChange(RequestBody):
     @classmethod
     def _password(cls, value: str) -> str:
         return plain_text(value, controls=True)
+
+
+class ActivationRequest(RequestBody):
+    """First sign-in of an imported member (or after a lost password): the code staff gave them."""
+
+    username: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=64, description="the activation code, with or without its dashes")
+    new_password: str = Field(min_length=12, max_length=1024, repr=False)
+
+    @field_validator("username", "code")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return plain_text(value)
+
+    @field_validator("new_password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        return plain_text(value, controls=True)
+
+
+class IssuedActivationCode(SQLModel):
+    """Shown once: only its hash is kept."""
+
+    account_id: str
+    username: str
+    display_name: str
+    member_id: str | None
+    activation_code: str
+    expires_at: datetime
+
+
+class SkippedMember(SQLModel):
+    member_id: str
+    name: str
+    reason: str
+
+
+class MemberAccounts(SQLModel):
+    created: list[IssuedActivationCode]
+    skipped: list[SkippedMember] = Field(description="members given no account, and why")
 
 
 class TokenResponse(SQLModel):

@@ -10,9 +10,11 @@ import logging
 import math
 import re
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, update
 from sqlalchemy.exc import IntegrityError
@@ -23,8 +25,13 @@ from gateway_service.accounts.models import (
     Account,
     AccountCreate,
     AccountSession,
+    ActivationCode,
+    IssuedActivationCode,
     LoginFailure,
+    MemberAccounts,
     RefreshToken,
+    SkippedMember,
+    normalize_username,
     plain_text,
     username_key,
 )
@@ -32,7 +39,7 @@ from gateway_service.accounts.passwords import Passwords
 from gateway_service.accounts.sessions import OpenSessions
 from gateway_service.accounts.tokens import TokenIssuer
 from gateway_service.settings import GatewaySettings
-from servicekit.auth import Principal, Role, unauthorized
+from servicekit.auth import Principal, Role, forbidden, unauthorized
 from servicekit.db import utcnow
 from servicekit.errors import NotFound, Problem
 from servicekit.pagination import decode_cursor, paginate
@@ -55,6 +62,7 @@ class LoginPolicy:
     known_address_for: timedelta
     max_failures_per_address: int
     refresh_ttl: timedelta
+    activation_ttl: timedelta = timedelta(days=14)
 
     def delay_s(self, failures: int) -> float:
         """The wait after the last of ``failures`` failures from one address for one account."""
@@ -93,6 +101,7 @@ class Identity:
                 known_address_for=timedelta(days=settings.login_known_address_days),
                 max_failures_per_address=settings.login_max_failures_per_address,
                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
+                activation_ttl=timedelta(seconds=settings.activation_code_ttl_s),
             ),
             sessions=OpenSessions(settings.session_check_cache_s),
         )
@@ -179,6 +188,16 @@ async def login(
     if identity.passwords.needs_rehash(account.password_hash):
         account.password_hash = await identity.passwords.hash(password)
         session.add(account)
+    issued = await _sign_in(session=session, identity=identity, account=account, key=key, address=address, now=now)
+    await session.commit()
+    return issued
+
+
+async def _sign_in(
+    *, session: AsyncSession, identity: Identity, account: Account, key: str, address: str, now: datetime
+) -> IssuedTokens:
+    """A new sign-in of ``account`` from ``address`` (not committed): failures cleared, old rows pruned."""
+    policy = identity.policy
     # Success clears the failures of this account from this address only: the failures of
     # others (an attacker elsewhere) still count against them. Not the address's failures
     # for other accounts either, or an attacker could reset them by signing in to their own.
@@ -202,9 +221,7 @@ async def login(
     )
     family_id = str(uuid.uuid4())
     session.add(AccountSession(id=family_id, account_id=account.id, address=address, created_at=now))
-    issued = _issue_tokens(session=session, identity=identity, account=account, family_id=family_id, now=now)
-    await session.commit()
-    return issued
+    return _issue_tokens(session=session, identity=identity, account=account, family_id=family_id, now=now)
 
 
 async def _refuse_when_throttled(
@@ -575,3 +592,214 @@ async def ensure_bootstrap_admin(
         return None
     log.info("created the bootstrap administrator %s", username)
     return account
+
+
+# --- activation codes (ADR 20) -------------------------------------------------------------------
+
+# No 0/O, 1/I/L: the code is read off paper or an SMS and typed on a phone. 12 of 31 characters
+# are 59 bits: with sign-in throttling on every attempt, guessing one before it expires is hopeless.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_CODE_LENGTH = 12
+# An account waiting for its first activation has no password: no text verifies against this.
+NO_PASSWORD = ""
+
+
+def _new_activation_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, _CODE_LENGTH, 4))
+
+
+def _code_digest(account_id: str, code: str) -> str:
+    """As typed: full-width characters, lower case, spaces and dashes do not matter."""
+    plain = "".join(c for c in unicodedata.normalize("NFKC", code).upper() if c.isalnum())
+    return hashlib.sha256(f"{account_id}:{plain}".encode()).hexdigest()
+
+
+def _add_activation_code(
+    *, session: AsyncSession, policy: LoginPolicy, account: Account, by: Principal, now: datetime
+) -> IssuedActivationCode:
+    code = _new_activation_code()
+    row = ActivationCode(
+        account_id=account.id,
+        code_hash=_code_digest(account.id, code),
+        issued_by=None if by.anonymous else by.subject,
+        issued_at=now,
+        expires_at=now + policy.activation_ttl,
+    )
+    session.add(row)
+    return IssuedActivationCode(
+        account_id=account.id,
+        username=account.username,
+        display_name=account.display_name,
+        member_id=account.member_id,
+        activation_code=code,
+        expires_at=row.expires_at,
+    )
+
+
+def _may_issue_codes(by: Principal, *, body_id: str | None, role: Role) -> bool:
+    """Administrators for any account; a body's staff for its members' accounts."""
+    if by.role == Role.admin:
+        return True
+    return by.role == Role.staff and role == Role.member and body_id is not None and by.body_id == body_id
+
+
+async def issue_activation_code(
+    *, session: AsyncSession, identity: Identity, account_id: str, by: Principal
+) -> IssuedActivationCode:
+    """A new code for the account; its earlier unused codes stop working. The account's password
+    (if it has one) is kept until the code is used."""
+    account = await get_account(session=session, account_id=account_id)
+    if not _may_issue_codes(by, body_id=account.body_id, role=account.role):
+        raise forbidden("only administrators, and a body's staff for its members, issue activation codes")
+    if not account.active:
+        raise Problem(409, "account_inactive", "Account Inactive", "the account is deactivated; activate it first")
+    now = utcnow()
+    await session.exec(
+        delete(ActivationCode).where(
+            col(ActivationCode.account_id) == account.id, col(ActivationCode.used_at).is_(None)
+        )
+    )
+    issued = _add_activation_code(session=session, policy=identity.policy, account=account, by=by, now=now)
+    await session.commit()
+    log.info("activation code issued for account %s by %s", account.id, by.subject)
+    return issued
+
+
+async def create_member_accounts(
+    *, session: AsyncSession, identity: Identity, body_id: str, members: list[dict[str, Any]], by: Principal
+) -> MemberAccounts:
+    """Accounts for the body's members who have none (after a CSV import): user name the member's
+    code in lower case, no password, and a one-time activation code each. A member without a
+    usable code, or whose code is another account's name, is skipped and named with the reason."""
+    if not _may_issue_codes(by, body_id=body_id, role=Role.member):
+        raise forbidden("only administrators and the body's staff create its members' accounts")
+    now = utcnow()
+    linked = set(
+        (
+            await session.exec(select(Account.member_id).where(col(Account.member_id).in_([m["id"] for m in members])))
+        ).all()
+    )
+    created: list[IssuedActivationCode] = []
+    skipped: list[SkippedMember] = []
+    for member in members:
+        if member["id"] in linked:
+            continue  # has an account already: nothing to report
+        name = str(member.get("name") or "")
+        if not member.get("code"):
+            skipped.append(SkippedMember(member_id=member["id"], name=name, reason="no code (编号) to sign in with"))
+            continue
+        try:
+            username = normalize_username(str(member["code"]))
+        except ValueError as exc:
+            skipped.append(
+                SkippedMember(member_id=member["id"], name=name, reason=f"code unusable as a username: {exc}")
+            )
+            continue
+        if (await session.exec(select(Account.id).where(Account.username == username))).first() is not None:
+            skipped.append(SkippedMember(member_id=member["id"], name=name, reason=f"username {username} is taken"))
+            continue
+        account = Account(
+            username=username,
+            display_name=name or username,
+            role=Role.member,
+            body_id=body_id,
+            member_id=member["id"],
+            password_hash=NO_PASSWORD,
+        )
+        session.add(account)
+        await session.flush()  # the code's row names the account
+        created.append(_add_activation_code(session=session, policy=identity.policy, account=account, by=by, now=now))
+    try:
+        await session.commit()
+    except IntegrityError:
+        # Another request made one of these accounts meanwhile: nothing is half-written; try again.
+        await session.rollback()
+        raise Problem(
+            409, "accounts_changed", "Accounts Changed", "accounts were created meanwhile; try again"
+        ) from None
+    log.info("member accounts created for body %s: %s, skipped %s", body_id, len(created), len(skipped))
+    return MemberAccounts(created=created, skipped=skipped)
+
+
+def _bad_code(code: str, title: str, message: str) -> Problem:
+    return Problem(
+        422,
+        code,
+        title,
+        message,
+        errors=[{"in": "body", "field": "code", "message": message}],
+    )
+
+
+async def activate(
+    *, session: AsyncSession, identity: Identity, username: str, code: str, new_password: str, address: str
+) -> IssuedTokens:
+    """Sets the password with a one-time activation code and signs in. Throttled like a sign-in
+    (ADR 11): a wrong code counts as a failed login of the name from this address. Its other
+    sign-ins end (a code reissued for a lost password takes over the account)."""
+    now = utcnow()
+    policy = identity.policy
+    key = username_key(username)[:128]
+    address = address[:64]
+    account = (await session.exec(select(Account).where(Account.username == key))).first()
+    await _refuse_when_throttled(
+        session=session, policy=policy, account_key=key, account=account, address=address, now=now
+    )
+    row = None
+    if account is not None and account.active:
+        digest = _code_digest(account.id, code)
+        query = select(ActivationCode).where(
+            col(ActivationCode.account_id) == account.id, col(ActivationCode.code_hash) == digest
+        )
+        row = (await session.exec(query)).first()
+    if account is None or row is None:
+        # One answer for an unknown name and a wrong code, as for sign-in.
+        session.add(LoginFailure(account_key=key, address=address, failed_at=now))
+        await session.commit()
+        raise _bad_code(
+            "invalid_activation_code", "Invalid Activation Code", "the activation code is not right for this username"
+        )
+    if row.used_at is not None:
+        raise _bad_code(
+            "activation_code_used",
+            "Activation Code Used",
+            "the activation code has been used already; ask for a new one",
+        )
+    if row.expires_at <= now:
+        raise _bad_code(
+            "activation_code_expired", "Activation Code Expired", "the activation code has expired; ask for a new one"
+        )
+    # Conditional, so that two concurrent activations with one code cannot both win.
+    used = await session.exec(
+        update(ActivationCode)
+        .where(col(ActivationCode.id) == row.id, col(ActivationCode.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:
+        raise _bad_code(
+            "activation_code_used",
+            "Activation Code Used",
+            "the activation code has been used already; ask for a new one",
+        )
+    account.password_hash = await identity.passwords.hash(new_password)
+    session.add(account)
+    await session.exec(
+        delete(ActivationCode).where(
+            col(ActivationCode.account_id) == account.id, col(ActivationCode.used_at).is_(None)
+        )
+    )
+    await session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.account_id) == account.id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    await session.exec(
+        update(AccountSession)
+        .where(col(AccountSession.account_id) == account.id, col(AccountSession.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    issued = await _sign_in(session=session, identity=identity, account=account, key=key, address=address, now=now)
+    await session.commit()
+    log.info("account %s activated", account.id)
+    return issued

@@ -7,6 +7,7 @@ from gateway_service.api_keys import router as api_keys_router
 from gateway_service.door import Door
 from gateway_service.dossier import dossier_router
 from gateway_service.idempotency import IdempotencyStore
+from gateway_service.member_accounts import member_accounts_router
 from gateway_service.proxy import Upstreams, route_handler
 from gateway_service.public_openapi import load as load_public_openapi
 from gateway_service.routes import ROUTES
@@ -31,6 +32,7 @@ def gateway_router(upstreams: Upstreams, idempotency: IdempotencyStore, door: Do
     router = APIRouter()
     router.include_router(accounts_router)
     router.include_router(dossier_router(upstreams))
+    router.include_router(member_accounts_router(upstreams))
     router.include_router(api_keys_router)
     router.add_api_route(
         "/api/v1/openapi.json",
