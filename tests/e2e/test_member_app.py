@@ -1,5 +1,6 @@
 """The members' app (clients/member) in a real browser: Playwright drives Debian's chromium at a
-phone's size against the five services started as processes with the demo data, through the
+phone's size against the five services started as processes with the demo data (the demo_stack
+fixture of tests/e2e/conftest.py), through the
 gateway that serves the built app at /m/. Also the app's unit tests and the typed API client's
 drift check. ``./dev test`` installs chromium and the npm packages and builds the app first
 (setup_clients in ./dev)."""
@@ -7,14 +8,11 @@ drift check. ``./dev test`` installs chromium and the npm packages and builds th
 import os
 import shutil
 import subprocess
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from devstack.demo import DEMO_PASSWORD, load_demo_data
-from devstack.kafka import KafkaBroker
+from devstack.demo import DEMO_PASSWORD
 from devstack.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -48,30 +46,12 @@ def test_member_app_unit_tests() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_stack(kafka: KafkaBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The services on SQLite with the demo data loaded through the gateway, as ./dev run has them."""
+def member_build() -> None:
     if not (MEMBER / "dist" / "index.html").exists():
         run([npx(), "vite", "build"], cwd=MEMBER)
-    stack = Stack(
-        workdir=tmp_path_factory.mktemp("member-app"),
-        kafka=kafka,
-        namespace=f"member-{uuid.uuid4().hex[:8]}.",
-        admin_password="member-app-admin-password",
-        # One browser signs in many people from one address in a few minutes.
-        extra_env={"GATEWAY_RATE_LIMIT_AUTH_PER_MINUTE": "1000", "GATEWAY_RATE_LIMIT_WRITE_PER_MINUTE": "1000"},
-    )
-    stack.start()
-    try:
-        stack.wait_ready()
-        load_demo_data(
-            stack.gateway_url, stack.keys, admin_username="admin", admin_password="member-app-admin-password"
-        )
-        yield stack
-    finally:
-        stack.stop()
 
 
-def test_member_app_in_the_browser(demo_stack: Stack, tmp_path: Path) -> None:
+def test_member_app_in_the_browser(member_build: None, demo_stack: Stack, tmp_path: Path) -> None:
     """Playwright's own report says which step failed; screenshots go to docs/screens/member/."""
     assert Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")).exists(), "Debian's chromium is needed"
     env = {

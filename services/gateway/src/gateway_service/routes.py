@@ -38,6 +38,7 @@ ROUTES: tuple[Route, ...] = (
     public("PATCH", "/sessions/{session_id}", "proposal", "update_session", "修改会议（含公开）"),
     public("POST", "/bodies/{body_id}/categories", "proposal", "create_category", "新增类别"),
     public("GET", "/bodies/{body_id}/categories", "proposal", "list_categories", "类别列表"),
+    public("PATCH", "/bodies/{body_id}/categories/{category_id}", "proposal", "update_category", "修改类别"),
     public("POST", "/bodies/{body_id}/members", "proposal", "create_member", "新增委员"),
     public("GET", "/bodies/{body_id}/members", "proposal", "list_members", "委员名录"),
     public("POST", "/bodies/{body_id}/members/import", "proposal", "import_members", "导入委员（CSV）"),

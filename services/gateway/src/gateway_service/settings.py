@@ -47,6 +47,8 @@ class GatewaySettings(ServiceSettings):
     idempotency_ttl_s: float = Field(default=24 * 3600, ge=60)
     # The members' app build (clients/member/dist) served at /m/; default: the checkout's.
     member_app_dir: Path | None = None
+    # The staff console's build (clients/console/dist) served at /console/; default: the checkout's.
+    console_app_dir: Path | None = None
     # Browser origins allowed to call the API (the member web client's); none by default.
     cors_origins: list[str] = Field(default_factory=list)
     # Requests per minute per caller (token subject, else client address), per route class

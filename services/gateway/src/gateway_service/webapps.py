@@ -1,8 +1,9 @@
-"""The built web clients served as static files (DESIGN section 3): the members' app at /m/.
+"""The built web clients served as static files (DESIGN section 3): the members' app at /m/ and
+the staff console at /console/.
 
 A single-page app routes in the browser, so a path under /m/ that names no file (``/m/items/…``
-after a reload) gets index.html. The folder is the output of ``npm run build`` in
-clients/member (``./dev run`` builds it); when it is missing, /m/ is a 404.
+after a reload) gets index.html. Each folder is the output of ``npm run build`` in clients/member
+or clients/console (``./dev run`` builds them); when one is missing, its path is a 404.
 """
 
 from pathlib import Path
@@ -45,7 +46,17 @@ def default_member_app_dir() -> Path:
     return Path(__file__).resolve().parents[4] / "clients" / "member" / "dist"
 
 
-def mount_web_apps(app: FastAPI, member_dir: Path | None) -> None:
+def default_console_app_dir() -> Path:
+    """clients/console/dist of the checkout this package is installed from (editable install)."""
+    return Path(__file__).resolve().parents[4] / "clients" / "console" / "dist"
+
+
+def mount_web_apps(app: FastAPI, member_dir: Path | None, console_dir: Path | None = None) -> None:
     app.mount(
         "/m", SinglePageApp(directory=member_dir or default_member_app_dir(), html=True, check_dir=False), "member"
+    )
+    app.mount(
+        "/console",
+        SinglePageApp(directory=console_dir or default_console_app_dir(), html=True, check_dir=False),
+        "console",
     )

@@ -88,6 +88,10 @@ def main() -> None:
             marker.touch()
         print(f"\nGateway:     {stack.gateway_url}/api/v1/proposals   (OpenAPI: {stack.gateway_url}/docs)")
         print(f"Members' app: {stack.gateway_url}/m/   (phone-sized; e.g. w003 / {DEMO_PASSWORD})")
+        print(
+            f"Staff console: {stack.gateway_url}/console/   (committee staff cppcc-staff, leader cppcc-leader,"
+            f" unit unit-swj, administrator admin)"
+        )
         print(f"Sign in:     admin / {admin_password}   (administrator)")
         print(f"             w001 … w024, d001 … d012, cppcc-staff, npc-staff, cppcc-leader / {DEMO_PASSWORD}")
         print(f"             unit-swj, unit-hs-sw, unit-fgw, … (handling units, unit- + code) / {DEMO_PASSWORD}")

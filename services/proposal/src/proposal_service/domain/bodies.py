@@ -196,7 +196,7 @@ async def update_category(
             409,
             "category_exists",
             "Category Exists",
-            f"the body already has category {category.name}",
+            f"the body already has category {changes.get('name')}",
             errors=[{"in": "body", "field": "name", "message": "already used"}],
         ) from None
     return category
