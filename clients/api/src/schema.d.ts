@@ -2642,6 +2642,11 @@ export interface components {
             /** Outcome Classes */
             outcome_classes?: string[];
             /**
+             * Outcome Labels
+             * @description each class's label and report sentence ({count}, {percent}); a class without one is written by its code
+             */
+            outcome_labels?: components["schemas"]["OutcomeClassLabel"][];
+            /**
              * Rehandling Months
              * @default 1
              */
@@ -2681,6 +2686,11 @@ export interface components {
             max_months: number;
             /** Outcome Classes */
             outcome_classes?: string[];
+            /**
+             * Outcome Labels
+             * @description each class's label and report sentence ({count}, {percent}); a class without one is written by its code
+             */
+            outcome_labels?: components["schemas"]["OutcomeClassLabel"][];
             /**
              * Rehandling Months
              * @default 1
@@ -2966,6 +2976,20 @@ export interface components {
             read_at: string | null;
             /** Title */
             title: string;
+        };
+        /**
+         * OutcomeClassLabel
+         * @description How a body words one outcome class: its label (已解决或基本解决) and the report's sentence,
+         *     a template with {count} and {percent} (and optionally {code}, {label}), e.g. seed 001's
+         *     "反映问题已解决的{count}件，占比{percent}".
+         */
+        OutcomeClassLabel: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /** Sentence */
+            sentence: string;
         };
         /** Page[AccountDetail] */
         Page_AccountDetail_: {
@@ -3685,6 +3709,13 @@ export interface components {
             kinds?: string[] | null;
             /** @description replied on time (first round) / registered */
             on_time_reply_rate: components["schemas"]["Rate"];
+            /**
+             * Outcome Labels
+             * @description each outcome class's label as the body words it (its handling rules)
+             */
+            outcome_labels?: {
+                [key: string]: string;
+            };
             /**
              * Outcomes
              * @description current outcome per replied item: A solved ... D for reference

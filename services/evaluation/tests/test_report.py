@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from pypdf import PdfReader
 from sqlmodel import col, func, select
 
-from assignment_service.events.schemas import AssignmentCreated, AssignmentReplied, HandlingCompleted
+from assignment_service.events.schemas import AssignmentCreated, AssignmentReplied, HandlingCompleted, HandlingRulesSet
 from assignment_service.events.schemas import registry as assignment_events
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
@@ -466,3 +466,55 @@ async def test_the_category_breakdown_can_be_over_the_other_proposals(scene: Sce
     assert ok.status_code == 200, ok.text
     page = (await scene.report("html", body="body-4")).text
     assert "其他提案2件，按类别分：科教文卫类2件。另有建议案1件。" in page
+
+
+async def test_the_outcome_classes_are_worded_as_the_body_configured_them(scene: Scene) -> None:
+    """Seed 001 words three classes its own way ("反映问题已解决的105件，占比90.5%"): the body's
+    handling rules (assignment.rules_set) word the report's sentences, labels, tables and the
+    statistics; a class it does not use (D) is not written; an older setting arriving late
+    changes nothing."""
+    seed001 = [
+        {"code": "A", "label": "已解决", "sentence": "反映问题已解决的{count}件，占比{percent}"},
+        {"code": "B", "label": "部分解决并持续跟踪", "sentence": "因条件限制暂时只能解决部分问题并持续跟踪的{count}件，占比{percent}"},
+        {"code": "C", "label": "暂时无法解决", "sentence": "因不具备办理条件暂时无法解决的{count}件，占比{percent}"},
+    ]  # fmt: skip
+    y = Year("body-wording")
+    y.handled("i1", "individual", "经济发展", "u1", "A", key=True, title=I1_TITLE, rating=Rating.satisfied)
+    y.handled("i2", "individual", "城市建设", "u1", "A", rating=Rating.satisfied)
+    y.handled("i3", "joint", "科教文卫", "u2", "B", rating=Rating.satisfied)
+    newer, older = utcnow(), utcnow().replace(year=2020)
+    for when, labels in ((newer, seed001), (older, [])):
+        y.events.append(
+            (
+                "assignment",
+                assignment_events.envelope(
+                    HandlingRulesSet(
+                        body_id="body-wording", kind="*", outcome_classes=["A", "B", "C"],
+                        outcome_labels=labels, set_at=when,
+                    ),
+                    subject="body-wording",
+                ),
+            )
+        )  # fmt: skip
+    await scene.plant(y)
+    page = (await scene.report("html", body="body-wording")).text
+    assert (
+        "在已办复的3件提案中，反映问题已解决的2件，占比66.7%；因条件限制暂时只能解决部分问题并持续跟踪的1件，占比33.3%；"
+        "因不具备办理条件暂时无法解决的0件，占比0%。"
+    ) in page
+    assert "（D类）" not in page and "已解决或基本解决" not in page and "留作参考" not in page
+    assert f"1. （个0001）《{I1_TITLE}》，经济发展类个人提案，主办单位：区发改局，办理结果：A类（已解决）。" in page
+    book = load_workbook(io.BytesIO((await scene.report("xlsx", body="body-wording")).content))
+    cells = {r[0]: r[1] for r in book["总体情况"].iter_rows(values_only=True) if r and r[0]}
+    assert cells["A类 已解决（件）"] == 2 and cells["B类 部分解决并持续跟踪（件）"] == 1
+    stats = (
+        await scene.client.get(
+            "/statistics",
+            params={"body_id": "body-wording", "session_id": SESSION},
+            headers=scene.staff("body-wording"),
+        )
+    ).json()
+    assert stats["outcome_labels"] == {"A": "已解决", "B": "部分解决并持续跟踪", "C": "暂时无法解决"}
+    assert list(stats["outcomes"]) == ["A", "B", "C"]
+    # a body that set nothing keeps the standard wording
+    assert OUTCOMES in (await scene.report("html")).text

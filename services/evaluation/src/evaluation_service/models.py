@@ -255,6 +255,22 @@ class SessionName(SQLModel, table=True):
     )
 
 
+class OutcomeWording(SQLModel, table=True):
+    """A body's outcome classes and how it words them (label, report sentence), per kind ("*":
+    the body's default), from assignment.rules_set. The latest ``set_at`` wins, so a late or
+    repeated event changes nothing."""
+
+    __tablename__ = "outcome_wording"
+
+    body_id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(primary_key=True, max_length=20)
+    classes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    labels: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False), description="code, label, sentence"
+    )
+    set_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class StatUnit(SQLModel, table=True):
     """One handling unit's part in one item (the first round's reply and the latest outcome)."""
 
@@ -345,6 +361,9 @@ class Statistics(SQLModel):
     satisfaction_rate: Rate = Field(description="satisfied + basically satisfied / rated, each rating's final round")
     first_satisfaction_rate: Rate = Field(description="the same over the first round's ratings")
     outcomes: dict[str, Share] = Field(description="current outcome per replied item: A solved ... D for reference")
+    outcome_labels: dict[str, str] = Field(
+        default_factory=dict, description="each outcome class's label as the body words it (its handling rules)"
+    )
     first_outcomes: dict[str, Share] = Field(description="the first round's outcome per replied item")
     overdue: int = Field(description="items with an overdue assignment")
     unrated_policy: str = Field(description="the body's rule for unrated replies (evaluation rules)")

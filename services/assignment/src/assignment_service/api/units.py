@@ -13,7 +13,7 @@ from assignment_service.models import (
 )
 from servicekit.auth import SignedInDep
 from servicekit.preconditions import IfMatch
-from servicekit.runtime import SessionDep
+from servicekit.runtime import OutboxDep, SessionDep
 
 router = APIRouter(tags=["units"])
 
@@ -72,6 +72,7 @@ async def set_handling_rules(
     body_id: str,
     data: HandlingRulesUpdate,
     session: SessionDep,
+    outbox: OutboxDep,
     principal: SignedInDep,
     response: Response,
     kind: str = "*",
@@ -81,7 +82,7 @@ async def set_handling_rules(
     With If-Match (the ETag of GET for the same kind) a stale read is refused with 412; without it
     the rules are replaced unchecked, as before."""
     row = await rules.set_rules(
-        session=session, principal=principal, body_id=body_id, kind=kind, data=data, if_match=if_match
+        session=session, outbox=outbox, principal=principal, body_id=body_id, kind=kind, data=data, if_match=if_match
     )
     response.headers["ETag"] = rules.rules_etag(row)
     return HandlingRulesPublic.model_validate(row)

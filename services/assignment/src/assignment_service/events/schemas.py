@@ -178,3 +178,21 @@ class RehandlingOpened(BaseModel):
     round: int
     due_date: date
     opened_at: datetime
+
+
+class OutcomeClassWording(BaseModel):
+    code: str
+    label: str
+    sentence: str  # the report's sentence, a template with {count} and {percent}
+
+
+@registry.register("assignment.rules_set", 1)
+class HandlingRulesSet(BaseModel):
+    """Staff replaced a body's handling rules for a kind ("*": the body's default): consumers
+    keep the outcome classes and how the body words them (the annual report's sentences)."""
+
+    body_id: str
+    kind: str
+    outcome_classes: list[str]
+    outcome_labels: list[OutcomeClassWording]
+    set_at: datetime

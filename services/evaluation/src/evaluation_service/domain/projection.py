@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from evaluation_service.models import RatedItem, ReplyRecord
+from evaluation_service.models import OutcomeWording, RatedItem, ReplyRecord
 
 
 async def record_registered(
@@ -73,3 +73,21 @@ async def record_handling_completed(
     if round_ >= item.round:
         item.round, item.replied_at, item.completed = round_, completed_at, False
         session.add(item)
+
+
+async def record_outcome_wording(
+    *,
+    session: AsyncSession,
+    body_id: str,
+    kind: str,
+    classes: list[str],
+    labels: list[dict[str, str]],
+    set_at: datetime,
+) -> None:
+    """The body's outcome classes and their wording; an older setting arriving late changes nothing."""
+    row = await session.get(OutcomeWording, (body_id, kind), with_for_update=True)
+    if row is not None and row.set_at >= set_at:
+        return
+    row = row or OutcomeWording(body_id=body_id, kind=kind, set_at=set_at)
+    row.classes, row.labels, row.set_at = classes, labels, set_at
+    session.add(row)

@@ -28,6 +28,8 @@ Definitions (written down here, used by the annual report):
 """
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -45,6 +47,7 @@ from evaluation_service.models import (
     Counts,
     Evaluation,
     EvaluationRules,
+    OutcomeWording,
     PerformanceWeights,
     PerformanceWeightsPublic,
     PerformanceWeightsUpdate,
@@ -291,6 +294,56 @@ def rate(numerator: int, denominator: int) -> Rate:
     )
 
 
+# The wording when a body has set none (or for a class it left unlabelled): seed 002's classes.
+DEFAULT_OUTCOME_LABELS = {
+    "A": "已解决或基本解决",
+    "B": "正在解决或列入计划解决",
+    "C": "因条件限制暂时不能解决",
+    "D": "留作参考",
+}
+DEFAULT_OUTCOME_SENTENCE = "{label}的（{code}类）{count}件，占{percent}"
+
+
+@dataclass
+class Wording:
+    """How a body words its outcome classes (its handling rules, from assignment.rules_set)."""
+
+    classes: list[str] = dc_field(default_factory=lambda: list(OUTCOME_CLASSES))
+    labels: dict[str, str] = dc_field(default_factory=dict)
+    sentences: dict[str, str] = dc_field(default_factory=dict)
+    configured: bool = False  # the body set its rules (else the defaults)
+
+    def label(self, code: str) -> str:
+        return self.labels.get(code) or DEFAULT_OUTCOME_LABELS.get(code, code)
+
+    def sentence(self, code: str, count: int, percent: str) -> str:
+        template = self.sentences.get(code, DEFAULT_OUTCOME_SENTENCE)
+        return template.format(code=code, label=self.label(code), count=count, percent=percent)
+
+    def ordered(self, outcomes: dict[str, Share]) -> dict[str, Share]:
+        """The body's classes in its order, then any other class that has items; without the
+        body's own classes, every standard class as before."""
+        if not self.configured:
+            return outcomes
+        extra = [c for c, s in outcomes.items() if c not in self.classes and s.count]
+        empty = Share(count=0, percent=0.0, percent_text="0.0%")
+        return {c: outcomes.get(c, empty) for c in [*self.classes, *extra]}
+
+
+async def outcome_wording(session: AsyncSession, body_id: str, kind: str | None = None) -> Wording:
+    """The kind's own wording if the body set one, else the body's default ("*"), else the standard."""
+    for key in ([kind] if kind else []) + ["*"]:
+        row = await session.get(OutcomeWording, (body_id, key))
+        if row is not None:
+            return Wording(
+                classes=list(row.classes),
+                labels={w["code"]: w["label"] for w in row.labels},
+                sentences={w["code"]: w["sentence"] for w in row.labels},
+                configured=True,
+            )
+    return Wording()
+
+
 def shares(counts: Counter[str]) -> dict[str, Share]:
     total = sum(counts.values())
     out: dict[str, Share] = {}
@@ -477,6 +530,9 @@ async def statistics(
             row.registered += int(i.registered)
     final, first, counted = await _ratings(session, [i.proposal_id for i in items], rules=rules, calendar=calendar)
     replied = [i for i in items if i.replied]
+    wording = await outcome_wording(session, body_id, chosen[0] if chosen and len(chosen) == 1 else None)
+    outcomes = wording.ordered(shares(Counter(i.outcome for i in items if i.outcome is not None)))
+    first_outcomes = wording.ordered(shares(Counter(i.first_outcome for i in replied if i.first_outcome is not None)))
     return Statistics(
         body_id=body_id,
         session_id=session_id,
@@ -493,8 +549,9 @@ async def statistics(
         on_time_reply_rate=rate(sum(bool(i.replied_on_time) for i in replied), counts.registered),
         satisfaction_rate=rate(_satisfied(final), len(final)),
         first_satisfaction_rate=rate(_satisfied(first), len(first)),
-        outcomes=shares(Counter(i.outcome for i in items if i.outcome is not None)),
-        first_outcomes=shares(Counter(i.first_outcome for i in replied if i.first_outcome is not None)),
+        outcomes=outcomes,
+        first_outcomes=first_outcomes,
+        outcome_labels={cls: wording.label(cls) for cls in outcomes},
         overdue=sum(i.overdue for i in items),
         unrated_policy=rules.unrated_policy,
         counted_satisfied=counted,

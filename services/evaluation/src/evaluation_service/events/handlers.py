@@ -110,6 +110,20 @@ class AssignmentReplied(BaseModel):
     replied_at: datetime
 
 
+class OutcomeClassWording(BaseModel):
+    code: str
+    label: str
+    sentence: str
+
+
+class HandlingRulesSet(BaseModel):
+    body_id: str
+    kind: str
+    outcome_classes: list[str]
+    outcome_labels: list[OutcomeClassWording] = []
+    set_at: datetime
+
+
 class HandlingCompleted(BaseModel):
     proposal_id: str
     body_id: str
@@ -300,4 +314,17 @@ async def on_handling_completed(session: AsyncSession, event: ReceivedEvent[Hand
         round_=p.round,
         outcome=p.outcome,
         on_time=p.on_time,
+    )
+
+
+@subscriptions.on("assignment.rules_set", 1, HandlingRulesSet)
+async def on_rules_set(session: AsyncSession, event: ReceivedEvent[HandlingRulesSet]) -> None:
+    p = event.payload
+    await projection.record_outcome_wording(
+        session=session,
+        body_id=p.body_id,
+        kind=p.kind,
+        classes=p.outcome_classes,
+        labels=[label.model_dump() for label in p.outcome_labels],
+        set_at=p.set_at,
     )

@@ -8,7 +8,7 @@ from typing import Any
 import pygal
 from pygal.style import Style
 
-from evaluation_service.report.document import OUTCOME_LABELS, Report
+from evaluation_service.report.document import Report
 
 STYLE = Style(
     background="white",
@@ -47,7 +47,7 @@ def outcome_chart(report: Report) -> str:
     chart = pygal.Pie(**_config(title="办理结果分布", inner_radius=0.35, legend_at_bottom=True))
     for cls, share in report.stats.outcomes.items():
         chart.add(
-            f"{cls}类 {OUTCOME_LABELS.get(cls, cls)}",
+            f"{cls}类 {report.outcome_label(cls)}",
             [{"value": share.count, "label": share.percent_text}],
             formatter=lambda v, s=share: f"{v}件 {s.percent_text}",
         )

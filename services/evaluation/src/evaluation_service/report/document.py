@@ -16,9 +16,11 @@ Decisions:
   events without number or title are listed by category and kind only, after the numbered ones.
 - Kinds and categories are listed in the seeds' order (个人, 联名, 集体, 建议案; 经济发展,
   城市建设, 科教文卫, 社会法制), other categories after them by name.
-- Outcome classes: A 已解决或基本解决, B 正在解决或列入计划解决, C 因条件限制暂时不能解决,
-  D 留作参考; percentages have one decimal, rounded half up, and a whole one is written as the
-  bodies write it (100%, not 100.0%).
+- Outcome classes and their wording are the body's (its handling rules in the assignment
+  service, learned from assignment.rules_set): each class's label and its sentence in 二、办理结果
+  (seed 001: "反映问题已解决的105件，占比90.5%"); without them the standard A 已解决或基本解决,
+  B 正在解决或列入计划解决, C 因条件限制暂时不能解决, D 留作参考. Percentages have one decimal,
+  rounded half up, and a whole one is written as the bodies write it (100%, not 100.0%).
 - As published (seed 001): the figures (counts, reply and satisfaction rates, outcome shares)
   are over the 提案 (individual, joint, group; a congress's 建议); a 建议案 (plenary) or 议案
   (motion) is not a 提案 and is reported on its own line ("另有建议案1件") and in a section of
@@ -65,12 +67,8 @@ KIND_LABELS = {
 }
 # The seeds' order of the usual categories; others follow by name.
 CATEGORY_ORDER = ("经济发展", "城市建设", "科教文卫", "社会法制", "社会法治")
-OUTCOME_LABELS = {
-    "A": "已解决或基本解决",
-    "B": "正在解决或列入计划解决",
-    "C": "因条件限制暂时不能解决",
-    "D": "留作参考",
-}
+# The standard wording; a body's own comes with its handling rules (Report.wording).
+OUTCOME_LABELS = figures.DEFAULT_OUTCOME_LABELS
 UNRATED_LABELS = {
     "left_unrated": "测评期满未测评的答复不计入满意率",
     "counted_satisfied": "测评期满未测评的答复按满意计",
@@ -163,6 +161,7 @@ class KeyItem:
     number_label: str | None = None
     separate_units: list[str] = field(default_factory=list)  # 分办
     co_units: list[str] = field(default_factory=list)  # 协办
+    outcome_label: str | None = None  # the body's label of the outcome class
 
     def line(self, n: int) -> str:
         """The item's line in 三、重点提案办理情况."""
@@ -179,7 +178,8 @@ class KeyItem:
             )
             if units
         ]
-        result = f"{self.outcome}类（{OUTCOME_LABELS.get(self.outcome, self.outcome)}）" if self.outcome else "尚未办复"
+        label = self.outcome_label or (OUTCOME_LABELS.get(self.outcome, self.outcome) if self.outcome else "")
+        result = f"{self.outcome}类（{label}）" if self.outcome else "尚未办复"
         return f"{n}. {what}，{'，'.join(handling) or '尚未交办'}，办理结果：{result}。"
 
 
@@ -204,6 +204,10 @@ class Report:
     year: int | None = None
     separate: dict[str, int] = field(default_factory=dict)  # registered 建议案 / 议案 by kind
     kinds: dict[str, Breakdown] = field(default_factory=dict)  # every kind, 建议案 and 议案 included
+    wording: figures.Wording = field(default_factory=figures.Wording)  # the body's outcome labels
+
+    def outcome_label(self, cls: str) -> str:
+        return self.wording.label(cls)
 
     @property
     def weights_text(self) -> str:
@@ -237,7 +241,7 @@ class Report:
             ("超期件数", s.overdue),
         ]
         for cls, share in s.outcomes.items():
-            label = OUTCOME_LABELS.get(cls, cls)
+            label = self.outcome_label(cls)
             rows.append((f"{cls}类 {label}（件）", share.count))
             rows.append((f"{cls}类 占比", share.percent_text))
         rows.append(("未测评答复的处理", unrated_rule(s)))
@@ -264,7 +268,13 @@ def unit_row(n: int, u: UnitPerformance) -> list[str | int | float | None]:
 
 
 async def _key_items(
-    session: AsyncSession, body_id: str, session_id: str, *, kinds: tuple[str, ...], key_only: bool = True
+    session: AsyncSession,
+    body_id: str,
+    session_id: str,
+    *,
+    kinds: tuple[str, ...],
+    wording: figures.Wording,
+    key_only: bool = True,
 ) -> list[KeyItem]:
     """The registered key items of ``kinds`` (or all registered items of them, for 建议案)."""
     query = select(StatItem).where(
@@ -296,6 +306,7 @@ async def _key_items(
             number_label=i.number_label,
             separate_units=[names.get(u, u) for u in roles[i.proposal_id]["separate"]] if not i.lead_unit_ids else [],
             co_units=[names.get(u, u) for u in roles[i.proposal_id]["co"]],
+            outcome_label=wording.label(i.outcome) if i.outcome else None,
         )
         for i in items
     ]
@@ -322,6 +333,7 @@ def _sections(
     session_phrase: str,
     year: int | None,
     other_categories: bool,
+    wording: figures.Wording,
 ) -> list[Section]:
     c = stats.counts
     by_kind = [f"{kind_label(k)}{b.registered}件" for k, b in stats.by_kind.items() if b.registered]
@@ -347,12 +359,9 @@ def _sections(
         f"共测评{stats.satisfaction_rate.denominator}人次），首次答复满意率{percent(stats.first_satisfaction_rate)}"
         f"（重新办理前的首次测评）；{unrated_rule(stats)}。"
     )
-    outcome_parts = [
-        f"{OUTCOME_LABELS.get(cls, cls)}的（{cls}类）{share.count}件，占{share.percent_text}"
-        for cls, share in stats.outcomes.items()
-    ]
+    outcome_parts = [wording.sentence(cls, share.count, share.percent_text) for cls, share in stats.outcomes.items()]
     outcomes = f"在已办复的{replied}件提案中，" + "；".join(outcome_parts) + "。"
-    if stats.outcomes.get("C") and stats.outcomes["C"].count:
+    if not wording.configured and stats.outcomes.get("C") and stats.outcomes["C"].count:
         outcomes += "因条件限制暂时不能解决的，均应向委员作出详细解释和说明。"
     first = stats.first_outcomes
     if first != stats.outcomes:
@@ -461,8 +470,11 @@ async def build_report(
         session=session, calendar=calendar, principal=principal, body_id=body_id, session_id=session_id
     )
     _units_as_written(units)
-    key_items = await _key_items(session, body_id, session_id, kinds=PROPOSAL_KINDS)
-    separate_items = await _key_items(session, body_id, session_id, kinds=SEPARATE_KINDS, key_only=False)
+    wording = await figures.outcome_wording(session, body_id)
+    key_items = await _key_items(session, body_id, session_id, kinds=PROPOSAL_KINDS, wording=wording)
+    separate_items = await _key_items(
+        session, body_id, session_id, kinds=SEPARATE_KINDS, wording=wording, key_only=False
+    )
     names = await figures.session_names(session, body_id, session_id)
     title, subtitle, session_name = report_title(names, session_id)
     year = names.year if names else None
@@ -483,12 +495,14 @@ async def build_report(
             session_phrase=session_name or "本次会议",
             year=year,
             other_categories=other_categories,
+            wording=wording,
         ),
         session_name=session_name,
         year=year,
         separate={k: b.registered for k, b in everything.by_kind.items() if k in SEPARATE_KINDS and b.registered},
     )
     report.kinds = everything.by_kind
+    report.wording = wording
     return report
 
 

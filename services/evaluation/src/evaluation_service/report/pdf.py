@@ -29,7 +29,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from evaluation_service.report.document import OUTCOME_LABELS, UNIT_HEADER, Report, kind_label
+from evaluation_service.report.document import UNIT_HEADER, Report, kind_label
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def _outcome_chart(report: Report, font: str) -> Drawing:
     drawing.add(pie)
     for i, (cls, s) in enumerate(shares):
         y = 160 - i * 20
-        drawing.add(String(215, y, f"■ {cls}类 {OUTCOME_LABELS.get(cls, cls)} {s.count}件 {s.percent_text}",
+        drawing.add(String(215, y, f"■ {cls}类 {report.outcome_label(cls)} {s.count}件 {s.percent_text}",
                            fontName=font, fontSize=9, fillColor=PALETTE[i % len(PALETTE)]))  # fmt: skip
     return drawing
 
@@ -204,7 +204,7 @@ def render_pdf(report: Report, *, font: str) -> bytes:
             story.append(KeepTogether([Spacer(1, 6), _category_chart(report, st.font)]))
         elif section.key == "outcomes":
             rows = [
-                [f"{cls}类 {OUTCOME_LABELS.get(cls, cls)}", sh.count, sh.percent_text] for cls, sh in s.outcomes.items()
+                [f"{cls}类 {report.outcome_label(cls)}", sh.count, sh.percent_text] for cls, sh in s.outcomes.items()
             ]
             story.append(_table(st, ("办理结果", "件数", "占比"), rows, [80 * mm, 30 * mm, 30 * mm]))
             story.append(KeepTogether([Spacer(1, 6), _outcome_chart(report, st.font)]))

@@ -34,6 +34,7 @@ IGNORED = (
     "assignment.acknowledged",
     "assignment.adjustment_requested",  # for staff, who have no inbox address yet
     "handling.completed",  # the proposers were told with each unit's assignment.replied
+    "assignment.rules_set",  # a body's rules, for staff who set them
     "evaluation.unsatisfied",  # rehandling follows as assignment.rehandling_opened
     "evaluation.completed",
     "assembly_evaluation.closed",

@@ -23,6 +23,7 @@ for _type in (
     "assignment.replied",
     "assignment.due_soon",
     "assignment.overdue",
+    "assignment.rules_set",
     "evaluation.unsatisfied",
     "assembly_evaluation.opened",
     "assembly_evaluation.closed",
