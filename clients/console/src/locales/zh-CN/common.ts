@@ -35,6 +35,7 @@ export default {
     signedOut: "您已退出登录。",
     notForMembers: "委员、代表请使用手机端（/m/）。",
   },
+  pager: { label: "翻页", prev: "上一页", next: "下一页", page: "第 {n} 页" },
   shell: {
     signOut: "退出登录",
     menu: "导航菜单",
