@@ -44,7 +44,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.identity = identity
     app.state.upstreams = upstreams  # tests put a fake service behind it
-    mount_web_apps(app, settings.member_app_dir)
+    mount_web_apps(app, settings.member_app_dir, settings.console_app_dir)
     # Innermost (appended, not inserted in front): a 429 goes out through the request-id, security
     # headers and CORS middleware like every other answer.
     app.user_middleware.append(
