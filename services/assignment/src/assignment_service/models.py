@@ -125,29 +125,6 @@ class UnitImportResult(SQLModel):
 # --- handling rules per body and kind ------------------------------------------------------------
 
 
-class OutcomeClassLabel(SQLModel):
-    """How a body words one outcome class: its label (已解决或基本解决) and the report's sentence,
-    a template with {count} and {percent} (and optionally {code}, {label}), e.g. seed 001's
-    "反映问题已解决的{count}件，占比{percent}"."""
-
-    model_config = FORBID  # type: ignore[assignment]
-    code: str = Field(min_length=1, max_length=10)
-    label: str = Field(min_length=1, max_length=40)
-    sentence: str = Field(min_length=1, max_length=120)
-
-
-def default_outcome_labels() -> list[OutcomeClassLabel]:
-    return [
-        OutcomeClassLabel(code=code, label=label, sentence="{label}的（{code}类）{count}件，占{percent}")
-        for code, label in (
-            ("A", "已解决或基本解决"),
-            ("B", "正在解决或列入计划解决"),
-            ("C", "因条件限制暂时不能解决"),
-            ("D", "留作参考"),
-        )
-    ]
-
-
 class HandlingRulesBase(SQLModel):
     reply_months: int = Field(default=3, ge=1, le=12, description="reply due this many months after assignment")
     max_months: int = Field(default=6, ge=1, le=24, description="cap of an extended deadline")
@@ -157,12 +134,6 @@ class HandlingRulesBase(SQLModel):
     contact_required: bool = Field(default=False, description="a reply needs a recorded contact first")
     outcome_classes: list[str] = Field(
         default_factory=lambda: ["A", "B", "C", "D"], sa_column=Column(JSON, nullable=False)
-    )
-    outcome_labels: list[OutcomeClassLabel] = Field(
-        default_factory=default_outcome_labels,
-        sa_column=Column(JSON, nullable=False, server_default="[]"),
-        description="each class's label and report sentence ({count}, {percent}); a class without one is "
-        "written by its code",
     )
 
 
@@ -478,6 +449,28 @@ class SupervisionItem(SQLModel):
     working_days_left: int = Field(description="negative when overdue")
     key: bool
     supervising_leader: str | None
+
+
+class BoardCount(SQLModel):
+    """One row of the supervision board: a unit's (or a supervising leader's) open assignments."""
+
+    id: str = Field(description="the unit's id, or the supervising leader as named on the key items")
+    name: str
+    overdue: int
+    due_soon: int
+    most_days_overdue: int = Field(description="working days past due of the longest overdue one; 0 when none")
+
+
+class SupervisionBoard(SQLModel):
+    """督办看板: open assignments overdue or due within ``within_days`` working days, counted per
+    unit and per supervising leader (key items), most overdue first."""
+
+    day: date
+    within_days: int
+    overdue: int
+    due_soon: int
+    by_unit: list[BoardCount]
+    by_leader: list[BoardCount]
 
 
 class ScanSummary(SQLModel):

@@ -115,6 +115,7 @@ ROUTES: tuple[Route, ...] = (
     public("GET", "/assignments/{assignment_id}/records", "assignment", "list_handling_records", "办理记录"),
     public("POST", "/assignments/{assignment_id}/reply", "assignment", "reply_to_proposal", "答复提案"),
     public("POST", "/commitments/{commitment_id}/done", "assignment", "fulfil_commitment", "承诺事项办结"),
+    public("GET", "/supervision/board", "assignment", "get_supervision_board", "督办看板（按单位、按督办领导）"),
     public("GET", "/supervision/overdue", "assignment", "list_overdue", "超期未办复"),
     public("GET", "/supervision/due-soon", "assignment", "list_due_soon", "即将到期"),
     public("POST", "/supervision/scan", "assignment", "scan_deadlines", "执行催办扫描"),

@@ -1,8 +1,9 @@
 from fastapi import APIRouter
 
-from assignment_service.api import assignments, proposals, units
+from assignment_service.api import assignments, proposals, supervision, units
 
 router = APIRouter()
 router.include_router(units.router)
 router.include_router(proposals.router)
 router.include_router(assignments.router)
+router.include_router(supervision.router)
