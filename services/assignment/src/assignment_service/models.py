@@ -125,6 +125,29 @@ class UnitImportResult(SQLModel):
 # --- handling rules per body and kind ------------------------------------------------------------
 
 
+class OutcomeClassLabel(SQLModel):
+    """How a body words one outcome class: its label (已解决或基本解决) and the report's sentence,
+    a template with {count} and {percent} (and optionally {code}, {label}), e.g. seed 001's
+    "反映问题已解决的{count}件，占比{percent}"."""
+
+    model_config = FORBID  # type: ignore[assignment]
+    code: str = Field(min_length=1, max_length=10)
+    label: str = Field(min_length=1, max_length=40)
+    sentence: str = Field(min_length=1, max_length=120)
+
+
+def default_outcome_labels() -> list[OutcomeClassLabel]:
+    return [
+        OutcomeClassLabel(code=code, label=label, sentence="{label}的（{code}类）{count}件，占{percent}")
+        for code, label in (
+            ("A", "已解决或基本解决"),
+            ("B", "正在解决或列入计划解决"),
+            ("C", "因条件限制暂时不能解决"),
+            ("D", "留作参考"),
+        )
+    ]
+
+
 class HandlingRulesBase(SQLModel):
     reply_months: int = Field(default=3, ge=1, le=12, description="reply due this many months after assignment")
     max_months: int = Field(default=6, ge=1, le=24, description="cap of an extended deadline")
@@ -134,6 +157,12 @@ class HandlingRulesBase(SQLModel):
     contact_required: bool = Field(default=False, description="a reply needs a recorded contact first")
     outcome_classes: list[str] = Field(
         default_factory=lambda: ["A", "B", "C", "D"], sa_column=Column(JSON, nullable=False)
+    )
+    outcome_labels: list[OutcomeClassLabel] = Field(
+        default_factory=default_outcome_labels,
+        sa_column=Column(JSON, nullable=False, server_default="[]"),
+        description="each class's label and report sentence ({count}, {percent}); a class without one is "
+        "written by its code",
     )
 
 
