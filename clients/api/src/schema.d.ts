@@ -1439,6 +1439,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/supervision/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 督办看板（按单位、按督办领导）
+         * @description 督办看板: overdue and due-soon open assignments counted per unit and per supervising leader
+         *     (the rows themselves: /supervision/overdue and /supervision/due-soon, paged).
+         */
+        get: operations["get_supervision_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/supervision/due-soon": {
         parameters: {
             query?: never;
@@ -2020,6 +2041,28 @@ export interface components {
          * @enum {string}
          */
         BallotStatus: "scheduled" | "open" | "closed";
+        /**
+         * BoardCount
+         * @description One row of the supervision board: a unit's (or a supervising leader's) open assignments.
+         */
+        BoardCount: {
+            /** Due Soon */
+            due_soon: number;
+            /**
+             * Id
+             * @description the unit's id, or the supervising leader as named on the key items
+             */
+            id: string;
+            /**
+             * Most Days Overdue
+             * @description working days past due of the longest overdue one; 0 when none
+             */
+            most_days_overdue: number;
+            /** Name */
+            name: string;
+            /** Overdue */
+            overdue: number;
+        };
         /** BodyCreate */
         BodyCreate: {
             /**
@@ -3822,6 +3865,28 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+        };
+        /**
+         * SupervisionBoard
+         * @description 督办看板: open assignments overdue or due within ``within_days`` working days, counted per
+         *     unit and per supervising leader (key items), most overdue first.
+         */
+        SupervisionBoard: {
+            /** By Leader */
+            by_leader: components["schemas"]["BoardCount"][];
+            /** By Unit */
+            by_unit: components["schemas"]["BoardCount"][];
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Due Soon */
+            due_soon: number;
+            /** Overdue */
+            overdue: number;
+            /** Within Days */
+            within_days: number;
         };
         /** SupervisionItem */
         SupervisionItem: {
@@ -14800,6 +14865,119 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UnitStatistics"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_supervision_board: {
+        parameters: {
+            query?: {
+                /** @description due soon: within this many working days */
+                within_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionBoard"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
