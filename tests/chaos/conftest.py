@@ -69,8 +69,10 @@ def make_stack(tmp_path: Path, broker: KafkaBroker, request: pytest.FixtureReque
         for stack in stacks:
             stack.stop()
             if _failed(request):
-                for name, service in stack.services.items():
-                    print(f"\n===== {name}.log (last {_LOG_TAIL_LINES} lines) =====\n{_tail(service.log_path)}")
+                for service in stack.processes:  # every replica
+                    print(
+                        f"\n===== {service.log_path.name} (last {_LOG_TAIL_LINES} lines) =====\n{_tail(service.log_path)}"
+                    )
 
 
 @pytest.fixture

@@ -102,6 +102,11 @@ class Stack:
     unless ``database_urls`` names others (e.g. PostgreSQL databases). A ``namespace``
     prefixes their topics and consumer groups, so stacks can share a broker.
 
+    With ``replicas`` > 1 every service runs as that many processes on one database and in one
+    consumer group, and the gateways are given every replica's address (they balance over them);
+    ``services[name]`` is the first replica, ``replicas[name]`` all of them. Several replicas need
+    a database they can share: PostgreSQL.
+
     On a broker of ours (``kafka``, or the ``kafka_bootstrap`` address of one this process
     launched) each service logs in as its own principal and the namespace's ACLs are
     granted; any other address is taken as a PLAINTEXT broker."""
@@ -116,6 +121,7 @@ class Stack:
         ports: dict[str, int] | None = None,
         extra_env: dict[str, str] | None = None,
         workers: int = 1,
+        replicas: int = 1,
         namespace: str = "",
         keys: DevKeys | None = None,
         admin_password: str | None = None,
@@ -128,9 +134,14 @@ class Stack:
             broker.grant_namespace(namespace)
         # The gateway signs with the private key; every service trusts its public JWKS.
         self.keys = keys or DevKeys()
+        if replicas < 1:
+            raise ValueError("replicas must be at least 1")
         ports = ports or {name: free_port() for name in SERVICES}
+        # The first replica on ``ports``, the others on free ones.
+        replica_ports = {name: [ports[name]] + [free_port() for _ in range(replicas - 1)] for name in SERVICES}
         urls = database_urls or {name: f"sqlite+aiosqlite:///{workdir / f'{name}.db'}" for name in SERVICES}
         self.services: dict[str, ServiceProcess] = {}
+        self.replicas: dict[str, list[ServiceProcess]] = {}
         for name in SERVICES:
             prefix = name.upper() + "_"
             env = {
@@ -152,8 +163,18 @@ class Stack:
                             "GATEWAY_BOOTSTRAP_ADMIN_PASSWORD": admin_password,
                         }
                     )
-                env.update({f"GATEWAY_{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}" for s in SERVICES if s != name})
-            self.services[name] = ServiceProcess(name, ports[name], env, workdir / f"{name}.log", workers=workers)
+                env.update(
+                    {
+                        f"GATEWAY_{s.upper()}_URL": ",".join(f"http://127.0.0.1:{port}" for port in replica_ports[s])
+                        for s in SERVICES
+                        if s != name
+                    }
+                )
+            self.replicas[name] = [
+                ServiceProcess(name, port, env, workdir / (f"{name}.log" if i == 0 else f"{name}-{i}.log"), workers)
+                for i, port in enumerate(replica_ports[name])
+            ]
+            self.services[name] = self.replicas[name][0]
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]
@@ -162,18 +183,23 @@ class Stack:
     def gateway_url(self) -> str:
         return self.services["gateway"].url
 
+    @property
+    def processes(self) -> list[ServiceProcess]:
+        """Every replica of every service."""
+        return [process for replicas in self.replicas.values() for process in replicas]
+
     def start(self, timeout: float = 90) -> None:
-        for service in self.services.values():
+        for service in self.processes:
             service.start()
-        for service in self.services.values():
+        for service in self.processes:
             service.wait_live(timeout)
 
     def wait_ready(self, timeout: float = 90) -> None:
-        for service in self.services.values():
+        for service in self.processes:
             wait_http(f"{service.url}/health/ready", timeout=timeout)
 
     def stop(self) -> None:
-        for service in self.services.values():
+        for service in self.processes:
             service._signal(signal.SIGTERM)
-        for service in self.services.values():
+        for service in self.processes:
             service.stop()
