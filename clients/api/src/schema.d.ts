@@ -287,7 +287,7 @@ export interface paths {
          * Activate With Code
          * @description First sign-in of an imported member (or after a lost password) with the one-time activation
          *     code staff gave them: sets the password and signs in. A wrong, used or expired code is a 422
-         *     naming ``code``; throttled like sign-in (ADR 11, ADR 20).
+         *     naming ``code``; throttled like sign-in (ADR 11, ADR 21).
          */
         post: operations["activate_with_code"];
         delete?: never;

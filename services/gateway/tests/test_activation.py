@@ -1,4 +1,4 @@
-"""Imported members' first sign-in with one-time activation codes (ADR 20): staff make accounts for
+"""Imported members' first sign-in with one-time activation codes (ADR 21): staff make accounts for
 the body's members (read from the proposal service, here a fake one behind the gateway's upstream
 client), each with a code shown once; POST /auth/activate sets the password and signs in; a wrong,
 used or expired code is a 422 naming ``code``; wrong codes are throttled like sign-ins; staff

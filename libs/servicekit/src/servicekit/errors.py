@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from servicekit.problem_i18n import ZH, translate, wants_chinese
 from servicekit.tracing import current_trace
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,11 @@ def invalid(code: str, field: str, detail: str) -> Problem:
     return Problem(422, code, "Validation Failed", detail, errors=[{"in": "body", "field": field, "message": detail}])
 
 
-def problem_response(request: Request, problem: Problem) -> JSONResponse:
+def problem_response(
+    request: Request, problem: Problem, *, pydantic_errors: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    """The problem as RFC 9457 JSON; its title, detail and field messages in zh-CN when the request
+    asks for Chinese and the code is in the catalogue (problem_i18n), the code unchanged."""
     body: dict[str, Any] = {
         "type": problem_type(problem.code),
         "title": problem.title,
@@ -78,7 +83,10 @@ def problem_response(request: Request, problem: Problem) -> JSONResponse:
         body["errors"] = problem.errors
     if request_id := current_trace().request_id:
         body["request_id"] = request_id
-    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
+    headers = {**(problem.headers or {}), "Vary": "Accept-Language"}
+    if wants_chinese(request.headers.get("accept-language")) and translate(body, pydantic_errors):
+        headers["Content-Language"] = ZH
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
 
 
 _HTTP_CODES = {
@@ -121,7 +129,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         else:
             fields = ", ".join(sorted({e["field"] for e in errors}))
             problem = Problem(422, "validation_failed", "Validation Failed", f"invalid fields: {fields}", errors=errors)
-        return problem_response(request, problem)
+        return problem_response(request, problem, pydantic_errors=list(exc.errors()))
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

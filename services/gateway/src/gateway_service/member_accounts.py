@@ -1,4 +1,4 @@
-"""Sign-in accounts for a body's imported members, each with a one-time activation code (ADR 20).
+"""Sign-in accounts for a body's imported members, each with a one-time activation code (ADR 21).
 
 The members are the proposal service's: the gateway reads the body's directory there with the
 caller's own token (so the service's rules on who may read it apply) and makes an account for each

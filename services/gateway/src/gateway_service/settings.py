@@ -77,7 +77,7 @@ class GatewaySettings(ServiceSettings):
     access_token_ttl_s: int = Field(default=900, ge=30, le=3600)
     refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
     # How long a one-time activation code for an imported member's first sign-in stays good
-    # (ADR 20): two weeks covers a letter or an SMS read late, and a forgotten code is reissued.
+    # (ADR 21): two weeks covers a letter or an SMS read late, and a forgotten code is reissued.
     activation_code_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
 
     # Failed logins are counted in the database, so every replica sees them (ADR 11).

@@ -94,7 +94,7 @@ async def activate_with_code(
 ) -> TokenResponse:
     """First sign-in of an imported member (or after a lost password) with the one-time activation
     code staff gave them: sets the password and signs in. A wrong, used or expired code is a 422
-    naming ``code``; throttled like sign-in (ADR 11, ADR 20)."""
+    naming ``code``; throttled like sign-in (ADR 11, ADR 21)."""
     issued = await service.activate(
         session=session,
         identity=identity,

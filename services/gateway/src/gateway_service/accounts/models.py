@@ -191,7 +191,7 @@ class AccountSession(SQLModel, table=True):
 
 class ActivationCode(SQLModel, table=True):
     """A one-time code with which an account without a password yet (an imported member's) or
-    whose owner lost it sets its password and signs in (ADR 20). Stored only as a SHA-256 of the
+    whose owner lost it sets its password and signs in (ADR 21). Stored only as a SHA-256 of the
     account id and the code; shown once, to the staff who issued it."""
 
     __tablename__ = "activation_code"

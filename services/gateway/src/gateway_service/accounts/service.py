@@ -594,7 +594,7 @@ async def ensure_bootstrap_admin(
     return account
 
 
-# --- activation codes (ADR 20) -------------------------------------------------------------------
+# --- activation codes (ADR 21) -------------------------------------------------------------------
 
 # No 0/O, 1/I/L: the code is read off paper or an SMS and typed on a phone. 12 of 31 characters
 # are 59 bits: with sign-in throttling on every attempt, guessing one before it expires is hopeless.

@@ -1,7 +1,7 @@
 """activation codes
 
 One-time codes with which an imported member's account (no password yet) sets its password and
-signs in, stored as SHA-256 only (ADR 20).
+signs in, stored as SHA-256 only (ADR 21).
 
 Revision ID: c7d41a9e3b20
 Revises: e5f2d71ece74
