@@ -735,6 +735,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 提案办理情况导出（CSV、XLSX）
+         * @description 提案办理情况导出: a body's items with status, units, replies, outcome and ratings, for its
+         *     committee staff and supervising leaders (members, units and the public: 403/401). Streamed a
+         *     page of items at a time; cells that would start a spreadsheet formula are quoted.
+         */
+        get: operations["export_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/extensions/{extension_id}/decision": {
         parameters: {
             query?: never;
@@ -896,6 +918,30 @@ export interface paths {
         put?: never;
         /** 标为已读 */
         post: operations["mark_notification_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open-data/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 公开数据：已公开会议的提案（CSV、JSON）
+         * @description 公开数据: the registered items of the body's published sessions, for anyone, signed in or not,
+         *     with only public facts (session, 案号, 案由, kind, category, key, status, registration date, the
+         *     units handling it): no declined, merged or withdrawn items, no proposers, accounts, notes or
+         *     text. JSON objects: session_id, session, number, title, kind, category, key, status,
+         *     registered_on, units [{unit, role}].
+         */
+        get: operations["open_data_items"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2534,6 +2580,11 @@ export interface components {
              */
             window_days: number;
         };
+        /**
+         * ExportFormat
+         * @enum {string}
+         */
+        ExportFormat: "csv" | "xlsx";
         /** ExtensionCreate */
         ExtensionCreate: {
             /**
@@ -3020,6 +3071,11 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * OpenDataFormat
+         * @enum {string}
+         */
+        OpenDataFormat: "csv" | "json";
         /**
          * OutcomeClassLabel
          * @description How a body words one outcome class: its label (已解决或基本解决) and the report's sentence,
@@ -9809,6 +9865,130 @@ export interface operations {
             };
         };
     };
+    export_items: {
+        parameters: {
+            query: {
+                /** @description the body whose items are exported */
+                body_id: string;
+                /** @description one session (届次会议); all when absent */
+                session_id?: string | null;
+                /** @description kinds, comma-separated (individual, joint, group, ...) */
+                kind?: string | null;
+                /** @description statuses, comma-separated: submitted, registered, replied, declined, merged, withdrawn */
+                status?: string | null;
+                /** @description one category; 未分类 for none */
+                category?: string | null;
+                /** @description csv (UTF-8 with BOM) or xlsx */
+                format?: components["schemas"]["ExportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the items as a file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv; charset=utf-8": unknown;
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     decide_extension: {
         parameters: {
             query?: never;
@@ -10877,6 +11057,122 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    open_data_items: {
+        parameters: {
+            query: {
+                /** @description the body whose published items are listed */
+                body_id: string;
+                /** @description one published session; all the body's published ones when absent */
+                session_id?: string | null;
+                /** @description csv (UTF-8 with BOM) or json (an array) */
+                format?: components["schemas"]["OpenDataFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the published items */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/csv; charset=utf-8": unknown;
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description the session does not exist or is not published */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Conflicts with the current state */
             409: {

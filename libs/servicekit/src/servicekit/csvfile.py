@@ -1,6 +1,7 @@
 """Reading the CSV files staff upload (member lists, unit lists): UTF-8 or GB18030, since
 spreadsheets saved in mainland China are often GB18030 (GBK); any line ending; a broken file is
-a 422 problem, never a 500."""
+a 422 problem, never a 500. And writing cells into the CSV and XLSX files the services hand out
+(reports, exports) so that a spreadsheet never runs one as a formula."""
 
 import csv
 import io
@@ -50,3 +51,16 @@ def check_import(errors: list[dict[str, Any]], rows: int, what: str) -> None:
         )
     if not rows:
         raise Problem(422, "empty_file", "Empty File", f"the file has no {what} rows")
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV injection": =, +, -, @, tab, CR).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A text that would start a formula gets a leading single quote, so it stays text; numbers
+    stay numbers (a negative number is no formula). Names come from users (a category or unit
+    called "=HYPERLINK(...)"), and a spreadsheet would run them."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -153,9 +153,9 @@ class Upstreams:
 
 
 async def forward_stream(upstreams: Upstreams, route: Route, request: Request, authorization: str | None) -> Response:
-    """A long-lived GET (Server-Sent Events) passed through chunk by chunk as the service writes
-    it, without the read timeout: the stream is quiet between events. An answer that is not a
-    stream (a 401, 403, ...) is returned whole."""
+    """A long-lived GET (Server-Sent Events) or a large download (an export) passed through chunk
+    by chunk as the service writes it, without the read timeout: the stream is quiet between
+    events, an export between pages. An answer that is neither (a 401, 403, ...) is returned whole."""
     trace = current_trace()
     headers = {k: v for k in _REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
     if (last_event_id := request.headers.get("last-event-id")) is not None:
@@ -186,7 +186,10 @@ async def forward_stream(upstreams: Upstreams, route: Route, request: Request, a
             503, "upstream_unavailable", "Service Unavailable", f"the {route.service} service is unavailable"
         ) from None
     out = {k: v for k in _RESPONSE_HEADERS if (v := upstream.headers.get(k)) is not None}
-    if not upstream.headers.get("content-type", "").startswith("text/event-stream"):
+    events = upstream.headers.get("content-type", "").startswith("text/event-stream")
+    # A download (an export) is passed through as it is written too, but only a 200: a refusal
+    # (401, 403, 422 ...) is small and returned whole.
+    if not events and upstream.status_code != 200:
         content = await upstream.aread()
         await upstream.aclose()
         return Response(content, status_code=upstream.status_code, headers=out)
@@ -200,7 +203,7 @@ async def forward_stream(upstreams: Upstreams, route: Route, request: Request, a
         finally:
             await upstream.aclose()
 
-    out.update({"cache-control": "no-cache", "x-accel-buffering": "no"})
+    out.update({"cache-control": "no-cache", "x-accel-buffering": "no"} if events else {"x-accel-buffering": "no"})
     return StreamingResponse(chunks(), status_code=upstream.status_code, headers=out)
 
 

@@ -138,6 +138,25 @@ ROUTES: tuple[Route, ...] = (
     public("GET", "/bodies/{body_id}/performance-weights", "evaluation", "get_performance_weights", "绩效权重"),
     public("PUT", "/bodies/{body_id}/performance-weights", "evaluation", "set_performance_weights", "设置绩效权重"),
     public("GET", "/reports/annual", "evaluation", "get_annual_report", "提案办理情况通报（HTML、PDF、XLSX、CSV）"),
+    # exports: for staff (streamed, a page of items at a time) and open data for everyone
+    Route(
+        "GET",
+        f"{API}/exports/items",
+        "evaluation",
+        "/exports/items",
+        "export_items",
+        "提案办理情况导出（CSV、XLSX）",
+        stream=True,
+    ),
+    Route(
+        "GET",
+        f"{API}/open-data/items",
+        "proposal",
+        "/open-data/items",
+        "open_data_items",
+        "公开数据：已公开会议的提案（CSV、JSON）",
+        stream=True,
+    ),
     # notifications (the caller's own inbox) and where they are sent
     public("GET", "/notifications", "notification", "list_notifications", "我的通知"),
     public("GET", "/notifications/unread-count", "notification", "count_unread_notifications", "未读通知数"),

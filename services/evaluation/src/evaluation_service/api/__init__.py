@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from evaluation_service.api import ballots, evaluations, proposals, report, statistics
+from evaluation_service.api import ballots, evaluations, exports, proposals, report, statistics
 
 router = APIRouter()
 router.include_router(proposals.router)
@@ -8,3 +8,4 @@ router.include_router(statistics.router)
 router.include_router(evaluations.router)
 router.include_router(ballots.router)
 router.include_router(report.router)
+router.include_router(exports.router)

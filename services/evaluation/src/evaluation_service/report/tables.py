@@ -17,17 +17,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from evaluation_service.report.document import UNIT_HEADER, Report, kind_label
+from servicekit.csvfile import spreadsheet_cell
 
-# What makes a spreadsheet read a cell as a formula (OWASP: =, +, -, @, tab, carriage return).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: object) -> object:
-    """A text that would start a formula gets a leading single quote, so it stays text;
-    numbers stay numbers (a negative number is no formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+# A text that would start a formula gets a leading quote (shared with the exports).
+cell = spreadsheet_cell
 
 
 def cells(values: Iterable[object]) -> list[object]:
