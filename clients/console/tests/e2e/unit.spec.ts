@@ -3,8 +3,9 @@
 // and another unit's item refused through the UI and the URL. Independent of the other specs: it
 // files and assigns its own items (a congress suggestion to 市体育局 with 市应急管理局 co-handling)
 // through the API, and reads demo data no other spec changes (c04's rehandling by 洪山区水务和湖泊局).
-import { expect, request as requests, test, type APIRequestContext } from "@playwright/test";
-import { apiLogin, bearer, checkPage, GATEWAY, signIn, until, type Session } from "./helpers";
+import { expect, request as requests, test, type APIRequestContext, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { apiLogin, bearer, GATEWAY, screenshot, signIn, until, type Session } from "./helpers";
 
 const LEAD = "unit-tyj";
 const CO = "unit-yjj";
@@ -25,12 +26,34 @@ let staff: Session;
 let rulesBefore: Record<string, unknown> | null = null;
 let bodyId = "";
 
+/** axe on the section's own content (#main: no serious or critical violation), then the picture.
+ * The shell around it (menu, header) is the shell spec's to check. */
+async function checkPage(page: Page, name: string): Promise<void> {
+  await page.waitForLoadState("networkidle");
+  await page.evaluate(() => document.fonts.ready);
+  const axe = await new AxeBuilder({ page })
+    .include("#main")
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  const bad = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`),
+    `${name}: accessibility`,
+  ).toEqual([]);
+  await screenshot(page, name);
+}
+
+/** An Element Plus input or textarea by its data-test (the attribute lands on the native control). */
+function field(page: Page, id: string) {
+  return page.locator(`textarea[data-test="${id}"], input[data-test="${id}"], [data-test="${id}"] textarea, [data-test="${id}"] input`).first();
+}
+
 function listOf<T>(body: unknown): T[] {
   return Array.isArray(body) ? (body as T[]) : ((body as { items: T[] }).items ?? []);
 }
 
-async function ok<T>(response: import("@playwright/test").APIResponse, status = 200): Promise<T> {
-  expect(response.status(), `${response.url()}: ${await response.text()}`).toBe(status);
+async function ok<T>(response: import("@playwright/test").APIResponse): Promise<T> {
+  expect(response.ok(), `${response.url()}: ${response.status()} ${await response.text()}`).toBe(true);
   return (await response.json()) as T;
 }
 
@@ -49,7 +72,6 @@ async function assignedItem(title: string, deputy: Session, units: Record<string
   };
   const item = await ok<{ id: string }>(
     await api.post(`${GATEWAY}/api/v1/proposals`, { data: draft, headers: bearer(deputy) }),
-    201,
   );
   await ok(await api.post(`${GATEWAY}/api/v1/proposals/${item.id}/submit`, { headers: bearer(deputy) }));
   await ok(await api.post(`${GATEWAY}/api/v1/proposals/${item.id}/register`, { headers: bearer(staff) }));
@@ -137,8 +159,8 @@ test("a unit acknowledges in bulk, records a contact and replies; the body's rul
 
   // A reply before any contact: refused, and the rule said in words.
   await page.getByTestId("outcome-B").check();
-  await page.getByTestId("reply-text").locator("textarea").fill("已将学校体育场馆开放纳入年度全民健身工作计划。");
-  await page.getByTestId("commitment-text-0").locator("input").fill("年底前完成首批 30 所学校场馆开放");
+  await field(page, "reply-text").fill("已将学校体育场馆开放纳入年度全民健身工作计划。");
+  await field(page, "commitment-text-0").fill("年底前完成首批 30 所学校场馆开放");
   await page.getByTestId("commitment-date-0").fill("2027-06-30");
   await page.getByTestId("send-reply").click();
   const refused = page.getByTestId("reply-refused");
@@ -148,7 +170,7 @@ test("a unit acknowledges in bulk, records a contact and replies; the body's rul
   // A contact recorded with the keyboard only.
   await page.getByTestId("contact-kind-visit").focus();
   await page.keyboard.press("Space");
-  await page.getByTestId("record-text").locator("textarea").focus();
+  await field(page, "record-text").focus();
   await page.keyboard.type("走访提案代表，听取对场馆开放时段和安全管理的意见。");
   await page.getByTestId("save-record").focus();
   await page.keyboard.press("Enter");
@@ -184,7 +206,7 @@ test("the co-handler sees the lead and sends its opinion; the lead reads it", as
   await expect(page.getByTestId("handlers")).toContainText("市体育局");
   await expect(page.getByTestId("reply-section")).toContainText("协办意见报送主办单位");
   await page.getByTestId("record-kind-opinion").check();
-  await page.getByTestId("record-text").locator("textarea").fill("建议将场馆开放纳入应急避难场所建设统筹考虑。");
+  await field(page, "record-text").fill("建议将场馆开放纳入应急避难场所建设统筹考虑。");
   await page.getByTestId("save-record").click();
   await expect(page.getByTestId("record")).toContainText("协办意见");
   await checkPage(page, "unit-desk-co-handler");
