@@ -59,6 +59,7 @@ class Year:
     def __init__(self, client: httpx.AsyncClient, stack: Stack, desk: FilingDesk, units: dict[str, str]) -> None:
         self.c, self.stack, self.desk, self.units = client, stack, desk, units
         self.ids: dict[str, str] = {}
+        self.units_suffix = ""
 
     def unit(self, code: str) -> dict[str, str]:
         return self.stack.keys.headers("unit_staff", subject=f"e2e-{code}", unit_id=self.units[code])
@@ -111,6 +112,7 @@ def year(stack: Stack) -> Year:
             rows = listed["items"] if isinstance(listed, dict) else listed
             units = {u["code"].removesuffix(suffix): u["id"] for u in rows if u["code"].endswith(suffix)}
             y = Year(c, stack, desk, units)
+            y.units_suffix = suffix
             await y.plant()
             y.c = None  # type: ignore[assignment]  # the client closes with this block
             return y
@@ -218,3 +220,112 @@ async def test_open_data_lists_only_published_items_and_public_facts(stack: Stac
         assert len(rows) == 3 and {r[2] for r in rows[1:]} == {"'" + FORMULA_TITLE, "关于治理南湖片区渍水的建议"}
         bad = await c.get("/open-data/items", params={**query, "format": "xml"})
         assert [e["field"] for e in problem(bad, 422, "validation_failed")["errors"]] == ["format"]
+
+
+async def test_the_congress_motion_path(stack: Stack, year: Year) -> None:
+    """Seed 004: deputies' motions decided by the presidium with the day (列入大会议程 / 作为建议处理,
+    the latter then handled as a 建议), the adopted motion's plan deliberated by the standing
+    committee, a ballot of its members, all on the timeline; the bad paths refused."""
+    keys = stack.keys
+    admin = keys.headers("admin", subject="e2e-admin")
+    async with httpx.AsyncClient(base_url=f"{stack.gateway_url}/api/v1", timeout=60) as c:
+        body = ok(
+            await c.post(
+                "/bodies",
+                json={"name": f"测试市人民代表大会{uuid.uuid4().hex[:4]}", "kind": "npc", "level": "municipal",
+                      "min_cosigners": 1},
+                headers=admin,
+            ),
+            201,
+        )  # fmt: skip
+        bid = body["id"]
+        staff = keys.headers("staff", subject="npc-staff", body_id=bid)
+        sitting = ok(await c.post(f"/bodies/{bid}/sessions", json={"term": 14, "meeting": 5}, headers=staff), 201)
+        deputies = [
+            ok(await c.post(f"/bodies/{bid}/members", json={"name": f"代表{i:02d}"}, headers=staff), 201)
+            for i in range(6)
+        ]
+
+        def deputy(i: int) -> dict[str, str]:
+            d = deputies[i]
+            return keys.headers("member", subject=f"npc-{d['id']}", body_id=bid, member_id=d["id"])
+
+        async def motion(title: str) -> str:
+            draft = {"session_id": sitting["id"], "kind": "motion", "title": title, "content": "建议加快推进。"}
+            item = ok(await c.post("/proposals", json=draft, headers=deputy(0)), 201)
+            ok(
+                await c.post(
+                    f"/proposals/{item['id']}/cosigners", json={"member_ids": [deputies[1]["id"]]}, headers=deputy(0)
+                )
+            )
+            ok(await c.post(f"/proposals/{item['id']}/cosign", json={"accept": True}, headers=deputy(1)))
+            ok(await c.post(f"/proposals/{item['id']}/submit", headers=deputy(0)))
+            return str(item["id"])
+
+        adopted = await motion("关于加快推进光谷科技创新大走廊规划建设案")
+        demoted = await motion("关于增加社区养老服务设施的议案")
+        decide = "/proposals/{}/presidium-decision"
+        on_agenda = {"decision": "on_agenda", "decided_on": "2020-01-10"}
+        problem(await c.post(decide.format(adopted), json=on_agenda, headers=deputy(0)), 403, "forbidden")
+        bad = await c.post(decide.format(adopted), json={**on_agenda, "decision": "adopt"}, headers=staff)
+        assert [e["field"] for e in problem(bad, 422, "validation_failed")["errors"]] == ["decision"]
+        decided = ok(await c.post(decide.format(adopted), json=on_agenda, headers=staff))
+        assert (decided["status"], decided["kind"], decided["number_label"]) == ("registered", "motion", "议0001")
+        assert (decided["presidium_decision"], decided["presidium_decided_on"]) == ("on_agenda", "2020-01-10")
+        problem(await c.post(decide.format(adopted), json=on_agenda, headers=staff), 409, "already_decided")
+        cppcc_item = year.ids["i4"]  # a CPPCC proposal, submitted
+        problem(await c.post(decide.format(cppcc_item), json=on_agenda, headers=year.desk.staff()), 409, "not_a_motion")
+
+        as_suggestion = {"decision": "as_suggestion", "decided_on": "2020-01-11"}
+        suggestion = ok(await c.post(decide.format(demoted), json=as_suggestion, headers=staff))
+        assert (suggestion["kind"], suggestion["number_label"], suggestion["presidium_decision"]) == (
+            "suggestion", "建0001", "as_suggestion"
+        )  # fmt: skip
+        problem(await c.post(decide.format(demoted), json=on_agenda, headers=staff), 409, "already_decided")
+        # the suggestion is assigned, replied and rated like a proposal
+        url = f"/handling/proposals/{demoted}"
+        await until(partial(c.get, url, headers=staff), lambda r: r.json()["status"] == "awaiting_assignment")
+        body_units = {"units": [{"unit_id": year.units["FGW"], "role": "lead"}]}
+        (assignment,) = ok(await c.post(f"/proposals/{demoted}/assignments", json=body_units, headers=staff))
+        ok(await c.post(f"/assignments/{assignment['id']}/acknowledge", headers=year.unit("FGW")))
+        reply = {"text": "已落实。", "outcome": "A"}
+        ok(await c.post(f"/assignments/{assignment['id']}/reply", json=reply, headers=year.unit("FGW")), 201)
+
+        # the adopted motion's plan, deliberated by the standing committee
+        plan = {
+            "title": "关于加快推进光谷科技创新大走廊规划建设案的办理方案", "issued_on": "2020-04-01",
+            "tasks": [{"number": "1", "title": "统筹推进总体规划编制", "lead_unit": f"FGW{year.units_suffix}"}],
+        }  # fmt: skip
+        await until(partial(c.get, f"/handling/proposals/{adopted}", headers=staff), lambda r: True)
+        ok(await c.post(f"/proposals/{adopted}/plan", json=plan, headers=staff), 201)
+        hearing = {
+            "meeting": "市十四届人大常委会第二十九次会议",
+            "deliberated_on": "2020-04-14",
+            "opinions": ["要进一步优化方案"],
+        }
+        problem(await c.post(f"/proposals/{demoted}/plan/deliberation", json=hearing, headers=staff), 404, "not_found")
+        heard = ok(await c.post(f"/proposals/{adopted}/plan/deliberation", json=hearing, headers=staff))
+        assert (heard["deliberation_meeting"], heard["deliberated_on"]) == (hearing["meeting"], "2020-04-14")
+        again = await c.post(f"/proposals/{adopted}/plan/deliberation", json=hearing, headers=staff)
+        problem(again, 409, "already_deliberated")
+
+        timeline = await until(
+            partial(c.get, f"/proposals/{adopted}/timeline", headers=staff),
+            lambda r: "assignment.plan_deliberated" in [e["action"] for e in r.json()],
+        )
+        notes = {e["action"]: e["note"] for e in timeline.json()}
+        assert notes["presidium_decided"] == "主席团决定列入大会议程（2020-01-10），议0001"
+        assert notes["assignment.plan_deliberated"].startswith("市十四届人大常委会第二十九次会议于2020-04-14")
+
+        # the year-end evaluation by the standing committee's members: a ballot on the motion
+        ballot = {
+            "body_id": bid, "session_id": sitting["id"], "proposal_id": adopted, "title": "议案办理满意度测评",
+            "member_ids": [d["id"] for d in deputies[:5]],
+        }  # fmt: skip
+        deadline = time.monotonic() + 90
+        while True:  # the evaluation service learns of the motion through Kafka
+            opened = await c.post("/ballots", json=ballot, headers=staff)
+            if opened.status_code == 201 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.3)
+        assert opened.status_code == 201, opened.text

@@ -1224,6 +1224,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/proposals/{proposal_id}/plan/deliberation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 常委会审议议案办理方案
+         * @description 常委会审议: the standing committee heard and deliberated the motion's handling plan (meeting,
+         *     day, opinions); once per plan, by the body's staff.
+         */
+        post: operations["record_plan_deliberation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{proposal_id}/presidium-decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 主席团决定（议案）
+         * @description 主席团决定: a congress motion (议案) listed on the agenda, sent to a special committee or to be
+         *     handled as a suggestion (it becomes a 建议), with the day decided; registers it (议 or 建
+         *     series). The body's staff record it; 409 already_decided, not_a_motion, not_submitted.
+         */
+        post: operations["decide_motion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/proposals/{proposal_id}/register": {
         parameters: {
             query?: never;
@@ -3228,10 +3271,45 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * PlanDeliberationCreate
+         * @description The standing committee's deliberation of a motion's handling plan (常委会听取和审议).
+         */
+        PlanDeliberationCreate: {
+            /**
+             * Deliberated On
+             * Format: date
+             * @description the day the standing committee deliberated the plan
+             */
+            deliberated_on: string;
+            /**
+             * Meeting
+             * @description e.g. 市十四届人大常委会第二十九次会议
+             */
+            meeting: string;
+            /**
+             * Opinions
+             * @description members' opinions (审议意见)
+             * @default []
+             */
+            opinions: string[];
+        };
         /** PlanPublic */
         PlanPublic: {
             /** Current Phase */
             current_phase: string | null;
+            /** Deliberated On */
+            deliberated_on?: string | null;
+            /**
+             * Deliberation Meeting
+             * @description the standing committee meeting that deliberated it
+             */
+            deliberation_meeting?: string | null;
+            /**
+             * Deliberation Opinions
+             * @default []
+             */
+            deliberation_opinions: string[];
             /** Document Number */
             document_number: string | null;
             /** Goal */
@@ -3287,6 +3365,28 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** PresidiumDecision */
+        PresidiumDecision: {
+            /**
+             * Decided On
+             * Format: date
+             * @description the day the presidium decided (the body's calendar date)
+             */
+            decided_on: string;
+            /** @description on_agenda (列入大会议程), to_committee (交专门委员会审议) or as_suggestion (作为建议处理) */
+            decision: components["schemas"]["PresidiumDecisionKind"];
+            /**
+             * Note
+             * @description e.g. the committee it went to
+             */
+            note?: string | null;
+        };
+        /**
+         * PresidiumDecisionKind
+         * @description What a congress's presidium (大会主席团) decides on a deputies' motion (议案).
+         * @enum {string}
+         */
+        PresidiumDecisionKind: "on_agenda" | "to_committee" | "as_suggestion";
         /**
          * ProblemDocument
          * @description RFC 9457 problem details, as every error of the API is answered.
@@ -3444,6 +3544,13 @@ export interface components {
             number: number | null;
             /** Number Label */
             number_label: string | null;
+            /** Presidium Decided On */
+            presidium_decided_on?: string | null;
+            /**
+             * Presidium Decision
+             * @description a motion's presidium decision: on_agenda, to_committee or as_suggestion
+             */
+            presidium_decision?: string | null;
             referral: components["schemas"]["Referral"] | null;
             /** Registered At */
             registered_at: string | null;
@@ -3894,6 +4001,13 @@ export interface components {
             number: number | null;
             /** Number Label */
             number_label: string | null;
+            /** Presidium Decided On */
+            presidium_decided_on?: string | null;
+            /**
+             * Presidium Decision
+             * @description a motion's presidium decision: on_agenda, to_committee or as_suggestion
+             */
+            presidium_decision?: string | null;
             referral: components["schemas"]["Referral"] | null;
             /** Registered At */
             registered_at: string | null;
@@ -13439,6 +13553,238 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlanPublic"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    record_plan_deliberation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanDeliberationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanPublic"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    decide_motion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresidiumDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalPublic"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */

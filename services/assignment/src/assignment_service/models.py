@@ -570,6 +570,23 @@ class HandlingPlan(SQLModel, table=True):
     goal: str | None = Field(default=None, sa_column=Column(Text))
     phases: list[dict[str, str | None]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    # A motion's plan is reported to the standing committee, which deliberates it (seed 004: 市十四届
+    # 人大常委会第二十九次会议 heard and deliberated the plans on 4月14日).
+    deliberation_meeting: str | None = Field(default=None, max_length=100)
+    deliberated_on: date | None = None
+    deliberation_opinions: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+
+
+class PlanDeliberationCreate(StrictInput, SQLModel):
+    """The standing committee's deliberation of a motion's handling plan (常委会听取和审议)."""
+
+    model_config = FORBID  # type: ignore[assignment]
+    meeting: str = Field(min_length=1, max_length=100, description="e.g. 市十四届人大常委会第二十九次会议")
+    _plain_meeting = field_validator("meeting")(checked_line)
+    deliberated_on: date = Field(description="the day the standing committee deliberated the plan")
+    opinions: list[str] = Field(default=[], max_length=50, description="members' opinions (审议意见)")
 
 
 class PlanTask(SQLModel, table=True):
@@ -655,3 +672,8 @@ class PlanPublic(SQLModel):
     milestones_total: int
     milestones_done: int
     milestones_overdue: int
+    deliberation_meeting: str | None = Field(
+        default=None, description="the standing committee meeting that deliberated it"
+    )
+    deliberated_on: date | None = None
+    deliberation_opinions: list[str] = []

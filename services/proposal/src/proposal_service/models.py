@@ -4,7 +4,7 @@ Enums are stored as strings so that adding a value needs no type migration.
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import ConfigDict, EmailStr, field_validator
@@ -329,6 +329,10 @@ class Proposal(ProposalBase, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A congress motion (议案): the presidium's decision (主席团决定) and its date, kept when the
+    # motion became a suggestion (作为建议处理).
+    presidium_decision: str | None = Field(default=None, max_length=20)
+    presidium_decided_on: date | None = None
 
 
 class CosignStatus(StrEnum):
@@ -461,6 +465,23 @@ class Registration(StrictInput, SQLModel):
     )
 
 
+class PresidiumDecisionKind(StrEnum):
+    """What a congress's presidium (大会主席团) decides on a deputies' motion (议案)."""
+
+    on_agenda = "on_agenda"  # 列入大会议程
+    to_committee = "to_committee"  # 交有关专门委员会审议
+    as_suggestion = "as_suggestion"  # 作为代表建议处理
+
+
+class PresidiumDecision(StrictInput, SQLModel):
+    model_config = FORBID  # type: ignore[assignment]
+    decision: PresidiumDecisionKind = Field(
+        description="on_agenda (列入大会议程), to_committee (交专门委员会审议) or as_suggestion (作为建议处理)"
+    )
+    decided_on: date = Field(description="the day the presidium decided (the body's calendar date)")
+    note: str | None = Field(default=None, max_length=1000, description="e.g. the committee it went to")
+
+
 class Declination(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     reason: DeclineReason
@@ -527,6 +548,10 @@ class ProposalPublic(ProposalText):
     updated_at: datetime
     submitted_at: datetime | None
     registered_at: datetime | None
+    presidium_decision: str | None = Field(
+        default=None, description="a motion's presidium decision: on_agenda, to_committee or as_suggestion"
+    )
+    presidium_decided_on: date | None = None
 
 
 class SimilarItem(SQLModel):

@@ -9,11 +9,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assignment_service.domain.access import require_reviewer
 from assignment_service.domain.deadlines import local_date
 from assignment_service.domain.items import load_item
+from assignment_service.events.schemas import PlanDeliberated
 from assignment_service.models import (
     HandlingPlan,
     Milestone,
     MilestonePublic,
     PlanCreate,
+    PlanDeliberationCreate,
     PlanPublic,
     PlanTask,
     PlanTaskPublic,
@@ -26,6 +28,7 @@ from assignment_service.models import (
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import utcnow
 from servicekit.errors import NotFound, conflict, invalid
+from servicekit.outbox import Outbox
 
 PLANNED_KINDS = ("plenary", "motion")
 
@@ -137,6 +140,9 @@ async def get_plan(*, session: AsyncSession, principal: Principal, proposal_id: 
         milestones_total=len(milestones),
         milestones_done=done,
         milestones_overdue=sum(m.done_on is None and m.due_on < today for m in milestones),
+        deliberation_meeting=plan.deliberation_meeting,
+        deliberated_on=plan.deliberated_on,
+        deliberation_opinions=list(plan.deliberation_opinions or []),
     )
 
 
@@ -169,3 +175,49 @@ async def report_stage(
             session.add(m)
     await session.commit()
     return report
+
+
+async def record_deliberation(
+    *,
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    proposal_id: str,
+    data: PlanDeliberationCreate,
+) -> None:
+    """The standing committee's deliberation of a motion's plan, recorded once by the body's staff
+    (409 already_deliberated; 404 without a plan; 409 not_a_motion for a 建议案's plan) and published
+    as assignment.plan_deliberated (the item's timeline, the congress's report)."""
+    item, _ = await load_item(session, principal, proposal_id, for_update=True)
+    require_reviewer(principal, item.body_id)
+    plan = (await session.exec(select(HandlingPlan).where(HandlingPlan.proposal_id == proposal_id))).first()
+    if plan is None:
+        raise NotFound("handling plan of proposal", proposal_id)
+    if item.kind != "motion":
+        raise conflict("not_a_motion", "the standing committee deliberates the plans of motions (议案)")
+    if plan.deliberated_on is not None:
+        raise conflict(
+            "already_deliberated", f"the plan was deliberated by {plan.deliberation_meeting} on {plan.deliberated_on}"
+        )
+    if plan.issued_on is not None and data.deliberated_on < plan.issued_on:
+        raise invalid("before_plan", "deliberated_on", f"the plan was issued on {plan.issued_on}")
+    plan.deliberation_meeting, plan.deliberated_on = data.meeting, data.deliberated_on
+    plan.deliberation_opinions = list(data.opinions)
+    session.add(plan)
+    outbox.add(
+        session,
+        PlanDeliberated(
+            proposal_id=proposal_id,
+            body_id=item.body_id,
+            plan_id=plan.id,
+            plan_title=plan.title,
+            document_number=plan.document_number,
+            issued_on=plan.issued_on,
+            meeting=data.meeting,
+            deliberated_on=data.deliberated_on,
+            opinions=len(data.opinions),
+            recorded_at=utcnow(),
+        ),
+        subject=proposal_id,
+    )
+    await session.commit()

@@ -55,8 +55,11 @@ async def record_registered(
     key: bool,
     cosigner_member_ids: list[str],
     registered_at: datetime,
+    kind: str | None = None,
 ) -> None:
     item = await _known(session, proposal_id)
+    if kind is not None:
+        item.kind = kind  # a motion the presidium decided to handle as a suggestion (建议)
     item.number_label, item.title, item.content, item.category = number_label, title, content, category
     item.key, item.cosigner_member_ids, item.registered_at = key, cosigner_member_ids, registered_at
     if item.status == HandlingStatus.submitted:

@@ -13,6 +13,7 @@ subscriptions = Subscriptions(topics=["proposal.events", "evaluation.events"])
 for _type in (
     "proposal.cosign_invited",  # drafts' cosigning is the proposal service's and the members' business
     "proposal.cosign_answered",
+    "proposal.presidium_decided",  # proposal.registered that follows carries the motion's new kind
     "evaluation.submitted",
     "evaluation.completed",
     "assembly_evaluation.opened",
@@ -37,6 +38,7 @@ class ProposalSubmitted(BaseModel):
 
 class ProposalRegistered(BaseModel):
     proposal_id: str
+    kind: str | None = None  # a motion decided to be handled as a suggestion is registered as one
     number_label: str
     title: str
     content: str
@@ -97,6 +99,7 @@ async def on_proposal_registered(session: AsyncSession, event: ReceivedEvent[Pro
         key=p.key,
         cosigner_member_ids=p.cosigner_member_ids,
         registered_at=p.registered_at,
+        kind=p.kind,
     )
 
 

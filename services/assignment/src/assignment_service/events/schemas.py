@@ -196,3 +196,19 @@ class HandlingRulesSet(BaseModel):
     outcome_classes: list[str]
     outcome_labels: list[OutcomeClassWording]
     set_at: datetime
+
+
+@registry.register("assignment.plan_deliberated", 1)
+class PlanDeliberated(BaseModel):
+    """The standing committee heard and deliberated a motion's handling plan (常委会听取和审议办理方案)."""
+
+    proposal_id: str
+    body_id: str
+    plan_id: str
+    plan_title: str
+    document_number: str | None = None
+    issued_on: date | None = None
+    meeting: str
+    deliberated_on: date
+    opinions: int  # how many opinions were recorded (their text stays in the plan)
+    recorded_at: datetime

@@ -72,6 +72,7 @@ from servicekit.outbox import Outbox
 from servicekit.pagination import paginate
 
 PLENARY = "plenary"  # 建议案, the proposal service's ProposalKind.plenary
+MOTION = "motion"  # 议案: its year-end evaluation by the standing committee's members (seed 004)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ async def open_ballot(
             "proposal_id",
             f"item {data.proposal_id} is not known to the evaluation service for this body (yet)",
         )
-    if item.kind is not None and item.kind != PLENARY:
+    if item.kind is not None and item.kind not in (PLENARY, MOTION):
         raise invalid(
             "not_plenary", "proposal_id", f"assembly evaluations rate plenary recommendations, not {item.kind} items"
         )

@@ -22,6 +22,8 @@ for _type in (
     "assignment.extended",
     "assignment.due_soon",
     "assignment.rehandling_opened",
+    "assignment.plan_deliberated",  # not yet in the congress's report (a motion's plan and its hearing)
+    "proposal.presidium_decided",  # proposal.registered that follows carries the kind (建议 as_suggestion)
 ):
     subscriptions.ignore(_type, 1)
 

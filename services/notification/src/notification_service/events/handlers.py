@@ -35,6 +35,8 @@ IGNORED = (
     "assignment.adjustment_requested",  # for staff, who have no inbox address yet
     "handling.completed",  # the proposers were told with each unit's assignment.replied
     "assignment.rules_set",  # a body's rules, for staff who set them
+    "proposal.presidium_decided",  # the deputies are told of the registration that follows
+    "assignment.plan_deliberated",  # the standing committee's business
     "evaluation.unsatisfied",  # rehandling follows as assignment.rehandling_opened
     "evaluation.completed",
     "assembly_evaluation.closed",

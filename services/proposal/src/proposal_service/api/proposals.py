@@ -13,6 +13,7 @@ from proposal_service.models import (
     KeyMarking,
     Member,
     Merger,
+    PresidiumDecision,
     ProposalCreate,
     ProposalKind,
     ProposalPublic,
@@ -152,6 +153,19 @@ async def register_proposal(
 ) -> ProposalPublic:
     item = await review.register_proposal(
         session=session, outbox=outbox, principal=principal, proposal_id=proposal_id, data=data or Registration()
+    )
+    return await view(session, item)
+
+
+@router.post("/{proposal_id}/presidium-decision", operation_id="decide_motion", response_model=ProposalPublic)
+async def decide_motion(
+    proposal_id: str, data: PresidiumDecision, session: SessionDep, outbox: OutboxDep, principal: SignedInDep
+) -> ProposalPublic:
+    """主席团决定: a congress motion (议案) listed on the agenda, sent to a special committee or to be
+    handled as a suggestion (it becomes a 建议), with the day decided; registers it (议 or 建
+    series). The body's staff record it; 409 already_decided, not_a_motion, not_submitted."""
+    item = await review.decide_motion(
+        session=session, outbox=outbox, principal=principal, proposal_id=proposal_id, data=data
     )
     return await view(session, item)
 

@@ -96,3 +96,17 @@ async def record_handling_stage(
     _advance(
         session, await _item(session, proposal_id), status=status, round_=round_, at=at, actor=actor, action=action
     )
+
+
+async def record_note(
+    *, session: AsyncSession, proposal_id: str, at: datetime, actor: str, action: str, note: str
+) -> None:
+    """A step of another service that changes no status but belongs on the item's timeline (the
+    standing committee's deliberation of a motion's plan)."""
+    item = await _item(session, proposal_id)
+    session.add(
+        TimelineEntry(
+            proposal_id=item.id, at=at, actor=actor, actor_name=None, action=action,
+            from_status=item.status, to_status=item.status, note=note,
+        )
+    )  # fmt: skip

@@ -23,6 +23,7 @@ from proposal_service.events.schemas import (
     ProposalDeclined,
     ProposalKeyMarked,
     ProposalMerged,
+    ProposalPresidiumDecided,
     ProposalRegistered,
 )
 from proposal_service.models import (
@@ -33,6 +34,8 @@ from proposal_service.models import (
     Member,
     Merger,
     NumberSequence,
+    PresidiumDecision,
+    PresidiumDecisionKind,
     Proposal,
     ProposalKind,
     ProposalStatus,
@@ -139,12 +142,28 @@ async def register_proposal(
     if data.category_id:
         await bodies.find_category(session=session, body_id=item.body_id, category_id=data.category_id)
         item.category_id = data.category_id
+    await _register(session, outbox, principal, item, action="registered")
+    await session.commit()
+    return item
+
+
+async def _register(
+    session: AsyncSession, outbox: Outbox, principal: Principal, item: Proposal, *, action: str, prefix: str = ""
+) -> None:
+    """Numbers the item in its kind's series, writes the audit entry (``prefix`` before the
+    number in its note) and proposal.registered; the caller commits."""
     now = utcnow()
     item.number = await next_number(session, session_id=item.session_id, kind=item.kind)
     item.registered_at = now
     label = number_label(item.kind, item.number) or ""
     record(
-        session, item, principal=principal, action="registered", to_status=ProposalStatus.registered, note=label, at=now
+        session,
+        item,
+        principal=principal,
+        action=action,
+        to_status=ProposalStatus.registered,
+        note=f"{prefix}{label}",
+        at=now,
     )
     category = (
         await bodies.find_category(session=session, body_id=item.body_id, category_id=item.category_id)
@@ -177,6 +196,52 @@ async def register_proposal(
             session_meeting=sitting.meeting,
         ),
         subject=item.id,
+    )
+
+
+PRESIDIUM_DECISIONS = {
+    PresidiumDecisionKind.on_agenda: "列入大会议程",
+    PresidiumDecisionKind.to_committee: "交专门委员会审议",
+    PresidiumDecisionKind.as_suggestion: "作为建议处理",
+}
+
+
+async def decide_motion(
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: PresidiumDecision
+) -> Proposal:
+    """The presidium's decision on a submitted motion (议案), recorded by the body's staff with its
+    date: listed on the agenda or sent to a special committee, the motion is registered in the
+    议 series; decided to be handled as a suggestion, it becomes a 建议 (kind suggestion, 建 series)
+    and is assigned, replied and rated as one. Decided once: a second decision is a 409, and only a
+    motion is decided (409 not_a_motion)."""
+    item = await _reviewed(session, principal, proposal_id)
+    if item.presidium_decision is not None:
+        raise conflict(
+            "already_decided",
+            f"the presidium decided on this motion on {item.presidium_decided_on}: {item.presidium_decision}",
+        )
+    if item.kind != ProposalKind.motion:
+        raise conflict("not_a_motion", f"only a motion (议案) is decided by the presidium, not a {item.kind} item")
+    _must_be_submitted(item)
+    previous = item.kind
+    if data.decision == PresidiumDecisionKind.as_suggestion:
+        item.kind = ProposalKind.suggestion
+    item.presidium_decision, item.presidium_decided_on = data.decision.value, data.decided_on
+    outbox.add(
+        session,
+        ProposalPresidiumDecided(
+            **ref(item).model_dump(),
+            decision=data.decision.value,
+            decided_on=data.decided_on,
+            previous_kind=previous,
+            note=data.note,
+            decided_at=utcnow(),
+        ),
+        subject=item.id,
+    )
+    words = PRESIDIUM_DECISIONS[data.decision]
+    await _register(
+        session, outbox, principal, item, action="presidium_decided", prefix=f"主席团决定{words}（{data.decided_on}），"
     )
     await session.commit()
     return item

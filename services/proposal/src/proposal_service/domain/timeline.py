@@ -27,7 +27,9 @@ PUBLIC_ACTORS = {
 SERVICE_ACTOR = "办理系统"  # events of the other services (assignment, evaluation)
 
 # Actions whose note is itself a public fact: the number given at registration, the unit assigned.
-PUBLIC_NOTES = frozenset({"registered", "assignment.created", "assignment.reassigned"})
+PUBLIC_NOTES = frozenset(
+    {"registered", "presidium_decided", "assignment.created", "assignment.reassigned", "assignment.plan_deliberated"}
+)
 
 
 async def sees_full_timeline(session: AsyncSession, principal: Principal, item: Proposal) -> bool:

@@ -2,7 +2,7 @@
 make up an item's public status (domain/projection.py)."""
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -117,3 +117,24 @@ STAGES = {
 }
 for (_type, _version), _status in STAGES.items():
     subscriptions.on(_type, _version, HandlingStage)(_stage(_status))
+
+
+class PlanDeliberated(BaseModel):
+    proposal_id: str
+    plan_title: str
+    meeting: str
+    deliberated_on: date
+    recorded_at: datetime
+
+
+@subscriptions.on("assignment.plan_deliberated", 1, PlanDeliberated)
+async def on_plan_deliberated(session: AsyncSession, event: ReceivedEvent[PlanDeliberated]) -> None:
+    p = event.payload
+    await projection.record_note(
+        session=session,
+        proposal_id=p.proposal_id,
+        at=p.recorded_at,
+        actor=event.envelope.source,
+        action=event.envelope.type,
+        note=f"{p.meeting}于{p.deliberated_on}听取和审议《{p.plan_title}》",
+    )

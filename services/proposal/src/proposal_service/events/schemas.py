@@ -5,7 +5,7 @@ projections per body without asking back. Within a version only additive
 changes (DESIGN section 4).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
@@ -125,3 +125,16 @@ class ProposalCosignAnswered(ItemRef):
     member_id: str
     accepted: bool
     answered_at: datetime
+
+
+@registry.register("proposal.presidium_decided", 1)
+class ProposalPresidiumDecided(ItemRef):
+    """The congress's presidium decided on a motion (议案): ``decision`` on_agenda, to_committee or
+    as_suggestion; ``kind`` is the item's kind after it (suggestion when it became one),
+    ``previous_kind`` motion. proposal.registered follows in the same transaction."""
+
+    decision: str
+    decided_on: date
+    previous_kind: str
+    note: str | None = None
+    decided_at: datetime
