@@ -22,6 +22,7 @@ def test_an_api_key_opens_its_scopes_only_until_it_is_revoked(stack: Stack) -> N
         assert issued.status_code == 201, issued.text
         key = issued.json()["key"]
         listed = c.get("/api-keys", headers=admin).json()
+        assert set(listed) == {"items", "next_cursor"}
         assert key not in str(listed) and issued.json()["prefix"] in str(listed)  # shown once, stored hashed
 
         with_key = {"X-API-Key": key}
@@ -41,4 +42,4 @@ def test_an_api_key_opens_its_scopes_only_until_it_is_revoked(stack: Stack) -> N
             "/api-keys", json={"name": "区办件系统", "scopes": ["replies:write"], "unit_id": "u-any"}, headers=admin
         )
         inbox = c.get("/assignments", headers={"X-API-Key": unit_key.json()["key"]})
-        assert inbox.status_code == 200 and inbox.json() == []
+        assert inbox.status_code == 200 and inbox.json() == {"items": [], "next_cursor": None}

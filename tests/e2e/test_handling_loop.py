@@ -38,10 +38,10 @@ async def test_an_item_is_handled_rated_rehandled_and_closed(stack: Stack) -> No
     async with httpx.AsyncClient(base_url=f"{stack.gateway_url}/api/v1", timeout=30) as c:
         desk = await FilingDesk.open(c, keys, prefix="")
         admin, staff, lead = keys.headers("admin", subject="e2e-admin"), desk.staff(), desk.member(0)
-        units = {u["code"]: u["id"] for u in ok(await c.get("/units"))}
+        units = {u["code"]: u["id"] for u in ok(await c.get("/units"))["items"]}
         if "E2E-SWJ" not in units:
             ok(await c.post("/units/import", content=UNITS.encode(), headers=admin))
-            units = {u["code"]: u["id"] for u in ok(await c.get("/units"))}
+            units = {u["code"]: u["id"] for u in ok(await c.get("/units"))["items"]}
 
         def unit(code: str) -> dict[str, str]:
             return keys.headers("unit_staff", subject=f"e2e-{code}", unit_id=units[code])

@@ -540,7 +540,7 @@ async def drive(stack: Stack, items: list[Item]) -> Year:
         categories = {x["name"]: x["id"] for x in ok(await c.get(f"/bodies/{body['id']}/categories"))}
         csv_rows = "".join(f"{code},{name},{parent},{kind}\n" for code, name, parent, kind in UNITS)
         ok(await c.post("/units/import", content=f"编号,名称,上级编号,类型\n{csv_rows}".encode(), headers=admin))
-        unit_ids = {u["code"]: u["id"] for u in ok(await c.get("/units"))}
+        unit_ids = {u["code"]: u["id"] for u in ok(await c.get("/units"))["items"]}
 
         def member(m: int) -> dict[str, str]:
             return keys.headers("member", subject=f"year-m{m}", body_id=body["id"], member_id=members[m]["id"])

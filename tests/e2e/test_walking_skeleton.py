@@ -155,7 +155,7 @@ def test_bad_input_gets_a_problem_and_changes_nothing(stack: Stack, desk: Filing
     nul = problem(gateway.post("/api/v1/proposals", json={**draft, "title": "a\x00b"}), 422, "validation_failed")
     assert [e["field"] for e in nul["errors"]] == ["title"]
     forged = base64.urlsafe_b64encode(json.dumps(["2026-01-01T00:00:00+00:00", "\x00"]).encode()).decode()
-    problem(gateway.get("/api/v1/proposals", params={"cursor": forged}), 400, "invalid_cursor")
+    problem(gateway.get("/api/v1/proposals", params={"cursor": forged}), 422, "invalid_cursor")
     huge = {**draft, "content": "长" * 1_000_000}
     problem(gateway.post("/api/v1/proposals", json=huge), 413, "payload_too_large")
     problem(
@@ -165,7 +165,7 @@ def test_bad_input_gets_a_problem_and_changes_nothing(stack: Stack, desk: Filing
     problem(gateway.get("/api/v1/proposals/does-not-exist"), 404, "not_found")
     problem(gateway.delete("/api/v1/proposals"), 405, "method_not_allowed")
     problem(gateway.get("/api/v1/proposals", params={"limit": 0}), 422, "validation_failed")
-    problem(gateway.get("/api/v1/proposals", params={"cursor": "forged"}), 400, "invalid_cursor")
+    problem(gateway.get("/api/v1/proposals", params={"cursor": "forged"}), 422, "invalid_cursor")
     # Routes the services have but the gateway does not list are not reachable.
     problem(gateway.get("/proposals"), 404, "not_found")
     problem(gateway.get("/api/v1/health/ready"), 404, "not_found")

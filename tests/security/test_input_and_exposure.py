@@ -60,7 +60,7 @@ async def eventually(fetch: Callable[[], Awaitable[httpx.Response]], timeout: fl
         await asyncio.sleep(0.2)
 
 
-async def test_a_cursor_with_a_lone_surrogate_is_a_400_and_the_next_request_is_served(
+async def test_a_cursor_with_a_lone_surrogate_is_a_422_and_the_next_request_is_served(
     stack: Stack, desk: FilingDesk
 ) -> None:
     lists = [
@@ -73,7 +73,7 @@ async def test_a_cursor_with_a_lone_surrogate_is_a_400_and_the_next_request_is_s
         for path, headers in lists:
             joiner = "&" if "?" in path else "?"
             bad = await client.get(f"{path}{joiner}cursor={SURROGATE_CURSOR}", headers=headers)
-            body = problem(bad, 400, "invalid_cursor")
+            body = problem(bad, 422, "invalid_cursor")
             assert [e["field"] for e in body["errors"]] == ["cursor"], body
             again = await client.get(path, headers=headers)
             assert again.status_code == 200, (path, again.text)

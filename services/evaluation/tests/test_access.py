@@ -168,6 +168,7 @@ def matrix(ids: Ids) -> list[Row]:
     sets_own = expect(403, staff=200, anonymous=401)
     operators = expect(403, admin=200, anonymous=401)
     sets_other = expect(403, other_body_staff=200, anonymous=401)
+    exporters = expect(403, staff=200, leader=200, admin=200, anonymous=401)  # ADR 23: administrators too
     return [
         # proposals
         Row("GET", "/proposals/{proposal_id}", operators, item, label="filed item"),
@@ -210,6 +211,9 @@ def matrix(ids: Ids) -> list[Row]:
         Row("GET", "/reports/annual", body_staff, query=session),
         Row("GET", "/reports/annual", body_staff, query={**session, "format": "csv"}, label="csv"),
         Row("GET", "/reports/annual", body_staff_no_session, query=no_session, label="unknown session"),
+        # the staff export of the body's items
+        Row("GET", "/exports/items", exporters, query=session),
+        Row("GET", "/exports/items", exporters, query={**own, "format": "xlsx"}, label="xlsx, all sessions"),
     ]  # fmt: skip
 
 

@@ -311,6 +311,9 @@ EXPECTED = {
     "overdue": 2,
     "unrated_policy": "left_unrated",
     "counted_satisfied": 0,
+    "outcome_labels": {
+        "A": "已解决或基本解决", "B": "正在解决或列入计划解决", "C": "因条件限制暂时不能解决", "D": "留作参考",
+    },
 }  # fmt: skip
 
 

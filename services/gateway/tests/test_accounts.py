@@ -237,7 +237,7 @@ async def test_text_no_database_can_hold_gets_a_4xx(
         assert (await client.post(LOGOUT, json={"refresh_token": "\u0000"})).status_code == 204
         assert (await client.get(f"{ACCOUNTS}/%00", headers=admin)).status_code == 404
         forged = await client.get(ACCOUNTS, params={"cursor": encode_cursor(["\u0000"])}, headers=admin)
-        assert forged.status_code == 400
+        assert forged.status_code == 422
         assert forged.json()["code"] == "invalid_cursor"
 
 
@@ -510,7 +510,8 @@ async def test_accounts_are_listed_page_by_page(
         one = await client.get(f"{ACCOUNTS}/{first['items'][0]['id']}", headers=admin)
         assert one.json()["username"] == "member.0"
         bad = await client.get(ACCOUNTS, params={"cursor": "garbage"}, headers=admin)
-        assert bad.status_code == 400
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0]["field"] == "cursor"
 
 
 def _b64(data: dict[str, Any] | bytes) -> str:

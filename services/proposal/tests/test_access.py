@@ -121,7 +121,7 @@ async def test_body_configuration_needs_admin_or_the_bodys_staff(world: World) -
         assert (await call(c, method, path, body, {})).status_code == 401, (method, path)
         assert (await call(c, method, path, body, w.staff())).status_code in (200, 201), (method, path)
     # The member directory is for the body's own members and staff.
-    assert len(ok(await c.get(f"/bodies/{body_id}/members", headers=w.member("刘洋")))) == 5
+    assert len(ok(await c.get(f"/bodies/{body_id}/members", headers=w.member("刘洋")))["items"]) == 5
     assert (await c.get(f"/bodies/{body_id}/members", headers=other_staff)).status_code == 403
     assert (await c.get(f"/bodies/{body_id}/members")).status_code == 403
     # A member of one body cannot file in another's session.

@@ -353,7 +353,7 @@ async def test_search_filters_and_stable_pages(world: World) -> None:
     assert await ids(status="registered") == [parking["id"]]
     assert await ids(proposer=w.members["陈刚"]["id"]) == [school["id"]]
     assert await ids(sort="created_at") == [parking["id"], metro["id"], school["id"]]
-    problem(await c.get("/proposals", params={"cursor": "garbage"}), 400, "invalid_cursor")
+    problem(await c.get("/proposals", params={"cursor": "garbage"}), 422, "invalid_cursor")
     problem(await c.get("/proposals", params={"kind": "petition"}), 422, "validation_failed")
 
     first = ok(await c.get("/proposals", params={"limit": 2}, headers=w.staff()))
@@ -396,7 +396,7 @@ async def test_members_csv_import_is_all_or_nothing(world: World) -> None:
     bad = "姓名,界别,联系电话,电子邮箱,编号\n李雷,教育界,13800000000,li@example.cn,A1\n,经济界,,,A2\n韩梅梅,,,not-an-email,A1\n"
     body = problem(await c.post(url, content=bad.encode(), headers=w.staff()), 422, "invalid_rows")
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(3, "name"), (4, "email"), (4, "code")]
-    assert len(ok(await c.get(f"/bodies/{w.body['id']}/members", headers=w.staff()))) == 4
+    assert len(ok(await c.get(f"/bodies/{w.body['id']}/members", headers=w.staff()))["items"]) == 4
     good = "姓名,界别,党派团体,编号\n李雷,教育界,民进,A1\n韩梅梅,医药卫生界,九三学社,A2\n"
     assert ok(await c.post(url, content=good.encode("gb18030"), headers=w.staff()))["imported"] == 2
     again = problem(await c.post(url, content=good.encode(), headers=w.staff()), 422, "invalid_rows")

@@ -96,6 +96,7 @@ from evaluation_service.models import (
     EvaluationRules,
     FiledProposal,
     FilingCount,
+    OutcomeWording,
     PerformanceWeights,
     RatedItem,
     Rating,
@@ -121,6 +122,7 @@ PROJECTIONS: tuple[type[SQLModel], ...] = (
     SessionName,
     RatedItem,
     ReplyRecord,
+    OutcomeWording,
 )
 OWNED: tuple[type[SQLModel], ...] = (
     Evaluation,

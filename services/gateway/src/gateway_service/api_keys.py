@@ -24,6 +24,7 @@ from gateway_service.accounts.service import Identity
 from servicekit.auth import Role, unauthorized
 from servicekit.db import Database, UTCDateTime, utcnow
 from servicekit.errors import NotFound, Problem
+from servicekit.pagination import Cursor, Limit, Page, paginate
 from servicekit.runtime import SessionDep
 
 HEADER = "x-api-key"
@@ -133,10 +134,20 @@ async def create_api_key(data: ApiKeyCreate, session: SessionDep, admin: AdminDe
     return ApiKeyIssued.model_validate(row, update={"key": key})
 
 
-@router.get("", operation_id="list_api_keys", response_model=list[ApiKeyPublic])
-async def list_api_keys(session: SessionDep, _: AdminDep) -> list[ApiKeyPublic]:
-    rows = (await session.exec(select(ApiKey).order_by(col(ApiKey.created_at)))).all()
-    return [ApiKeyPublic.model_validate(r) for r in rows]
+@router.get("", operation_id="list_api_keys", response_model=Page[ApiKeyPublic])
+async def list_api_keys(
+    session: SessionDep, _: AdminDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[ApiKeyPublic]:
+    """The keys in the order they were made (the id breaks ties), a page at a time."""
+    rows, next_cursor = await paginate(
+        session,
+        select(ApiKey),
+        keys=(col(ApiKey.created_at), col(ApiKey.id)),
+        types=(datetime, str),
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[ApiKeyPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/{key_id}/revoke", operation_id="revoke_api_key", response_model=ApiKeyPublic)

@@ -113,6 +113,7 @@ ROUTES: tuple[Route, ...] = (
     public("POST", "/adjustment-requests/{request_id}/decision", "assignment", "decide_adjustment", "审核调整申请"),
     public("POST", "/assignments/{assignment_id}/extensions", "assignment", "request_extension", "申请延期"),
     public("POST", "/extensions/{extension_id}/decision", "assignment", "decide_extension", "审核延期申请"),
+    public("GET", "/requests/waiting", "assignment", "list_waiting_requests", "待审批的调整、延期申请"),
     public(
         "POST",
         "/assignments/{assignment_id}/records",
@@ -122,7 +123,16 @@ ROUTES: tuple[Route, ...] = (
     ),
     public("GET", "/assignments/{assignment_id}/records", "assignment", "list_handling_records", "办理记录"),
     public("POST", "/assignments/{assignment_id}/reply", "assignment", "reply_to_proposal", "答复提案"),
+    public("GET", "/commitments", "assignment", "list_commitments", "承诺事项"),
     public("POST", "/commitments/{commitment_id}/done", "assignment", "fulfil_commitment", "承诺事项办结"),
+    public(
+        "GET",
+        "/assignments/{assignment_id}/adjustment-requests",
+        "assignment",
+        "list_adjustment_requests",
+        "调整申请记录",
+    ),
+    public("GET", "/assignments/{assignment_id}/extensions", "assignment", "list_extensions", "延期申请记录"),
     public("GET", "/supervision/board", "assignment", "get_supervision_board", "督办看板（按单位、按督办领导）"),
     public("GET", "/supervision/overdue", "assignment", "list_overdue", "超期未办复"),
     public("GET", "/supervision/due-soon", "assignment", "list_due_soon", "即将到期"),
@@ -183,6 +193,17 @@ ROUTES: tuple[Route, ...] = (
     public("PUT", "/notifications/contact", "notification", "set_my_contact", "设置我的通知联系方式"),
     public("GET", "/recipients/{recipient}/contact", "notification", "get_recipient_contact", "查看接收人联系方式"),
     public("PUT", "/recipients/{recipient}/contact", "notification", "set_recipient_contact", "设置接收人联系方式"),
+    # Web Push (the members' app in a browser): the VAPID key and this account's subscriptions
+    public("GET", "/notifications/push/vapid-public-key", "notification", "get_vapid_public_key", "浏览器推送公钥"),
+    public("POST", "/notifications/push-subscriptions", "notification", "create_push_subscription", "订阅浏览器推送"),
+    public("GET", "/notifications/push-subscriptions", "notification", "list_push_subscriptions", "我的浏览器推送"),
+    public(
+        "DELETE",
+        "/notifications/push-subscriptions/{subscription_id}",
+        "notification",
+        "delete_push_subscription",
+        "取消浏览器推送",
+    ),
     # webhooks for other systems (API keys with webhooks:manage)
     public("POST", "/webhooks", "notification", "create_webhook", "订阅事件推送（Webhook）"),
     public("GET", "/webhooks", "notification", "list_webhooks", "事件推送订阅"),

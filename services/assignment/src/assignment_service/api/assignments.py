@@ -1,4 +1,6 @@
-from fastapi import APIRouter, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
 
 from assignment_service.api.deps import CalendarDep
 from assignment_service.domain import assigning, handling, plans, supervision
@@ -21,20 +23,43 @@ from assignment_service.models import (
     StageReportCreate,
     StageReportPublic,
     SupervisionItem,
+    UnitCommitment,
 )
 from servicekit.auth import PrincipalDep, Role, SignedInDep, forbidden
+from servicekit.pagination import Cursor, Limit, Page
 from servicekit.runtime import OutboxDep, SessionDep, runtime_of
 
 router = APIRouter(tags=["handling"])
 
 
-@router.get("/assignments", operation_id="list_assignments", response_model=list[AssignmentPublic])
+@router.get("/assignments", operation_id="list_assignments", response_model=Page[AssignmentPublic])
 async def list_assignments(
-    session: SessionDep, principal: SignedInDep, unit_id: str | None = None, status: AssignmentStatus | None = None
-) -> list[AssignmentPublic]:
-    """A unit's assignments (unit staff: their own unit; the body's staff may name any unit)."""
-    rows = await assigning.unit_assignments(session=session, principal=principal, unit_id=unit_id, status=status)
-    return await assignment_views(session, rows)
+    session: SessionDep,
+    principal: SignedInDep,
+    unit_id: str | None = None,
+    status: Annotated[list[AssignmentStatus] | None, Query(description="any of these statuses")] = None,
+    open: Annotated[bool, Query(description="only those still to handle (assigned or acknowledged)")] = False,
+    rehandling: Annotated[bool, Query(description="only those reopened for rehandling (round 2 on)")] = False,
+    sort: Annotated[
+        assigning.AssignmentSort, Query(description="by due date, soonest (default) or latest first; undated last")
+    ] = assigning.AssignmentSort.due_soonest,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[AssignmentPublic]:
+    """A unit's assignments by due date, a page at a time (unit staff: their own unit; the body's
+    staff may name any unit)."""
+    rows, next_cursor = await assigning.unit_assignments(
+        session=session,
+        principal=principal,
+        unit_id=unit_id,
+        status=status,
+        open_only=open,
+        rehandling=rehandling,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page(items=await assignment_views(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/assignments/{assignment_id}", operation_id="get_assignment", response_model=AssignmentPublic)
@@ -170,36 +195,90 @@ async def reply_to_proposal(
     return next(r for r in replies if r.id == answer.id)
 
 
+@router.get("/commitments", operation_id="list_commitments", response_model=Page[UnitCommitment])
+async def list_commitments(
+    session: SessionDep,
+    principal: SignedInDep,
+    unit_id: str | None = None,
+    done: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Page[UnitCommitment]:
+    """承诺事项: what B replies promised, by target date (a unit: its own; the body's staff and
+    leaders: the body's, or one unit's)."""
+    rows, next_cursor = await handling.list_commitments(
+        session=session, principal=principal, unit_id=unit_id, done=done, limit=limit, cursor=cursor
+    )
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+@router.get(
+    "/assignments/{assignment_id}/adjustment-requests",
+    operation_id="list_adjustment_requests",
+    response_model=list[AdjustmentRequestPublic],
+)
+async def list_adjustment_requests(
+    assignment_id: str, session: SessionDep, principal: SignedInDep
+) -> list[AdjustmentRequestPublic]:
+    """The assignment's adjustment requests, newest first (its unit and the body's staff)."""
+    adjustments, _ = await assigning.list_requests(session=session, principal=principal, assignment_id=assignment_id)
+    return [AdjustmentRequestPublic.model_validate(r) for r in adjustments]
+
+
+@router.get(
+    "/assignments/{assignment_id}/extensions",
+    operation_id="list_extensions",
+    response_model=list[ExtensionPublic],
+)
+async def list_extensions(assignment_id: str, session: SessionDep, principal: SignedInDep) -> list[ExtensionPublic]:
+    """The assignment's extension requests, newest first (its unit and the body's staff)."""
+    _, extensions = await assigning.list_requests(session=session, principal=principal, assignment_id=assignment_id)
+    return [ExtensionPublic.model_validate(e) for e in extensions]
+
+
 @router.post("/commitments/{commitment_id}/done", operation_id="fulfil_commitment", response_model=CommitmentPublic)
 async def fulfil_commitment(commitment_id: str, session: SessionDep, principal: SignedInDep) -> CommitmentPublic:
     commitment = await handling.fulfil_commitment(session=session, principal=principal, commitment_id=commitment_id)
     return CommitmentPublic.model_validate(commitment)
 
 
-@router.get("/supervision/overdue", operation_id="list_overdue", response_model=list[SupervisionItem])
+@router.get("/supervision/overdue", operation_id="list_overdue", response_model=Page[SupervisionItem])
 async def list_overdue(
     session: SessionDep,
     calendar: CalendarDep,
     principal: SignedInDep,
     unit_id: str | None = None,
     leader: str | None = None,
-) -> list[SupervisionItem]:
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[SupervisionItem]:
     """Open assignments past their due date, most overdue first (per unit, or per supervising leader)."""
-    return await supervision.supervision_list(
-        session=session, calendar=calendar, principal=principal, overdue=True, unit_id=unit_id, leader=leader
+    rows, next_cursor = await supervision.supervision_list(
+        session=session,
+        calendar=calendar,
+        principal=principal,
+        overdue=True,
+        unit_id=unit_id,
+        leader=leader,
+        limit=limit,
+        cursor=cursor,
     )
+    return Page(items=rows, next_cursor=next_cursor)
 
 
-@router.get("/supervision/due-soon", operation_id="list_due_soon", response_model=list[SupervisionItem])
+@router.get("/supervision/due-soon", operation_id="list_due_soon", response_model=Page[SupervisionItem])
 async def list_due_soon(
     session: SessionDep,
     calendar: CalendarDep,
     principal: SignedInDep,
     unit_id: str | None = None,
     leader: str | None = None,
-    within_days: int = 10,
-) -> list[SupervisionItem]:
-    return await supervision.supervision_list(
+    within_days: Annotated[int, Query(ge=0, le=366, description="working days from today")] = 10,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[SupervisionItem]:
+    """Open assignments due within ``within_days`` working days, soonest first."""
+    rows, next_cursor = await supervision.supervision_list(
         session=session,
         calendar=calendar,
         principal=principal,
@@ -207,7 +286,10 @@ async def list_due_soon(
         unit_id=unit_id,
         leader=leader,
         within_days=within_days,
+        limit=limit,
+        cursor=cursor,
     )
+    return Page(items=rows, next_cursor=next_cursor)
 
 
 @router.post(

@@ -11,6 +11,7 @@ from assignment_service.models import (
     HandlingStatus,
     PlanCreate,
     PlanPublic,
+    ProposalHandlingView,
     ProposalProjectionPublic,
     ReplyPublic,
     RoutingSuggestion,
@@ -22,10 +23,11 @@ from servicekit.runtime import OutboxDep, SessionDep
 router = APIRouter(prefix="/proposals", tags=["handling"])
 
 
-@router.get("/{proposal_id}", operation_id="get_handling_proposal", response_model=ProposalProjectionPublic)
-async def get_proposal(proposal_id: str, session: SessionDep, principal: PrincipalDep) -> ProposalProjectionPublic:
+@router.get("/{proposal_id}", operation_id="get_handling_proposal", response_model=ProposalHandlingView)
+async def get_proposal(proposal_id: str, session: SessionDep, principal: PrincipalDep) -> ProposalHandlingView:
+    """The item as handling knows it, with its text, for the body's staff, its units and proposers."""
     item, _ = await load_item(session, principal, proposal_id)
-    return ProposalProjectionPublic.model_validate(item)
+    return ProposalHandlingView.model_validate(item)
 
 
 @router.get("", operation_id="list_handling_proposals", response_model=Page[ProposalProjectionPublic])

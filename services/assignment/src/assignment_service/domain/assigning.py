@@ -3,13 +3,14 @@ requests (申请调整) and extensions (延期)."""
 
 from collections import Counter
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 
 from cn_workdays import WorkCalendar
-from sqlalchemy import delete
+from sqlalchemy import Date, delete, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from assignment_service.domain.access import require_reviewer, require_unit
+from assignment_service.domain.access import hidden, is_body_staff, is_unit_of, require_reviewer, require_unit
 from assignment_service.domain.deadlines import BODY_TIMEZONE, local_date, reply_due
 from assignment_service.domain.items import load_assignment, load_item
 from assignment_service.domain.rules import rules_for
@@ -43,6 +44,7 @@ from servicekit.auth import Principal, forbidden
 from servicekit.db import utcnow
 from servicekit.errors import Problem, conflict, invalid
 from servicekit.outbox import Outbox
+from servicekit.pagination import paginate
 
 
 def check_roles(roles: list[Role]) -> None:
@@ -392,10 +394,29 @@ async def decide_extension(
     return extension
 
 
+class AssignmentSort(StrEnum):
+    due_soonest = "due_date"  # the inbox's order: most urgent first, not yet sent last
+    due_latest = "-due_date"
+
+
+# Assignments not yet sent (prepared) have no due date: they sort after every dated one.
+_NO_DUE_DATE = date(9999, 12, 31)
+
+
 async def unit_assignments(
-    *, session: AsyncSession, principal: Principal, unit_id: str | None, status: AssignmentStatus | None
-) -> list[Assignment]:
-    """A unit's inbox (unit staff: their own unit); the body's staff may name any unit."""
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    unit_id: str | None,
+    status: list[AssignmentStatus] | None,
+    open_only: bool = False,
+    rehandling: bool = False,
+    sort: AssignmentSort = AssignmentSort.due_soonest,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Assignment], str | None]:
+    """A unit's inbox (unit staff: their own unit); the body's staff may name any unit. One page
+    in due-date order (the assignment id breaks ties), keyset-paginated."""
     query = select(Assignment)
     if principal.unit_id and principal.role == "unit_staff":
         query = query.where(Assignment.unit_id == principal.unit_id)
@@ -406,7 +427,38 @@ async def unit_assignments(
     else:
         raise forbidden("assignment lists are for units and the body's staff")
     if status:
-        query = query.where(Assignment.status == status)
+        query = query.where(col(Assignment.status).in_(list(status)))
+    if open_only:  # still to be handled: not yet replied, closed or moved
+        query = query.where(col(Assignment.status).in_(list(OPEN_STATUSES)))
+    if rehandling:  # reopened by an unsatisfied rating (重新办理)
+        query = query.where(col(Assignment.round) > 1)
     if principal.role == "unit_staff":
         query = query.where(Assignment.status != AssignmentStatus.prepared)
-    return list((await session.exec(query.order_by(col(Assignment.due_date), col(Assignment.id)))).all())
+    due = func.coalesce(col(Assignment.due_date), literal(_NO_DUE_DATE, Date))
+    return await paginate(
+        session,
+        query,
+        keys=(due, col(Assignment.id)),
+        types=(date, str),
+        cursor=cursor,
+        limit=limit,
+        descending=sort == AssignmentSort.due_latest,
+        values=lambda a: [a.due_date or _NO_DUE_DATE, a.id],
+    )
+
+
+async def list_requests(
+    *, session: AsyncSession, principal: Principal, assignment_id: str
+) -> tuple[list[AdjustmentRequest], list[Extension]]:
+    """An assignment's adjustment requests and extensions, newest first, for its unit and the body's staff."""
+    assignment, item = await load_assignment(session, principal, assignment_id)
+    if not (is_unit_of(principal, assignment) or is_body_staff(principal, item.body_id)):
+        raise hidden("assignment", assignment_id)
+    adjustments = select(AdjustmentRequest).where(AdjustmentRequest.assignment_id == assignment.id)
+    if not is_body_staff(principal, item.body_id):  # a unit the item moved to does not read the previous unit's
+        adjustments = adjustments.where(AdjustmentRequest.unit_id == assignment.unit_id)
+    extensions = select(Extension).where(Extension.assignment_id == assignment.id)
+    return (
+        list((await session.exec(adjustments.order_by(col(AdjustmentRequest.requested_at).desc()))).all()),
+        list((await session.exec(extensions.order_by(col(Extension.requested_at).desc()))).all()),
+    )

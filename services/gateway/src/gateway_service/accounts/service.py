@@ -42,7 +42,7 @@ from gateway_service.settings import GatewaySettings
 from servicekit.auth import Principal, Role, forbidden, unauthorized
 from servicekit.db import utcnow
 from servicekit.errors import NotFound, Problem
-from servicekit.pagination import decode_cursor, paginate
+from servicekit.pagination import decode_cursor, invalid_cursor, paginate
 
 log = logging.getLogger(__name__)
 
@@ -518,9 +518,7 @@ async def list_accounts(
         try:
             plain_text(after)
         except ValueError:
-            raise Problem(
-                400, "invalid_cursor", "Invalid Cursor", "the cursor parameter is not one this API issued"
-            ) from None
+            raise invalid_cursor() from None
     query = select(Account)
     if role is not None:
         query = query.where(col(Account.role) == role)

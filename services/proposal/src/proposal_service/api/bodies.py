@@ -18,6 +18,7 @@ from proposal_service.models import (
     SessionUpdate,
 )
 from servicekit.auth import PrincipalDep, SignedInDep
+from servicekit.pagination import Cursor, Limit, Page
 from servicekit.preconditions import IfMatch
 from servicekit.runtime import SessionDep
 
@@ -159,10 +160,20 @@ async def create_member(body_id: str, data: MemberCreate, session: SessionDep, p
     return MemberPublic.model_validate(member)
 
 
-@router.get("/bodies/{body_id}/members", operation_id="list_members", response_model=list[MemberPublic])
-async def list_members(body_id: str, session: SessionDep, principal: PrincipalDep) -> list[MemberPublic]:
-    members = await bodies.list_members(session=session, principal=principal, body_id=body_id)
-    return [MemberPublic.model_validate(m) for m in members]
+@router.get("/bodies/{body_id}/members", operation_id="list_members", response_model=Page[MemberPublic])
+async def list_members(
+    body_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    q: Annotated[str | None, Query(max_length=50, description="part of the name")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[MemberPublic]:
+    """The body's members by name, a page at a time."""
+    members, next_cursor = await bodies.list_members(
+        session=session, principal=principal, body_id=body_id, q=q, limit=limit, cursor=cursor
+    )
+    return Page(items=[MemberPublic.model_validate(m) for m in members], next_cursor=next_cursor)
 
 
 @router.post(

@@ -26,6 +26,7 @@ from proposal_service.models import (
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.csvfile import check_import, read_csv, row_errors
 from servicekit.errors import NotFound, Problem
+from servicekit.pagination import paginate
 from servicekit.preconditions import check_if_match, weak_etag
 
 # An NPC motion needs several deputies (5 at municipal level by the local organisation laws: the lead
@@ -234,13 +235,20 @@ async def create_member(*, session: AsyncSession, principal: Principal, body_id:
     return member
 
 
-async def list_members(*, session: AsyncSession, principal: Principal, body_id: str) -> list[Member]:
-    """The body's directory: for its members (to invite cosigners), staff and administrators."""
+async def list_members(
+    *, session: AsyncSession, principal: Principal, body_id: str, q: str | None, limit: int, cursor: str | None
+) -> tuple[list[Member], str | None]:
+    """The body's directory by name, a page at a time: for its members (to invite cosigners),
+    staff and administrators; ``q`` keeps the members whose name contains it."""
     await get_body(session=session, body_id=body_id)
     if not (may_configure(principal, body_id) or principal.body_id == body_id):
         raise forbidden("only the body's members and staff may read its member directory")
-    query = select(Member).where(Member.body_id == body_id).order_by(col(Member.name), col(Member.id))
-    return list((await session.exec(query)).all())
+    query = select(Member).where(Member.body_id == body_id)
+    if q:
+        query = query.where(col(Member.name).contains(q, autoescape=True))
+    return await paginate(
+        session, query, keys=(col(Member.name), col(Member.id)), types=(str, str), cursor=cursor, limit=limit
+    )
 
 
 # CSV column headers, in Chinese as staff write them or in English.
