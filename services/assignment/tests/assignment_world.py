@@ -56,7 +56,7 @@ class HandlingWorld:
     async def setup(self) -> "HandlingWorld":
         admin = self.keys.headers("admin", subject="admin")
         ok(await self.client.post("/units/import", content=UNITS_CSV.encode(), headers=admin))
-        self.units = {u["code"]: u["id"] for u in ok(await self.client.get("/units"))}
+        self.units = {u["code"]: u["id"] for u in ok(await self.client.get("/units"))["items"]}
         return self
 
     async def registered(

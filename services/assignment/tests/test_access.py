@@ -66,6 +66,8 @@ async def test_every_route_answers_each_caller_as_it_should(world: HandlingWorld
         ("GET", f"/proposals/{pid}/replies", None, dict.fromkeys(readers, 200)),
         ("GET", f"/assignments/{lead['id']}", None, {"staff": 200, "leader": 200, "lead unit": 200, "proposer": 200, "cosigner": 200}),
         ("GET", f"/assignments/{lead['id']}/records", None, {"staff": 200, "leader": 200, "lead unit": 200, "proposer": 404, "cosigner": 404}),
+        ("GET", f"/assignments/{lead['id']}/adjustment-requests", None, {"staff": 200, "leader": 200, "lead unit": 200, "anonymous": 401}),
+        ("GET", f"/assignments/{lead['id']}/extensions", None, {"staff": 200, "leader": 200, "lead unit": 200, "anonymous": 401}),
         ("GET", f"/proposals/{pid}/routing-suggestions", None, {"staff": 200, "leader": 403, "lead unit": 403, "co-handler": 403, "proposer": 403, "cosigner": 403, "anonymous": 401}),
         ("POST", f"/assignments/{lead['id']}/acknowledge", None, {"lead unit": 200, "staff": 403, "leader": 403, "proposer": 403, "cosigner": 403}),
         ("POST", f"/assignments/{lead['id']}/records", {"kind": "progress", "text": "进展"}, {"lead unit": 201, "staff": 403, "leader": 403, "proposer": 403, "cosigner": 403}),
@@ -85,14 +87,15 @@ async def test_every_route_answers_each_caller_as_it_should(world: HandlingWorld
             assert response.status_code == expected, (who, method, path, response.text)
             if expected in (401, 403, 404):
                 assert TITLE not in response.text
-    # Lists hold only what the caller may see.
-    assert [a["unit_id"] for a in ok(await c.get(f"/proposals/{pid}/assignments", headers=w.unit("CZJ")))] == [
-        w.units["CZJ"]
-    ]
-    assert {a["id"] for a in ok(await c.get("/assignments", headers=w.unit("FGW")))} == {lead["id"]}
-    assert ok(await c.get("/assignments", headers=w.unit("SWJ"))) == []
-    assert {a["id"] for a in ok(await c.get("/assignments", headers=w.staff()))} == {lead["id"], co["id"]}
-    assert ok(await c.get("/assignments", headers=callers["other body's staff"])) == []
+    # Lists hold only what the caller may see: the co-handler sees the lead it works with, no more.
+    assert {a["unit_id"] for a in ok(await c.get(f"/proposals/{pid}/assignments", headers=w.unit("CZJ")))} == {
+        w.units["FGW"],
+        w.units["CZJ"],
+    }
+    assert {a["id"] for a in ok(await c.get("/assignments", headers=w.unit("FGW")))["items"]} == {lead["id"]}
+    assert ok(await c.get("/assignments", headers=w.unit("SWJ")))["items"] == []
+    assert {a["id"] for a in ok(await c.get("/assignments", headers=w.staff()))["items"]} == {lead["id"], co["id"]}
+    assert ok(await c.get("/assignments", headers=callers["other body's staff"]))["items"] == []
     for who in ("proposer", "anonymous", "other member"):
         assert (await c.get("/assignments", headers=callers[who])).status_code in (401, 403)
         assert (await c.get("/proposals", headers=callers[who])).status_code in (401, 403)
@@ -107,4 +110,4 @@ async def test_a_value_the_database_cannot_hold_is_a_400_not_a_500(world: Handli
         if database_url.startswith("postgresql"):  # PostgreSQL text cannot hold NUL
             assert response.status_code == 400 and response.json()["code"] == "invalid_value", response.text
         else:  # SQLite can, and simply finds nothing
-            assert response.status_code == 200 and response.json() == [], response.text
+            assert response.status_code == 200 and response.json()["items"] == [], response.text

@@ -412,9 +412,9 @@ async def test_the_scanner_reminds_once_a_day_on_working_days(
     assert notices["assignment.due_soon"]["working_days_left"] == 2
 
     overdue = ok(await c.get("/supervision/overdue", headers=w.staff()))
-    assert [i["assignment_id"] for i in overdue] == [a_late["id"]]
-    assert ok(await c.get("/supervision/overdue", headers=w.unit("CZJ"))) == []
-    assert [i["assignment_id"] for i in ok(await c.get("/supervision/overdue", headers=w.unit("FGW")))] == [
+    assert [i["assignment_id"] for i in overdue["items"]] == [a_late["id"]] and overdue["next_cursor"] is None
+    assert ok(await c.get("/supervision/overdue", headers=w.unit("CZJ")))["items"] == []
+    assert [i["assignment_id"] for i in ok(await c.get("/supervision/overdue", headers=w.unit("FGW")))["items"]] == [
         a_late["id"]
     ]
     problem(await c.get("/supervision/overdue", headers=w.member()), 403, "forbidden")
@@ -426,7 +426,7 @@ async def test_seed_002_plan_is_imported_and_shows_progress(world: HandlingWorld
     demo_units = (PLAN.parent / "units.csv").read_text()
     missing = "\n".join(line for line in demo_units.splitlines()[1:] if line.split(",")[0] not in w.units)
     ok(await c.post("/units/import", content=("编号,名称,上级编号,类型\n" + missing).encode(), headers=admin))
-    w.units = {u["code"]: u["id"] for u in ok(await c.get("/units"))}
+    w.units = {u["code"]: u["id"] for u in ok(await c.get("/units"))["items"]}
     pid = await w.registered("关于加快武汉新城建设，打造“世界光谷”的建议案", kind="plenary")
     plan_doc = json.loads(PLAN.read_text())
     problem(await c.post(f"/proposals/{pid}/plan", json=plan_doc, headers=w.unit("FGW")), 404, "not_found")
@@ -480,7 +480,7 @@ async def test_units_import_is_all_or_nothing_and_for_administrators(world: Hand
     body = problem(await c.post("/units/import", content=bad.encode(), headers=admin), 422, "invalid_rows")
     assert sorted((e["row"], e["field"]) for e in body["errors"]) == [(2, "parent_code"), (3, "code"), (4, "code")]
     problem(await c.post("/units/import", content=bad.encode(), headers=world.staff()), 403, "forbidden")
-    assert len(ok(await c.get("/units"))) == 7
+    assert len(ok(await c.get("/units"))["items"]) == 7
 
 
 async def test_units_import_dry_run_lists_every_bad_row_and_writes_nothing(world: HandlingWorld) -> None:

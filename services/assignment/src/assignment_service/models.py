@@ -72,6 +72,12 @@ class ProposalProjectionPublic(ProposalProjectionBase):
     pass
 
 
+class ProposalHandlingView(ProposalProjectionPublic):
+    """One item for those who handle it: with its text (正文)."""
+
+    content: str | None = None
+
+
 # --- units ---------------------------------------------------------------------------------------
 
 
@@ -256,6 +262,19 @@ class AssignmentPublic(SQLModel):
     due_date: date | None
     due_rule: list[str] = Field(description="how the due date was computed, step by step (中文)")
     overdue: bool = False
+    # The item as the unit's desk shows it, and the dates that bound what the unit may still ask.
+    title: str = Field(default="", description="the item's title (案由)")
+    number_label: str | None = Field(default=None, description="the item's number (案号)")
+    kind: str | None = Field(default=None, description="the item's kind")
+    working_days_left: int | None = Field(
+        default=None, description="working days to the due date while open; negative when overdue"
+    )
+    adjustment_window_closes_on: date | None = Field(
+        default=None, description="the last day an adjustment request is taken (working-day window after assignment)"
+    )
+    extension_cap: date | None = Field(
+        default=None, description="the latest due date an extension may ask for (the body's maximum months)"
+    )
 
 
 # --- adjustment requests and extensions -----------------------------------------------------------
@@ -439,6 +458,21 @@ class CommitmentPublic(SQLModel):
     text: str
     target_date: date
     done_on: date | None
+
+
+class UnitCommitment(CommitmentPublic):
+    """A commitment in a unit's list: with the reply and the item it belongs to."""
+
+    reply_id: str
+    assignment_id: str
+    proposal_id: str
+    unit_id: str
+    unit_name: str
+    outcome: str
+    replied_at: datetime
+    title: str
+    number_label: str | None
+    overdue: bool = Field(default=False, description="not done and its target date has passed")
 
 
 class ReplyPublic(SQLModel):

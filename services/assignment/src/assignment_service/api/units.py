@@ -12,6 +12,7 @@ from assignment_service.models import (
     UnitPublic,
 )
 from servicekit.auth import SignedInDep
+from servicekit.pagination import Cursor, Limit, Page
 from servicekit.preconditions import IfMatch
 from servicekit.runtime import OutboxDep, SessionDep
 
@@ -25,9 +26,11 @@ CSV_BODY = {
 }
 
 
-@router.get("/units", operation_id="list_units", response_model=list[UnitPublic])
-async def list_units(session: SessionDep) -> list[UnitPublic]:
-    return [UnitPublic.model_validate(u) for u in await units.list_units(session=session)]
+@router.get("/units", operation_id="list_units", response_model=Page[UnitPublic])
+async def list_units(session: SessionDep, limit: Limit = 200, cursor: Cursor = None) -> Page[UnitPublic]:
+    """Every unit by code, a page at a time (200 by default: a body's whole tree usually fits)."""
+    rows, next_cursor = await units.list_units(session=session, limit=limit, cursor=cursor)
+    return Page(items=[UnitPublic.model_validate(u) for u in rows], next_cursor=next_cursor)
 
 
 @router.get("/units/{unit_id}", operation_id="get_unit", response_model=UnitPublic)

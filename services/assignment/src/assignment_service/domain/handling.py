@@ -1,6 +1,7 @@
 """Handling: contacts with the proposer, co-handlers' opinions, progress notes, replies
 (答复) with their outcome class, and rehandling (重新办理) after an unsatisfied evaluation."""
 
+from datetime import date
 from typing import Any
 
 from cn_workdays import WorkCalendar
@@ -27,12 +28,15 @@ from assignment_service.models import (
     ReplyCreate,
     ReplyPublic,
     Role,
+    UnitCommitment,
 )
-from servicekit.auth import Principal
+from servicekit.auth import Principal, forbidden
+from servicekit.auth import Role as Role_
 from servicekit.db import utcnow
 from servicekit.errors import Problem, conflict, invalid
 from servicekit.inbox import ReceivedEvent
 from servicekit.outbox import Outbox
+from servicekit.pagination import paginate
 
 REPLYING_ROLES = (Role.lead, Role.separate)
 
@@ -334,3 +338,73 @@ async def fulfil_commitment(*, session: AsyncSession, principal: Principal, comm
     session.add(commitment)
     await session.commit()
     return commitment
+
+
+async def list_commitments(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    unit_id: str | None,
+    done: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[UnitCommitment], str | None]:
+    """What the replies promised (B class), by target date: a unit its own, the body's staff and
+    leaders the body's (or one unit's)."""
+    query = select(Commitment).join(Reply, col(Reply.id) == col(Commitment.reply_id))
+    if principal.role == Role_.unit_staff and principal.unit_id:
+        query = query.where(Reply.unit_id == principal.unit_id)
+    elif principal.role in (Role_.staff, Role_.leader) and principal.body_id:
+        body_assignments = select(Assignment.id).where(Assignment.body_id == principal.body_id)
+        query = query.where(col(Reply.assignment_id).in_(body_assignments))
+        if unit_id:
+            query = query.where(Reply.unit_id == unit_id)
+    else:
+        raise forbidden("commitment lists are for units and the body's staff and leaders")
+    if done is not None:
+        query = query.where(col(Commitment.done_on).is_not(None) if done else col(Commitment.done_on).is_(None))
+    rows, next_cursor = await paginate(
+        session,
+        query,
+        keys=(col(Commitment.target_date), col(Commitment.id)),
+        types=(date, str),
+        cursor=cursor,
+        limit=limit,
+    )
+    replies = {
+        r.id: r for r in (await session.exec(select(Reply).where(col(Reply.id).in_({c.reply_id for c in rows})))).all()
+    }
+    items = {
+        p.proposal_id: p
+        for p in (
+            await session.exec(
+                select(ProposalProjection).where(
+                    col(ProposalProjection.proposal_id).in_({r.proposal_id for r in replies.values()})
+                )
+            )
+        ).all()
+    }
+    names = await unit_names(session, {r.unit_id for r in replies.values()})
+    today = local_date(utcnow())
+    views = []
+    for c in rows:
+        answer = replies[c.reply_id]
+        item = items.get(answer.proposal_id)
+        views.append(
+            UnitCommitment.model_validate(
+                c,
+                update={
+                    "reply_id": answer.id,
+                    "assignment_id": answer.assignment_id,
+                    "proposal_id": answer.proposal_id,
+                    "unit_id": answer.unit_id,
+                    "unit_name": names.get(answer.unit_id, ""),
+                    "outcome": answer.outcome,
+                    "replied_at": answer.replied_at,
+                    "title": item.title if item else "",
+                    "number_label": item.number_label if item else None,
+                    "overdue": c.done_on is None and c.target_date < today,
+                },
+            )
+        )
+    return views, next_cursor

@@ -24,6 +24,7 @@ from assignment_service.models import OPEN_STATUSES, Assignment, ProposalProject
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import Database, utcnow
 from servicekit.outbox import Outbox
+from servicekit.pagination import page_of
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +111,12 @@ async def supervision_list(
     unit_id: str | None = None,
     leader: str | None = None,
     within_days: int = 10,
-) -> list[SupervisionItem]:
+    limit: int = 200,
+    cursor: str | None = None,
+) -> tuple[list[SupervisionItem], str | None]:
     """Open assignments past their due date (``overdue``) or due within ``within_days`` working
-    days, most urgent first: for the body's staff and leaders, or a unit's own."""
+    days, most urgent first (by due date, then assignment id), one page: for the body's staff and
+    leaders, or a unit's own."""
     query = (
         select(Assignment, ProposalProjection)
         .join(ProposalProjection, col(ProposalProjection.proposal_id) == col(Assignment.proposal_id))
@@ -129,14 +133,19 @@ async def supervision_list(
     if leader:
         query = query.where(ProposalProjection.supervising_leader == leader)
     today = local_date(utcnow())
+    query = query.where(col(Assignment.due_date) < today if overdue else col(Assignment.due_date) >= today)
     rows = []
     for a, p in (await session.exec(query)).all():
         if a.due_date is None:
             continue
         left = working_days_left(calendar, today, a.due_date)
-        if (overdue and a.due_date < today) or (not overdue and a.due_date >= today and left <= within_days):
+        if overdue or left <= within_days:
             rows.append((a, p, left))
-    names = await unit_names(session, {a.unit_id for a, _, _ in rows})
+    rows.sort(key=lambda r: (r[0].due_date, r[0].id))
+    page, next_cursor = page_of(
+        rows, key=lambda r: (r[0].due_date, r[0].id), types=(date, str), cursor=cursor, limit=limit
+    )
+    names = await unit_names(session, {a.unit_id for a, _, _ in page})
     return [
         SupervisionItem(
             assignment_id=a.id,
@@ -151,6 +160,6 @@ async def supervision_list(
             key=p.key,
             supervising_leader=p.supervising_leader,
         )
-        for a, p, left in sorted(rows, key=lambda r: (r[2], r[0].id))
+        for a, p, left in page
         if a.due_date is not None
-    ]
+    ], next_cursor

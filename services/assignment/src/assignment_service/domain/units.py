@@ -11,6 +11,7 @@ from assignment_service.models import Unit, UnitCreate
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.csvfile import check_import, read_csv, row_errors
 from servicekit.errors import NotFound, Problem
+from servicekit.pagination import paginate
 
 UNIT_COLUMNS = {"编号": "code", "名称": "name", "上级编号": "parent_code", "类型": "kind"} | {
     name: name for name in ("code", "name", "parent_code", "kind")
@@ -43,8 +44,9 @@ async def find_unit(session: AsyncSession, unit_id: str, field: str) -> Unit:
     return unit
 
 
-async def list_units(*, session: AsyncSession) -> list[Unit]:
-    return list((await session.exec(select(Unit).order_by(col(Unit.code)))).all())
+async def list_units(*, session: AsyncSession, limit: int, cursor: str | None) -> tuple[list[Unit], str | None]:
+    """By code (unique), a page at a time."""
+    return await paginate(session, select(Unit), keys=(col(Unit.code),), types=(str,), cursor=cursor, limit=limit)
 
 
 async def create_unit(*, session: AsyncSession, principal: Principal, data: UnitCreate) -> Unit:
