@@ -96,3 +96,52 @@ async def test_an_invitation_reaches_the_inbox_and_the_mail_and_registration_tel
             assert registered["number_label"] in str(note["body"]) and "关于增设社区助餐点的建议" in str(note["body"])
         assert (await client.get("/notifications", headers=other)).json()["items"] == []
         assert (await client.get("/notifications/unread-count", headers=lead)).json() == {"unread": 2}
+
+
+async def test_a_unit_sees_its_overdue_reminder(stack: Stack, desk: FilingDesk) -> None:
+    """The demo's overdue item (c02, assigned on paper months ago) in miniature: an item assigned
+    with a past assigned_on is overdue; the deadline scan (./dev run's demo loader runs it once the
+    data is in) tells the unit in its inbox, and an overdue reminder is sent even in quiet hours."""
+    async with httpx.AsyncClient(base_url=f"{stack.gateway_url}/api/v1", timeout=60) as client:
+        admin = stack.keys.headers("admin", subject="e2e-admin")
+        code = f"E2E-OD-{uuid.uuid4().hex[:6].upper()}"
+        csv = f"编号,名称,上级编号,类型\n{code},市发展和改革委员会{code[-6:]},,department\n"
+        imported = await client.post("/units/import", content=csv.encode(), headers=admin)
+        assert imported.status_code in (200, 201), imported.text
+        units = (await client.get("/units", params={"limit": 200}, headers=admin)).json()["items"]
+        unit_id = next(u["id"] for u in units if u["code"] == code)
+        unit = stack.keys.headers("unit_staff", subject=f"e2e-{code}", unit_id=unit_id)
+
+        async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as gateway:  # the desk adds /api/v1
+            item = await desk.file(gateway, title="关于加快建设城市数字公共基础设施的建议")
+        registered = await client.post(f"/proposals/{item['id']}/register", headers=desk.staff())
+        assert registered.status_code == 200, registered.text
+
+        async def assign() -> httpx.Response:
+            body = {"units": [{"unit_id": unit_id, "role": "lead"}], "assigned_on": "2026-03-02"}
+            return await client.post(f"/proposals/{item['id']}/assignments", json=body, headers=desk.staff())
+
+        deadline = time.monotonic() + 60
+        while (answer := await assign()).status_code != 201 and time.monotonic() < deadline:
+            await asyncio.sleep(0.3)  # the assignment service has not seen the registration yet
+        assert answer.status_code == 201, answer.text
+        [assignment] = answer.json()
+        assert assignment["due_date"] < time.strftime("%Y-%m-%d")
+
+        scan = await client.post("/supervision/scan", headers=desk.staff())
+        assert scan.status_code == 200, scan.text
+        assert scan.json()["working_day"] is False or scan.json()["overdue"] >= 1
+
+        if not scan.json()["working_day"]:
+            pytest.skip("the deadline scanner reminds on working days only; today is not one")
+        deadline = time.monotonic() + 60
+        kinds: list[str] = []
+        while "assignment_overdue" not in kinds and time.monotonic() < deadline:
+            inbox = await client.get("/notifications", headers=unit)
+            assert inbox.status_code == 200, inbox.text
+            kinds = [n["kind"] for n in inbox.json()["items"]]
+            await asyncio.sleep(0.3)
+        overdue = next(n for n in inbox.json()["items"] if n["kind"] == "assignment_overdue")
+        assert overdue["proposal_id"] == item["id"]
+        assert "关于加快建设城市数字公共基础设施的建议" in overdue["body"]
+        assert (await client.get("/notifications/unread-count", headers=unit)).json()["unread"] >= 2  # assigned too

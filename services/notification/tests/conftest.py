@@ -25,6 +25,7 @@ def notification_settings(
         auth_jwks=dev_keys.jwks,
         auth_jwks_url=None,
         stream_poll_interval_s=0.2,
+        digest_window_s=0,  # tests that want a digest window set one
     )
 
 

@@ -75,10 +75,8 @@ async def test_a_notification_reaches_an_open_stream_through_the_gateway(
             assert arrived["kind"] == "assignment_created" and arrived["read"] is False
             assert "市民政局" not in str(arrived["body"])  # the unit's own text, not the proposers'
 
-            # Somebody else's stream is refused at the service, and the refusal comes back whole.
-            refused = await client.get(
-                "/api/v1/notifications/stream", headers=dev_keys.headers("staff", body_id="body-1")
-            )
+            # An account without an inbox is refused at the service, and the refusal comes back whole.
+            refused = await client.get("/api/v1/notifications/stream", headers=dev_keys.headers("admin"))
             assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
             anonymous = await client.get("/api/v1/notifications/stream")
             assert anonymous.status_code == 401

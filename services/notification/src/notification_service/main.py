@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from notification_service.api import router
 from notification_service.domain.delivery import Sender, SmsSender
 from notification_service.domain.notify import LiveHub
+from notification_service.domain.push import PushSender
 from notification_service.domain.reminders import ReminderScheduler
+from notification_service.domain.supervision import DailyDigests
 from notification_service.domain.webhooks import WebhookSender
 from notification_service.events.handlers import subscriptions
 from notification_service.events.schemas import registry
@@ -36,6 +38,8 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     runtime.on_shutdown(webhook_sender.close)
     if settings.reminders_enabled:
         runtime.start_with("reminders", ReminderScheduler(database=runtime.database, settings=settings).run)
+    if settings.daily_digests_enabled:
+        runtime.start_with("daily-digests", DailyDigests(database=runtime.database, settings=settings).run)
     if settings.smtp_host:
         # Without an SMTP server configured, e-mail deliveries wait (pending) until one is.
         runtime.start_with("email-sender", sender.run)
@@ -43,4 +47,9 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         sms = SmsSender(database=runtime.database, settings=settings)
         runtime.start_with("sms-sender", sms.run)
         runtime.on_shutdown(sms.close)
+    if settings.vapid_private_key is not None:
+        pusher = PushSender(database=runtime.database, settings=settings)
+        app.state.push_sender = pusher
+        runtime.start_with("push-sender", pusher.run)
+        runtime.on_shutdown(pusher.close)
     return app

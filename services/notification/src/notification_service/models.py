@@ -4,6 +4,7 @@ Recipients are addresses, not accounts (accounts live in the gateway): ``member:
 or ``unit:<unit_id>``. The inbox API finds the caller's address from their token's claims.
 """
 
+import base64
 import uuid
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -31,6 +32,41 @@ class ItemInfo(SQLModel, table=True):
     number_label: str | None = Field(default=None, max_length=50)
     lead_member_id: str | None = Field(default=None, max_length=36)
     cosigner_member_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # proposal.key_marked: a key item (重点提案) and its supervising leader, for the leaders' digest.
+    key: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    supervising_leader: str | None = Field(default=None, max_length=200)
+
+
+class AssignmentInfo(SQLModel, table=True):
+    """What the daily digests of staff and leaders list: each assignment, whether the overdue
+    scanner has called it overdue, and whether it is done (replied, or moved to another unit)."""
+
+    __tablename__ = "assignment_info"
+    __table_args__ = (Index("ix_assignment_info_body_overdue", "body_id", "overdue", "done"),)
+
+    assignment_id: str = Field(primary_key=True, max_length=36)
+    proposal_id: str = Field(max_length=36, index=True)
+    body_id: str = Field(max_length=36)
+    unit_id: str = Field(max_length=36)
+    unit_name: str | None = Field(default=None, max_length=200)
+    due_date: date | None = None
+    overdue: bool = False
+    done: bool = False
+
+
+class PendingRequest(SQLModel, table=True):
+    """A unit's adjustment request waiting for the body's staff (assignment.adjustment_requested),
+    until it is refused or the item is reassigned."""
+
+    __tablename__ = "pending_request"
+
+    request_id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(max_length=20)  # adjustment
+    assignment_id: str = Field(max_length=36)
+    proposal_id: str = Field(max_length=36, index=True)
+    body_id: str = Field(max_length=36, index=True)
+    unit_id: str = Field(max_length=36)
+    requested_at: datetime = Field(sa_type=UTCDateTime)
 
 
 # --- notifications (the in-app inbox) ---------------------------------------------------------
@@ -40,6 +76,7 @@ class Channel(StrEnum):
     inbox = "inbox"
     email = "email"
     sms = "sms"
+    push = "push"  # Web Push (VAPID) to the recipient's subscribed browsers
 
 
 class Notification(SQLModel, table=True):
@@ -113,6 +150,8 @@ class Contact(SQLModel, table=True):
     email_enabled: bool = True
     # SMS costs the body money and reaches people anywhere: sent only when turned on.
     sms_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # Web Push to the browsers the recipient subscribed (on unless turned off here).
+    push_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     # Quiet hours (the service's time zone): e-mail and SMS wait until they end; the inbox does not.
     quiet_start: time | None = None
     quiet_end: time | None = None
@@ -128,6 +167,7 @@ class ContactUpdate(SQLModel):
     phone: Phone | None = None
     email_enabled: bool = True
     sms_enabled: bool = Field(default=False, description="SMS to the phone number (off unless turned on)")
+    push_enabled: bool = Field(default=True, description="Web Push to the browsers this recipient subscribed")
     quiet_start: time | None = Field(default=None, description="免打扰 from, e.g. 22:00 (the service's time zone)")
     quiet_end: time | None = Field(default=None, description="免打扰 until, e.g. 07:30; may be earlier than the start")
 
@@ -146,6 +186,7 @@ class ContactPublic(SQLModel):
     phone: str | None
     email_enabled: bool
     sms_enabled: bool
+    push_enabled: bool = True
     quiet_start: time | None
     quiet_end: time | None
     masked: bool = Field(description="true when the caller is neither the recipient nor an administrator")
@@ -187,6 +228,72 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Sent inside one digest message with others (domain/delivery.py): the id of the delivery
+    # whose message carried it (that row's own id on the row itself); None when sent alone.
+    digest_id: int | None = None
+
+
+# --- Web Push subscriptions (the members' app in a browser) ----------------------------------
+
+
+class PushSubscription(SQLModel, table=True):
+    """A browser's push subscription (PushManager.subscribe), belonging to the account that made
+    it and delivering that account's inbox. The keys encrypt each payload (RFC 8291)."""
+
+    __tablename__ = "push_subscription"
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    owner: str = Field(max_length=120, index=True, description="the account (token subject) that subscribed")
+    recipient: str = Field(max_length=80, index=True)
+    endpoint: str = Field(max_length=2000, sa_column_kwargs={"unique": True})
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+
+
+B64Url = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+={0,2}$", min_length=16, max_length=200)]
+
+
+class PushKeys(SQLModel):
+    p256dh: B64Url = Field(description="the browser's P-256 public key, base64url (65 bytes decoded)")
+    auth: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+={0,2}$", min_length=16, max_length=100)]
+
+
+class PushSubscriptionCreate(SQLModel):
+    """What ``PushSubscription.toJSON()`` gives in the browser (expirationTime is ignored)."""
+
+    endpoint: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/$.?#].[^\s]*$", max_length=2000)]
+    keys: PushKeys
+    expirationTime: int | None = None  # the browser's own field name
+
+    @field_validator("endpoint")
+    @classmethod
+    def _parsable(cls, value: str) -> str:
+        parts = urlsplit(value)
+        _ = parts.port
+        if not parts.hostname:
+            raise ValueError("the URL names no host")
+        return value
+
+    @field_validator("keys")
+    @classmethod
+    def _p256_point(cls, keys: PushKeys) -> PushKeys:
+        raw = base64.urlsafe_b64decode(keys.p256dh + "=" * (-len(keys.p256dh) % 4))
+        if len(raw) != 65 or raw[0] != 4:
+            raise ValueError("keys.p256dh is not an uncompressed P-256 public key")
+        return keys
+
+
+class PushSubscriptionPublic(SQLModel):
+    id: str
+    endpoint: str
+    created_at: datetime
+
+
+class VapidPublicKey(SQLModel):
+    public_key: str | None = Field(
+        description="applicationServerKey for PushManager.subscribe (base64url); null: Web Push is off"
+    )
 
 
 # --- webhooks (other government systems) ------------------------------------------------------

@@ -1,3 +1,5 @@
+from datetime import time
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -18,6 +20,11 @@ class NotificationSettings(ServiceSettings):
     # ones this often; each is written once whatever the interval.
     reminder_poll_interval_s: float = Field(default=60.0, gt=0)
     reminders_enabled: bool = True
+
+    # The daily digests of staff and supervising leaders (domain/supervision.py): written on working
+    # days at this local time (or the first scan after it), once per recipient and day.
+    daily_digest_at: time = time(8, 30)
+    daily_digests_enabled: bool = True
 
     # Quiet hours are read in this zone (the bodies' default, DESIGN section 5).
     timezone: str = "Asia/Shanghai"
@@ -44,8 +51,25 @@ class NotificationSettings(ServiceSettings):
     # At most this many e-mails (and, separately, SMS) to one recipient in any hour; the rest wait
     # for the hour to pass (0: no cap). An overdue escalation counts but is never held back.
     delivery_rate_cap_per_hour: int = Field(default=30, ge=0)
+    # Digests instead of floods: an e-mail, SMS or push waits this long after its notification was
+    # written, then goes out as one message with every other pending one of the same kind to the
+    # same recipient on the same channel (100 assignments to a unit in a burst: one message).
+    # 0 sends at once, still merging whatever is pending then.
+    digest_window_s: float = Field(default=60.0, ge=0)
+    # A digest carries at most this many rows; more make another message.
+    digest_max_items: int = Field(default=500, ge=1)
     delivery_backoff_base_s: float = Field(default=30.0, gt=0)
     delivery_backoff_max_s: float = Field(default=3600.0, gt=0)
+    # Web Push (VAPID, RFC 8292): the service's P-256 private key (PEM, or the raw key in base64url)
+    # and the contact it names to push services (mailto: or https:). Without a key no push sender
+    # runs and the members' app cannot subscribe.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str = "mailto:noreply@localhost"
+    push_timeout_s: float = Field(default=10.0, gt=0)
+    # How long a push service keeps a message for a browser that is offline.
+    push_ttl_s: int = Field(default=86400, ge=0)
+    # Push endpoints on loopback or private addresses are refused, as webhook URLs are (tests lift it).
+    push_allow_private_targets: bool = False
     # Webhooks: each POST waits this long; a failure is retried like e-mail, with the same back-off.
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)

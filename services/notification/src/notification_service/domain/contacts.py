@@ -10,7 +10,7 @@ from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import utcnow
 from servicekit.errors import NotFound, Problem
 
-_RECIPIENT = re.compile(r"^(member|unit):[A-Za-z0-9_.-]{1,72}$")
+_RECIPIENT = re.compile(r"^(member|unit|staff|leader):[A-Za-z0-9_.-]{1,72}$")
 
 
 def check_recipient(recipient: str) -> str:
@@ -19,8 +19,8 @@ def check_recipient(recipient: str) -> str:
             422,
             "invalid_recipient",
             "Invalid Recipient",
-            "recipient must be member:<member_id> or unit:<unit_id>",
-            errors=[{"field": "recipient", "message": "expected member:<id> or unit:<id>"}],
+            "recipient must be member:<member_id>, unit:<unit_id>, staff:<body_id> or leader:<body_id>",
+            errors=[{"field": "recipient", "message": "expected member:<id>, unit:<id>, staff:<id> or leader:<id>"}],
         )
     return recipient
 
@@ -30,6 +30,10 @@ def owns(principal: Principal, recipient: str) -> bool:
         return recipient == f"member:{principal.member_id}"
     if principal.role == Role.unit_staff and principal.unit_id:
         return recipient == f"unit:{principal.unit_id}"
+    if principal.role == Role.staff and principal.body_id:
+        return recipient == f"staff:{principal.body_id}"
+    if principal.role == Role.leader and principal.body_id:
+        return recipient == f"leader:{principal.body_id}"
     return False
 
 
@@ -50,6 +54,7 @@ def public(contact: Contact, principal: Principal) -> ContactPublic:
         phone=contact.phone if full or contact.phone is None else mask_phone(contact.phone),
         email_enabled=contact.email_enabled,
         sms_enabled=contact.sms_enabled,
+        push_enabled=contact.push_enabled,
         quiet_start=contact.quiet_start,
         quiet_end=contact.quiet_end,
         masked=not full,
@@ -85,6 +90,7 @@ async def set_contact(
     row.phone = data.phone
     row.email_enabled = data.email_enabled
     row.sms_enabled = data.sms_enabled and data.phone is not None
+    row.push_enabled = data.push_enabled
     row.quiet_start, row.quiet_end = data.quiet_start, data.quiet_end
     row.updated_at = utcnow()
     row.updated_by = principal.actor[:120]

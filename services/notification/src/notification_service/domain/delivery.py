@@ -25,7 +25,6 @@ import random
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -81,12 +80,16 @@ def render_email(n: Notification, *, delivery_id: int, sender: str, to: str) -> 
     message["Subject"] = n.title
     message["From"] = sender
     message["To"] = to
-    message["Message-ID"] = make_msgid(idstring=f"delivery-{delivery_id}", domain="notification.local")
+    # The same Message-ID on every attempt of one delivery (make_msgid adds time and randomness), so
+    # a repeat after a crash is recognisable, and mail systems that dedupe on it drop it; the sender's
+    # domain keeps ids from two deployments apart.
+    domain = sender.rpartition("@")[2].strip(" >") or "notification.local"
+    message["Message-ID"] = f"<delivery-{delivery_id}@{domain}>"
     text = f"{n.title}\n\n{n.body}\n\n——提案办理平台（此邮件由系统发送，请勿直接回复）"
     message.set_content(text)
     message.add_alternative(
         '<!doctype html><html lang="zh-CN"><body>'
-        f"<h2>{html.escape(n.title)}</h2><p>{html.escape(n.body)}</p>"
+        f"<h2>{html.escape(n.title)}</h2><p>{html.escape(n.body).replace(chr(10), '<br>')}</p>"
         '<p style="color:#888">提案办理平台（此邮件由系统发送，请勿直接回复）</p></body></html>',
         subtype="html",
     )
@@ -155,8 +158,11 @@ class ChannelSender:
         """Where this channel reaches the contact, or None when it may not."""
         raise NotImplementedError
 
-    async def deliver(self, notification: Notification, address: str, delivery_id: int) -> None:
-        """Sends one message; raises PermanentFailure or TransientFailure."""
+    async def deliver(
+        self, notification: Notification, address: str, delivery_id: int, *, digest: list[Notification] | None = None
+    ) -> None:
+        """Sends one message (a digest of ``digest`` when given, the first being ``notification``);
+        raises PermanentFailure or TransientFailure."""
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -192,8 +198,17 @@ class ChannelSender:
             where=[Delivery.channel == self.channel],
         )
 
+    async def resolve(self, recipient: str, contact: Contact | None) -> str | None:
+        """Where this channel reaches the recipient now, or None (the row is then skipped)."""
+        return self.address(contact) if contact is not None else None
+
     async def send_due(self) -> int:
-        """Claims and sends one batch; returns how many rows it settled (sent, retried or failed)."""
+        """Claims and sends one batch; returns how many rows it settled (sent, retried or failed).
+
+        Digests: a row waits until ``digest_window_s`` after it was written; then every other
+        pending row of the same recipient, channel and kind (whatever its own due time) is taken
+        along and the lot goes out as one message (``digest_id`` names the row whose message
+        carried them). The inbox still holds each notification."""
         ids = await self.claim()
         if not ids:
             return 0
@@ -204,33 +219,128 @@ class ChannelSender:
                     .join(Notification, col(Notification.id) == col(Delivery.notification_id))
                     .outerjoin(Contact, col(Contact.recipient) == col(Delivery.recipient))
                     .where(col(Delivery.id).in_(ids), Delivery.locked_by == self.holder)
+                    .order_by(col(Delivery.id))
                 )
             ).all()
+        done: set[int] = set()  # rows already sent (or settled) as part of another row's digest
         for delivery, notification, contact in rows:
             assert delivery.id is not None
-            address = self.address(contact) if contact is not None else None
+            if delivery.id in done:
+                continue
+            address = await self.resolve(delivery.recipient, contact)
             if address is None:
                 await self._settle(delivery.id, DeliveryStatus.skipped, error=f"no enabled {self.channel} address")
                 continue
-            assert contact is not None
-            later = quiet_until(utcnow(), contact.quiet_start, contact.quiet_end, self.zone)
-            if later is not None and notification.kind not in QUIET_HOURS_EXEMPT:
+            now = utcnow()
+            exempt = notification.kind in QUIET_HOURS_EXEMPT
+            later = None
+            if contact is not None:
+                later = quiet_until(now, contact.quiet_start, contact.quiet_end, self.zone)
+            if later is not None and not exempt:
                 await self._defer(delivery.id, later)
                 continue
+            created = delivery.created_at if delivery.created_at.tzinfo else delivery.created_at.replace(tzinfo=UTC)
+            gathered = created + timedelta(seconds=self.settings.digest_window_s)
+            if gathered > now:
+                await self._defer(delivery.id, gathered)
+                continue
             capped = await self.capped_until(delivery.recipient)
-            if capped is not None and notification.kind not in QUIET_HOURS_EXEMPT:
+            if capped is not None and not exempt:
                 await self._defer(delivery.id, capped)
                 continue
+            companions = await self._take_companions(delivery, notification.kind)
+            digest = [notification, *(n for _, n in companions)]
+            members = [delivery.id, *(d for d, _ in companions)]
+            done.update(members)
             try:
-                await self.deliver(notification, address, delivery.id)
+                await self.deliver(notification, address, delivery.id, digest=digest if len(digest) > 1 else None)
             except PermanentFailure as exc:
                 await self._settle(delivery.id, DeliveryStatus.failed, error=str(exc))
+                await self._release(members[1:])
             except TransientFailure as exc:
                 await self._retry(delivery.id, error=str(exc))
+                await self._release(members[1:])
             else:
-                await self._settle(delivery.id, DeliveryStatus.sent)
+                await self._settle_sent(members)
                 self.sent_total += 1
         return len(rows)
+
+    async def _take_companions(self, lead: Delivery, kind: str) -> list[tuple[int, Notification]]:
+        """Leases the other pending rows of the lead's recipient, channel and kind (free ones, or
+        ones this sender already holds) and returns them with their notifications, oldest first."""
+        now = utcnow()
+        async with self.database.session() as session:
+            query = (
+                select(Delivery.id)
+                .join(Notification, col(Notification.id) == col(Delivery.notification_id))
+                .where(
+                    Delivery.recipient == lead.recipient,
+                    Delivery.channel == self.channel,
+                    Delivery.status == DeliveryStatus.pending,
+                    Notification.kind == kind,
+                    col(Delivery.id) != lead.id,
+                    or_(
+                        col(Delivery.locked_until).is_(None),
+                        col(Delivery.locked_until) < now,
+                        col(Delivery.locked_by) == self.holder,
+                    ),
+                )
+                .order_by(col(Delivery.id))
+                .limit(self.settings.digest_max_items)
+            )
+            if self.database.engine.dialect.name == "postgresql":
+                query = query.with_for_update(of=Delivery, skip_locked=True)
+            ids = [i for i in (await session.exec(query)).all() if i is not None]
+            if ids:
+                await session.exec(
+                    update(Delivery)
+                    .where(col(Delivery.id).in_(ids))
+                    .values(locked_by=self.holder, locked_until=now + timedelta(seconds=self.settings.delivery_lease_s))
+                )
+            await session.commit()
+            if not ids:
+                return []
+            found = (
+                await session.exec(
+                    select(Delivery.id, Notification)
+                    .join(Notification, col(Notification.id) == col(Delivery.notification_id))
+                    .where(col(Delivery.id).in_(ids))
+                    .order_by(col(Delivery.id))
+                )
+            ).all()
+        return [(i, n) for i, n in found if i is not None]
+
+    async def _settle_sent(self, members: list[int]) -> None:
+        """Marks the rows of one message sent (a digest's rows name its first)."""
+        now = utcnow()
+        digest_id = members[0] if len(members) > 1 else None
+        async with self.database.session() as session:
+            await session.exec(
+                update(Delivery)
+                .where(col(Delivery.id).in_(members), col(Delivery.locked_by) == self.holder)
+                .values(
+                    status=DeliveryStatus.sent,
+                    attempts=Delivery.attempts + 1,
+                    last_error=None,
+                    locked_by=None,
+                    locked_until=None,
+                    sent_at=now,
+                    digest_id=digest_id,
+                )
+            )
+            await session.commit()
+
+    async def _release(self, ids: list[int]) -> None:
+        """Gives back rows taken along for a digest that was not sent: they are sent on their own."""
+        if not ids:
+            return
+        async with self.database.session() as session:
+            await session.exec(
+                update(Delivery)
+                .where(col(Delivery.id).in_(ids), col(Delivery.locked_by) == self.holder)
+                .values(locked_by=None, locked_until=None)
+            )
+            await session.commit()
 
     async def _settle(self, delivery_id: int, status: DeliveryStatus, *, error: str | None = None) -> None:
         async with self.database.session() as session:
@@ -263,6 +373,8 @@ class ChannelSender:
                         Delivery.recipient == recipient,
                         Delivery.channel == self.channel,
                         col(Delivery.sent_at) > since,
+                        # a digest is one message: its first row counts, the others do not
+                        or_(col(Delivery.digest_id).is_(None), col(Delivery.digest_id) == col(Delivery.id)),
                     )
                     .order_by(col(Delivery.sent_at).desc())
                     .limit(cap)
@@ -320,9 +432,12 @@ class Sender(ChannelSender):
     def address(self, contact: Contact) -> str | None:
         return contact.email if contact.email and contact.email_enabled else None
 
-    async def deliver(self, notification: Notification, address: str, delivery_id: int) -> None:
+    async def deliver(
+        self, notification: Notification, address: str, delivery_id: int, *, digest: list[Notification] | None = None
+    ) -> None:
         s = self.settings
-        message = render_email(notification, delivery_id=delivery_id, sender=s.mail_from, to=address)
+        shown = digest_of(digest) if digest else notification
+        message = render_email(shown, delivery_id=delivery_id, sender=s.mail_from, to=address)
         try:
             await aiosmtplib.send(
                 message,
@@ -347,6 +462,33 @@ class Sender(ChannelSender):
             raise TransientFailure(_describe(exc)) from None
 
 
+# A digest lists at most this many items in an e-mail; the rest are counted.
+DIGEST_LISTED = 50
+
+
+def digest_of(notifications: list[Notification]) -> Notification:
+    """One message standing for several of one kind (not stored: the inbox keeps each)."""
+    first = notifications[0]
+    count = len(notifications)
+    lines = [f"{i}. {n.body}" for i, n in enumerate(notifications[:DIGEST_LISTED], start=1)]
+    if count > DIGEST_LISTED:
+        lines.append(f"……另有 {count - DIGEST_LISTED} 条，请登录平台查看。")
+    return Notification(
+        recipient=first.recipient,
+        event_id=first.event_id,
+        event_type=first.event_type,
+        kind=first.kind,
+        title=f"{first.title}（共 {count} 条）",
+        body="\n".join(lines),
+        proposal_id=None,
+    )
+
+
+def sms_digest_text(notifications: list[Notification]) -> str:
+    """A digest by SMS: the count, not the list (an SMS segment is 70 characters)."""
+    return f"【提案办理平台】{notifications[0].title}：共{len(notifications)}条，请登录平台查看。"
+
+
 def sms_text(notification: Notification) -> str:
     """One SMS: the platform's signature, the title and the text (the gateway splits long ones)."""
     return f"【提案办理平台】{notification.title}：{notification.body}"
@@ -369,14 +511,17 @@ class SmsSender(ChannelSender):
     def address(self, contact: Contact) -> str | None:
         return contact.phone if contact.phone and contact.sms_enabled else None
 
-    async def deliver(self, notification: Notification, address: str, delivery_id: int) -> None:
+    async def deliver(
+        self, notification: Notification, address: str, delivery_id: int, *, digest: list[Notification] | None = None
+    ) -> None:
         s = self.settings
         assert s.sms_gateway_url is not None
+        text = sms_digest_text(digest) if digest else sms_text(notification)
         headers = {"authorization": f"Bearer {s.sms_gateway_token.get_secret_value()}"} if s.sms_gateway_token else {}
         try:
             answer = await self.client.post(
                 s.sms_gateway_url,
-                json={"to": address, "text": sms_text(notification), "reference": f"delivery-{delivery_id}"},
+                json={"to": address, "text": text, "reference": f"delivery-{delivery_id}"},
                 headers=headers,
             )
         except httpx.HTTPError as exc:

@@ -12,12 +12,18 @@ from servicekit.pagination import paginate
 
 
 def recipient_of(principal: Principal) -> str:
-    """The caller's inbox address from their token's claims: a member's or a unit's."""
+    """The caller's inbox address from their token's claims: a member's, a unit's, or their body's
+    staff or leaders'."""
     if principal.role == Role.member and principal.member_id:
         return f"member:{principal.member_id}"
     if principal.role == Role.unit_staff and principal.unit_id:
         return f"unit:{principal.unit_id}"
-    raise forbidden("this account has no inbox: notifications go to members and handling units")
+    # A body's staff share one inbox, its supervising leaders another (their daily digests).
+    if principal.role == Role.staff and principal.body_id:
+        return f"staff:{principal.body_id}"
+    if principal.role == Role.leader and principal.body_id:
+        return f"leader:{principal.body_id}"
+    raise forbidden("this account has no inbox: notifications go to members, units, staff and leaders")
 
 
 async def list_notifications(

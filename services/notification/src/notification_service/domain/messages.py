@@ -53,7 +53,8 @@ UNKNOWN_ITEM = Item(title=None, number_label=None, lead_member_id=None)
 
 @dataclass(frozen=True)
 class Draft:
-    """One notification for one recipient (``member:<id>`` or ``unit:<id>``)."""
+    """One notification for one recipient (``member:<id>``, ``unit:<id>``, ``staff:<body_id>`` or
+    ``leader:<body_id>``); a digest of several items names none (``proposal_id`` "")."""
 
     recipient: str
     kind: str

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notification_service.domain.messages import UNKNOWN_ITEM, Draft, Item
-from notification_service.models import Channel, Contact, Delivery, ItemInfo, Notification
+from notification_service.models import Channel, Contact, Delivery, ItemInfo, Notification, PushSubscription
 
 _WOKEN = "notification_recipients"
 
@@ -44,7 +44,7 @@ async def remember_item(
 async def store(session: AsyncSession, *, event_id: str, event_type: str, drafts: list[Draft]) -> list[Notification]:
     """Writes each draft once: a recipient who already has this event's notification (a replay
     past the inbox's retention) is skipped. A delivery is queued per channel the recipient has
-    enabled (e-mail, SMS), in the same transaction."""
+    enabled (e-mail, SMS, Web Push), in the same transaction."""
     if not drafts:
         return []
     existing = set((await session.exec(select(Notification.recipient).where(Notification.event_id == event_id))).all())
@@ -60,6 +60,13 @@ async def store(session: AsyncSession, *, event_id: str, event_type: str, drafts
         c.recipient: c
         for c in (await session.exec(select(Contact).where(col(Contact.recipient).in_(recipients)))).all()
     }
+    browsers = set(
+        (
+            await session.exec(
+                select(PushSubscription.recipient).where(col(PushSubscription.recipient).in_(recipients)).distinct()
+            )
+        ).all()
+    )
     stored = []
     for d in fresh:
         n = Notification(
@@ -69,23 +76,24 @@ async def store(session: AsyncSession, *, event_id: str, event_type: str, drafts
             kind=d.kind,
             title=d.title,
             body=d.body,
-            proposal_id=d.proposal_id,
+            proposal_id=d.proposal_id or None,
         )
         session.add(n)
         stored.append(n)
         contact = contacts.get(d.recipient)
-        for channel in _channels(contact):
+        for channel in _channels(contact, pushed=d.recipient in browsers):
             session.add(Delivery(notification_id=n.id, event_id=event_id, recipient=d.recipient, channel=channel))
     woken: set[str] = session.sync_session.info.setdefault(_WOKEN, set())
     woken.update(recipients)
     return stored
 
 
-def _channels(contact: Contact | None) -> list[Channel]:
-    """The channels outside the app this recipient may be reached on."""
+def _channels(contact: Contact | None, *, pushed: bool = False) -> list[Channel]:
+    """The channels outside the app this recipient may be reached on (``pushed``: a browser of
+    theirs is subscribed to Web Push, which is on unless their contact turns it off)."""
     if contact is None:
-        return []
-    channels = []
+        return [Channel.push] if pushed else []
+    channels = [Channel.push] if pushed and contact.push_enabled else []
     if contact.email and contact.email_enabled:
         channels.append(Channel.email)
     if contact.phone and contact.sms_enabled:

@@ -102,6 +102,7 @@ class CosignAnswered(ItemRef):
 
 
 class AdjustmentRefused(ItemRef):
+    request_id: str
     assignment_id: str
     unit_id: str
     note: str | None = None
@@ -136,3 +137,15 @@ class EvaluationSubmitted(ItemRef):
 
     unit_id: str
     member_id: str
+
+
+class KeyMarked(ItemRef):
+    key: bool
+    supervising_leader: str | None = None
+
+
+class AdjustmentRequested(ItemRef):
+    request_id: str
+    assignment_id: str
+    unit_id: str
+    requested_at: datetime

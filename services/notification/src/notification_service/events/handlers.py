@@ -4,13 +4,14 @@ Handled events become notifications (domain/messages.py); the others are listed 
 so an event type nobody has listed is still dead-lettered as an unknown contract.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notification_service.domain import messages, notify, reminders, webhooks
+from notification_service.domain import messages, notify, reminders, supervision, webhooks
 from notification_service.domain.messages import Draft, Item
 from notification_service.events import consumed as ev
 from servicekit.db import utcnow
@@ -29,10 +30,8 @@ subscriptions = Subscriptions(topics=["proposal.events", "assignment.events", "e
 
 # Events that need nobody's attention, or whose recipients the event does not name.
 IGNORED = (
-    "proposal.key_marked",
     "proposal.category_changed",
     "assignment.acknowledged",
-    "assignment.adjustment_requested",  # for staff, who have no inbox address yet
     "handling.completed",  # the proposers were told with each unit's assignment.replied
     "assignment.rules_set",  # a body's rules, for staff who set them
     "proposal.presidium_decided",  # the deputies are told of the registration that follows
@@ -50,12 +49,23 @@ async def _notify(session: AsyncSession, event: ReceivedEvent[BaseModel], drafts
     await webhooks.enqueue(session, event.envelope)
 
 
-def _with_item(event_type: str, model: type[ev.ItemRef], mapping: Callable[[ev.ItemRef, Item], list[Draft]]) -> None:
-    """Registers a handler that maps ``event_type`` with what is known of its item."""
+Projection = Callable[[AsyncSession, Any], Awaitable[None]]
+
+
+def _with_item(
+    event_type: str,
+    model: type[ev.ItemRef],
+    mapping: Callable[[ev.ItemRef, Item], list[Draft]],
+    project: Projection | None = None,
+) -> None:
+    """Registers a handler that maps ``event_type`` with what is known of its item (and keeps the
+    supervision digests' projection with ``project``, in the same transaction)."""
 
     async def handle(session: AsyncSession, event: ReceivedEvent[ev.ItemRef]) -> None:
         item = await notify.item_of(session, event.payload.proposal_id)
         await _notify(session, event, mapping(event.payload, item))  # type: ignore[arg-type]
+        if project is not None:
+            await project(session, event.payload)
 
     handle.__name__ = f"on_{event_type.replace('.', '_')}"
     subscriptions.on(event_type, 1, model)(handle)
@@ -90,7 +100,11 @@ async def on_proposal_registered(session: AsyncSession, event: ReceivedEvent[ev.
     await _notify(session, event, messages.registered(p))  # type: ignore[arg-type]
 
 
-_with_item("assignment.adjustment_refused", ev.AdjustmentRefused, messages.adjustment_refused)  # type: ignore[arg-type]
+async def _refused(session: AsyncSession, p: Any) -> None:
+    await supervision.request_decided(session, request_id=p.request_id)
+
+
+_with_item("assignment.adjustment_refused", ev.AdjustmentRefused, messages.adjustment_refused, _refused)  # type: ignore[arg-type]
 _with_item("assignment.extension_refused", ev.ExtensionRefused, messages.extension_refused)  # type: ignore[arg-type]
 _with_item("assignment.opinion_sent", ev.OpinionSent, messages.opinion_sent)  # type: ignore[arg-type]
 
@@ -129,6 +143,7 @@ async def on_assignment_replied(session: AsyncSession, event: ReceivedEvent[ev.A
     item = await notify.item_of(session, p.proposal_id)
     drafts = messages.replied(p, item, rating_days=RATING_DAYS)
     await _notify(session, event, drafts)  # type: ignore[arg-type]
+    await supervision.record_done(session, proposal_id=p.proposal_id, unit_id=p.unit_id)
     cal = reminders.calendar()
     closes = cal.add_working_days(reminders.local_date(p.replied_at, LOCAL_ZONE), RATING_DAYS)
     day = reminders.working_days_before(cal, closes, 2)
@@ -147,6 +162,32 @@ async def on_evaluation_submitted(session: AsyncSession, event: ReceivedEvent[ev
     )
 
 
+@subscriptions.on("proposal.key_marked", 1, ev.KeyMarked)
+async def on_key_marked(session: AsyncSession, event: ReceivedEvent[ev.KeyMarked]) -> None:
+    """Nobody is told; the leaders' daily digest lists key items (domain/supervision.py)."""
+    p = event.payload
+    await supervision.record_key(
+        session, proposal_id=p.proposal_id, body_id=p.body_id, key=p.key, leader_name=p.supervising_leader
+    )
+    await webhooks.enqueue(session, event.envelope)
+
+
+@subscriptions.on("assignment.adjustment_requested", 1, ev.AdjustmentRequested)
+async def on_adjustment_requested(session: AsyncSession, event: ReceivedEvent[ev.AdjustmentRequested]) -> None:
+    """Waits in the staff's daily digest until refused or the item is reassigned."""
+    p = event.payload
+    await supervision.record_request(
+        session,
+        request_id=p.request_id,
+        assignment_id=p.assignment_id,
+        proposal_id=p.proposal_id,
+        body_id=p.body_id,
+        unit_id=p.unit_id,
+        requested_at=p.requested_at,
+    )
+    await webhooks.enqueue(session, event.envelope)
+
+
 @subscriptions.on("assembly_evaluation.opened", 1, ev.BallotOpened)
 async def on_ballot_opened(session: AsyncSession, event: ReceivedEvent[ev.BallotOpened]) -> None:
     await _notify(session, event, messages.ballot_opened(event.payload))  # type: ignore[arg-type]
@@ -155,11 +196,46 @@ async def on_ballot_opened(session: AsyncSession, event: ReceivedEvent[ev.Ballot
 _with_item("proposal.declined", ev.ProposalDeclined, messages.declined)  # type: ignore[arg-type]
 _with_item("proposal.merged", ev.ProposalMerged, messages.merged)  # type: ignore[arg-type]
 _with_item("proposal.withdrawn", ev.ProposalWithdrawn, messages.withdrawn)  # type: ignore[arg-type]
-_with_item("assignment.created", ev.AssignmentCreated, messages.assigned)  # type: ignore[arg-type]
-_with_item("assignment.reassigned", ev.AssignmentReassigned, messages.reassigned)  # type: ignore[arg-type]
-_with_item("assignment.extended", ev.AssignmentExtended, messages.extended)  # type: ignore[arg-type]
+
+
+async def _assigned(session: AsyncSession, p: Any) -> None:
+    await supervision.record_assignment(
+        session,
+        assignment_id=p.assignment_id,
+        proposal_id=p.proposal_id,
+        body_id=p.body_id,
+        unit_id=p.unit_id,
+        unit_name=p.unit_name,
+        due_date=p.due_date,
+    )
+
+
+async def _reassigned(session: AsyncSession, p: Any) -> None:
+    await supervision.record_done(session, proposal_id=p.proposal_id, unit_id=p.previous_unit_id)
+    await supervision.request_decided(session, proposal_id=p.proposal_id, unit_id=p.previous_unit_id)
+    await _assigned(session, p)
+
+
+async def _extended(session: AsyncSession, p: Any) -> None:
+    await supervision.record_extended(session, assignment_id=p.assignment_id, due_date=p.due_date)
+
+
+async def _overdue(session: AsyncSession, p: Any) -> None:
+    await supervision.record_overdue(
+        session,
+        assignment_id=p.assignment_id,
+        proposal_id=p.proposal_id,
+        body_id=p.body_id,
+        unit_id=p.unit_id,
+        due_date=p.due_date,
+    )
+
+
+_with_item("assignment.created", ev.AssignmentCreated, messages.assigned, _assigned)  # type: ignore[arg-type]
+_with_item("assignment.reassigned", ev.AssignmentReassigned, messages.reassigned, _reassigned)  # type: ignore[arg-type]
+_with_item("assignment.extended", ev.AssignmentExtended, messages.extended, _extended)  # type: ignore[arg-type]
 _with_item("assignment.due_soon", ev.AssignmentDeadline, messages.due_soon)  # type: ignore[arg-type]
-_with_item("assignment.overdue", ev.AssignmentDeadline, messages.overdue)  # type: ignore[arg-type]
+_with_item("assignment.overdue", ev.AssignmentDeadline, messages.overdue, _overdue)  # type: ignore[arg-type]
 _with_item("assignment.rehandling_opened", ev.RehandlingOpened, messages.rehandling)  # type: ignore[arg-type]
 
 

@@ -1,0 +1,169 @@
+"""Daily digests for a body's staff and supervising leaders: overdue items of the body and
+adjustment requests waiting (staff), overdue key items (leaders), each read in their own inbox
+through the API; replied, extended and refused ones drop out; once per recipient and day."""
+
+import asyncio
+import time as clock
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from notification_world import BODY, World
+from sqlmodel import select
+
+from assignment_service.events import schemas as a
+from devstack.kafka import KafkaBroker
+from devstack.keys import DevKeys
+from notification_service.domain import supervision
+from notification_service.models import AssignmentInfo, PendingRequest
+from proposal_service.events import schemas as p
+from servicekit.db import utcnow
+from servicekit.runtime import service_runtime
+
+pytestmark = pytest.mark.integration
+
+DAY = date(2026, 12, 1)  # a Tuesday
+
+
+class Item:
+    def __init__(self, title: str, number: int, unit: str, unit_name: str) -> None:
+        self.pid, self.assignment = str(uuid.uuid4()), str(uuid.uuid4())
+        self.title, self.number, self.unit, self.unit_name = title, number, unit, unit_name
+
+    def ref(self) -> dict[str, str]:
+        return {"proposal_id": self.pid, "body_id": BODY, "session_id": "s-1", "kind": "individual"}
+
+    def registered(self) -> p.ProposalRegistered:
+        return p.ProposalRegistered(
+            **self.ref(), number=self.number, number_label=f"{self.number:04d}", title=self.title, content="c",
+            category_id=None, category=None, lead_member_id=None, lead_proposer="刘洋", cosigner_member_ids=[],
+            group_name=None, key=False, registered_at=utcnow(),
+        )  # fmt: skip
+
+    def assigned(self) -> a.AssignmentCreated:
+        return a.AssignmentCreated(
+            assignment_id=self.assignment, proposal_id=self.pid, body_id=BODY, unit_id=self.unit,
+            unit_name=self.unit_name, role="lead", round=1, due_date=DAY - timedelta(days=3), assigned_at=utcnow(),
+        )  # fmt: skip
+
+    def overdue(self) -> a.AssignmentOverdue:
+        return a.AssignmentOverdue(
+            assignment_id=self.assignment, proposal_id=self.pid, body_id=BODY, unit_id=self.unit,
+            day=DAY, due_date=DAY - timedelta(days=3), working_days_left=-2,
+        )  # fmt: skip
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 60) -> None:
+    deadline = clock.monotonic() + timeout
+    while clock.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_staff_and_leaders_get_their_daily_digest_once(
+    notification: tuple[FastAPI, AsyncClient], dev_keys: DevKeys, kafka: KafkaBroker, namespace: str
+) -> None:
+    app, client = notification
+    world = World(app, dev_keys, kafka.bootstrap, namespace)
+    parking = Item("关于缓解医院周边停车难的建议", 3, "u-jtj", "市交通运输局")
+    elderly = Item("关于发展社区嵌入式养老的建议", 7, "u-mzj", "市民政局")
+    replied = Item("关于老旧小区加装电梯的建议", 9, "u-zjj", "市住房和城市更新局")
+    extended = Item("关于完善夜间经济配套的建议", 11, "u-swj", "市商务局")
+    items = (parking, elderly, replied, extended)
+    await world.send("proposal.events", [p.registry.envelope(i.registered(), subject=i.pid) for i in items])
+    key = p.ProposalKeyMarked(**elderly.ref(), key=True, supervising_leader="市政府副市长 李明")
+    await world.send("proposal.events", [p.registry.envelope(key, subject=elderly.pid)])
+    events = [a.registry.envelope(i.assigned(), subject=i.pid) for i in items]
+    events += [a.registry.envelope(i.overdue(), subject=i.pid) for i in items]
+    events.append(
+        a.registry.envelope(
+            a.AssignmentReplied(
+                reply_id="r-1", assignment_id=replied.assignment, proposal_id=replied.pid, body_id=BODY,
+                unit_id=replied.unit, unit_name=replied.unit_name, role="lead", round=1, outcome="A",
+                publishable=True, on_time=False, contacted=True, replied_at=utcnow(),
+            ),
+            subject=replied.pid,
+        )
+    )  # fmt: skip
+    events.append(
+        a.registry.envelope(
+            a.AssignmentExtended(
+                assignment_id=extended.assignment, proposal_id=extended.pid, body_id=BODY, unit_id=extended.unit,
+                previous_due_date=DAY - timedelta(days=3), due_date=DAY + timedelta(days=60), extended_at=utcnow(),
+            ),
+            subject=extended.pid,
+        )
+    )  # fmt: skip
+    requested_at = datetime(2026, 11, 30, 2, 0, tzinfo=utcnow().tzinfo)
+    for request_id, item in (("req-waiting", parking), ("req-refused", elderly)):
+        events.append(
+            a.registry.envelope(
+                a.AdjustmentRequested(
+                    request_id=request_id, assignment_id=item.assignment, proposal_id=item.pid, body_id=BODY,
+                    unit_id=item.unit, reason="职能不符", requested_at=requested_at,
+                ),
+                subject=item.pid,
+            )
+        )  # fmt: skip
+    events.append(
+        a.registry.envelope(
+            a.AdjustmentRefused(
+                request_id="req-refused", assignment_id=elderly.assignment, proposal_id=elderly.pid, body_id=BODY,
+                unit_id=elderly.unit, note=None, refused_at=utcnow(),
+            ),
+            subject=elderly.pid,
+        )
+    )  # fmt: skip
+    await world.send("assignment.events", events)
+
+    database = service_runtime(app).database
+
+    async def projected() -> bool:
+        async with database.session(read_only=True) as session:
+            infos = {i.assignment_id: i for i in await session.exec(select(AssignmentInfo))}
+            waiting = list(await session.exec(select(PendingRequest)))
+        return (
+            len(infos) == 4
+            and infos[replied.assignment].done
+            and not infos[extended.assignment].overdue
+            and infos[elderly.assignment].overdue
+            and [r.request_id for r in waiting] == ["req-waiting"]
+        )
+
+    await until(projected, "the events projected")
+    # No digest before the hour, none on a Sunday.
+    tz = "Asia/Shanghai"
+    assert supervision.due(datetime(2026, 12, 1, 0, 0, tzinfo=utcnow().tzinfo), at=time(8, 30), zone=tz) is None
+    assert supervision.due(datetime(2026, 12, 1, 1, 0, tzinfo=utcnow().tzinfo), at=time(8, 30), zone=tz) == DAY
+    assert supervision.due(datetime(2026, 12, 6, 3, 0, tzinfo=utcnow().tzinfo), at=time(8, 30), zone=tz) is None
+
+    assert await supervision.write_daily(database, today=DAY) == 2
+    assert await supervision.write_daily(database, today=DAY) == 0  # once per recipient and day
+
+    staff = dev_keys.headers("staff", body_id=BODY)
+    [note] = (await client.get("/notifications", headers=staff)).json()["items"]
+    assert note["kind"] == "staff_daily_digest" and note["proposal_id"] is None
+    assert note["title"] == "督办日报（12月1日）：逾期 2 件，待审核申请 1 件"
+    body = note["body"]
+    assert "0003号《关于缓解医院周边停车难的建议》，市交通运输局，11月28日到期" in body
+    assert "0007号《关于发展社区嵌入式养老的建议》，市民政局" in body
+    assert "加装电梯" not in body and "夜间经济" not in body  # replied, extended
+    assert "待审核的调整申请 1 件" in body and "市交通运输局申请调整" in body
+
+    leader = dev_keys.headers("leader", body_id=BODY)
+    [key_note] = (await client.get("/notifications", headers=leader)).json()["items"]
+    assert key_note["kind"] == "leader_daily_digest"
+    assert (
+        "0007号《关于发展社区嵌入式养老的建议》" in key_note["body"] and "督办：市政府副市长 李明" in key_note["body"]
+    )
+    assert "停车" not in key_note["body"]  # not a key item
+    # Another body's staff see neither; each inbox marks its own read.
+    other = dev_keys.headers("staff", body_id="body-2")
+    assert (await client.get("/notifications", headers=other)).json()["items"] == []
+    assert (await client.post("/notifications/read-all", headers=staff)).json() == {"marked": 1}
+    assert (await client.get("/notifications/unread-count", headers=leader)).json() == {"unread": 1}
