@@ -114,7 +114,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Api Keys */
+        /**
+         * List Api Keys
+         * @description The keys in the order they were made (the id breaks ties), a page at a time.
+         */
         get: operations["list_api_keys"];
         put?: never;
         /** Create Api Key */
@@ -151,7 +154,8 @@ export interface paths {
         };
         /**
          * 本单位承办件
-         * @description A unit's assignments (unit staff: their own unit; the body's staff may name any unit).
+         * @description A unit's assignments by due date, a page at a time (unit staff: their own unit; the body's
+         *     staff may name any unit).
          */
         get: operations["list_assignments"];
         put?: never;
@@ -203,7 +207,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * 调整申请记录
+         * @description The assignment's adjustment requests, newest first (its unit and the body's staff).
+         */
+        get: operations["list_adjustment_requests"];
         put?: never;
         /**
          * 申请调整
@@ -223,7 +231,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * 延期申请记录
+         * @description The assignment's extension requests, newest first (its unit and the body's staff).
+         */
+        get: operations["list_extensions"];
         put?: never;
         /** 申请延期 */
         post: operations["request_extension"];
@@ -647,7 +659,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 委员名录 */
+        /**
+         * 委员名录
+         * @description The body's members by name, a page at a time.
+         */
         get: operations["list_members"];
         put?: never;
         /** 新增委员 */
@@ -712,6 +727,27 @@ export interface paths {
         put?: never;
         /** 创建会议 */
         post: operations["create_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/commitments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 承诺事项
+         * @description 承诺事项: what B replies promised, by target date (a unit: its own; the body's staff and
+         *     leaders: the body's, or one unit's).
+         */
+        get: operations["list_commitments"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -801,7 +837,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 查看提案办理状态 */
+        /**
+         * 查看提案办理状态
+         * @description The item as handling knows it, with its text, for the body's staff, its units and proposers.
+         */
         get: operations["get_handling_proposal"];
         put?: never;
         post?: never;
@@ -845,6 +884,71 @@ export interface paths {
          * @description 我的联系方式: the e-mail address (and phone) notifications are sent to.
          */
         put: operations["set_my_contact"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/push-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的浏览器推送
+         * @description This account's browsers (at most 20: one page).
+         */
+        get: operations["list_push_subscriptions"];
+        put?: never;
+        /**
+         * 订阅浏览器推送
+         * @description 订阅浏览器推送: the body is the browser's ``PushSubscription.toJSON()``; the same endpoint
+         *     again updates it (200).
+         */
+        post: operations["create_push_subscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/push-subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * 取消浏览器推送
+         * @description 取消浏览器推送 (only the account that subscribed).
+         */
+        delete: operations["delete_push_subscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 浏览器推送公钥
+         * @description The applicationServerKey the browser subscribes with (null while Web Push is not configured).
+         */
+        get: operations["get_vapid_public_key"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1441,6 +1545,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/requests/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待审批的调整、延期申请
+         * @description 待审批申请: the body's pending adjustment or extension requests, oldest first (committee staff).
+         */
+        get: operations["list_waiting_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions/{session_id}": {
         parameters: {
             query?: never;
@@ -1556,7 +1680,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 即将到期 */
+        /**
+         * 即将到期
+         * @description Open assignments due within ``within_days`` working days, soonest first.
+         */
         get: operations["list_due_soon"];
         put?: never;
         post?: never;
@@ -1613,7 +1740,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 承办单位列表 */
+        /**
+         * 承办单位列表
+         * @description Every unit by code, a page at a time (200 by default: a body's whole tree usually fits).
+         */
         get: operations["list_units"];
         put?: never;
         /** 新增承办单位 */
@@ -1969,6 +2099,11 @@ export interface components {
         AssignmentPublic: {
             /** Acknowledged At */
             acknowledged_at: string | null;
+            /**
+             * Adjustment Window Closes On
+             * @description the last day an adjustment request is taken (working-day window after assignment)
+             */
+            adjustment_window_closes_on?: string | null;
             /** Assigned At */
             assigned_at: string | null;
             /** Body Id */
@@ -1980,8 +2115,23 @@ export interface components {
              * @description how the due date was computed, step by step (中文)
              */
             due_rule: string[];
+            /**
+             * Extension Cap
+             * @description the latest due date an extension may ask for (the body's maximum months)
+             */
+            extension_cap?: string | null;
             /** Id */
             id: string;
+            /**
+             * Kind
+             * @description the item's kind
+             */
+            kind?: string | null;
+            /**
+             * Number Label
+             * @description the item's number (案号)
+             */
+            number_label?: string | null;
             /**
              * Overdue
              * @default false
@@ -1993,16 +2143,32 @@ export interface components {
             /** Round */
             round: number;
             status: components["schemas"]["AssignmentStatus"];
+            /**
+             * Title
+             * @description the item's title (案由)
+             * @default
+             */
+            title: string;
             /** Unit Id */
             unit_id: string;
             /** Unit Name */
             unit_name: string;
+            /**
+             * Working Days Left
+             * @description working days to the due date while open; negative when overdue
+             */
+            working_days_left?: number | null;
         };
         /**
          * Role
          * @enum {string}
          */
         AssignmentRole: "lead" | "co" | "separate";
+        /**
+         * AssignmentSort
+         * @enum {string}
+         */
+        AssignmentSort: "due_date" | "-due_date";
         /**
          * AssignmentStatus
          * @enum {string}
@@ -2311,6 +2477,11 @@ export interface components {
             masked: boolean;
             /** Phone */
             phone: string | null;
+            /**
+             * Push Enabled
+             * @default true
+             */
+            push_enabled: boolean;
             /** Quiet End */
             quiet_end: string | null;
             /** Quiet Start */
@@ -2336,6 +2507,12 @@ export interface components {
             email_enabled: boolean;
             /** Phone */
             phone?: string | null;
+            /**
+             * Push Enabled
+             * @description Web Push to the browsers this recipient subscribed
+             * @default true
+             */
+            push_enabled: boolean;
             /**
              * Quiet End
              * @description 免打扰 until, e.g. 07:30; may be earlier than the start
@@ -3140,10 +3317,31 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ApiKeyPublic] */
+        Page_ApiKeyPublic_: {
+            /** Items */
+            items: components["schemas"]["ApiKeyPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[AssignmentPublic] */
+        Page_AssignmentPublic_: {
+            /** Items */
+            items: components["schemas"]["AssignmentPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[BallotPublic] */
         Page_BallotPublic_: {
             /** Items */
             items: components["schemas"]["BallotPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[MemberPublic] */
+        Page_MemberPublic_: {
+            /** Items */
+            items: components["schemas"]["MemberPublic"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -3165,6 +3363,41 @@ export interface components {
         Page_ProposalPublic_: {
             /** Items */
             items: components["schemas"]["ProposalPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[PushSubscriptionPublic] */
+        Page_PushSubscriptionPublic_: {
+            /** Items */
+            items: components["schemas"]["PushSubscriptionPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[SupervisionItem] */
+        Page_SupervisionItem_: {
+            /** Items */
+            items: components["schemas"]["SupervisionItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[UnitCommitment] */
+        Page_UnitCommitment_: {
+            /** Items */
+            items: components["schemas"]["UnitCommitment"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[UnitPublic] */
+        Page_UnitPublic_: {
+            /** Items */
+            items: components["schemas"]["UnitPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[WaitingRequest] */
+        Page_WaitingRequest_: {
+            /** Items */
+            items: components["schemas"]["WaitingRequest"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -3440,6 +3673,58 @@ export interface components {
             title: string;
         };
         /**
+         * ProposalHandlingView
+         * @description One item for those who handle it: with its text (正文).
+         */
+        ProposalHandlingView: {
+            /** Body Id */
+            body_id?: string | null;
+            /** Category */
+            category?: string | null;
+            /** Content */
+            content?: string | null;
+            /**
+             * Key
+             * @default false
+             */
+            key: boolean;
+            /** Kind */
+            kind: string;
+            /** Lead Member Id */
+            lead_member_id?: string | null;
+            /** Number Label */
+            number_label?: string | null;
+            /** Outcome */
+            outcome?: string | null;
+            /** Proposal Id */
+            proposal_id: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at?: string;
+            /** Registered At */
+            registered_at?: string | null;
+            /**
+             * Round
+             * @default 0
+             */
+            round: number;
+            /** Session Id */
+            session_id?: string | null;
+            /** @default submitted */
+            status: components["schemas"]["HandlingStatus"];
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Supervising Leader */
+            supervising_leader?: string | null;
+            /** Title */
+            title: string;
+        };
+        /**
          * ProposalKind
          * @enum {string}
          */
@@ -3595,6 +3880,39 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** PushKeys */
+        PushKeys: {
+            /** Auth */
+            auth: string;
+            /**
+             * P256Dh
+             * @description the browser's P-256 public key, base64url (65 bytes decoded)
+             */
+            p256dh: string;
+        };
+        /**
+         * PushSubscriptionCreate
+         * @description What ``PushSubscription.toJSON()`` gives in the browser (expirationTime is ignored).
+         */
+        PushSubscriptionCreate: {
+            /** Endpoint */
+            endpoint: string;
+            /** Expirationtime */
+            expirationTime?: number | null;
+            keys: components["schemas"]["PushKeys"];
+        };
+        /** PushSubscriptionPublic */
+        PushSubscriptionPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Endpoint */
+            endpoint: string;
+            /** Id */
+            id: string;
+        };
         /** Rate */
         Rate: {
             /** Denominator */
@@ -3707,6 +4025,11 @@ export interface components {
          * @enum {string}
          */
         ReportFormat: "html" | "pdf" | "xlsx" | "csv";
+        /**
+         * RequestKind
+         * @enum {string}
+         */
+        RequestKind: "adjustment" | "extension";
         /**
          * RequestStatus
          * @enum {string}
@@ -4159,6 +4482,50 @@ export interface components {
              */
             token_type: "Bearer";
         };
+        /**
+         * UnitCommitment
+         * @description A commitment in a unit's list: with the reply and the item it belongs to.
+         */
+        UnitCommitment: {
+            /** Assignment Id */
+            assignment_id: string;
+            /** Done On */
+            done_on: string | null;
+            /** Id */
+            id: string;
+            /** Number Label */
+            number_label: string | null;
+            /** Outcome */
+            outcome: string;
+            /**
+             * Overdue
+             * @description not done and its target date has passed
+             * @default false
+             */
+            overdue: boolean;
+            /** Proposal Id */
+            proposal_id: string;
+            /**
+             * Replied At
+             * Format: date-time
+             */
+            replied_at: string;
+            /** Reply Id */
+            reply_id: string;
+            /**
+             * Target Date
+             * Format: date
+             */
+            target_date: string;
+            /** Text */
+            text: string;
+            /** Title */
+            title: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
+        };
         /** UnitCreate */
         UnitCreate: {
             /**
@@ -4292,6 +4659,14 @@ export interface components {
             /** Unread */
             unread: number;
         };
+        /** VapidPublicKey */
+        VapidPublicKey: {
+            /**
+             * Public Key
+             * @description applicationServerKey for PushManager.subscribe (base64url); null: Web Push is off
+             */
+            public_key: string | null;
+        };
         /** VoteCreate */
         VoteCreate: {
             /**
@@ -4301,6 +4676,43 @@ export interface components {
             comment?: string | null;
             /** @description 满意 satisfied, 基本满意 basically_satisfied or 不满意 unsatisfied */
             option: components["schemas"]["Rating"];
+        };
+        /**
+         * WaitingRequest
+         * @description One pending request with what a reviewer needs to decide it.
+         */
+        WaitingRequest: {
+            /** Assignment Id */
+            assignment_id: string;
+            /** Due Date */
+            due_date: string | null;
+            /** Id */
+            id: string;
+            kind: components["schemas"]["RequestKind"];
+            /** Number Label */
+            number_label: string | null;
+            /** Proposal Id */
+            proposal_id: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /** Requested Due Date */
+            requested_due_date?: string | null;
+            role: components["schemas"]["AssignmentRole"];
+            /** Suggested Unit Id */
+            suggested_unit_id?: string | null;
+            /** Suggested Unit Name */
+            suggested_unit_name?: string | null;
+            /** Title */
+            title: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
         };
         /** WebhookCreate */
         WebhookCreate: {
@@ -5188,7 +5600,12 @@ export interface operations {
     };
     list_api_keys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5201,7 +5618,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKeyPublic"][];
+                    "application/json": components["schemas"]["Page_ApiKeyPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -5526,7 +5943,18 @@ export interface operations {
         parameters: {
             query?: {
                 unit_id?: string | null;
-                status?: components["schemas"]["AssignmentStatus"] | null;
+                /** @description any of these statuses */
+                status?: components["schemas"]["AssignmentStatus"][] | null;
+                /** @description only those still to handle (assigned or acknowledged) */
+                open?: boolean;
+                /** @description only those reopened for rehandling (round 2 on) */
+                rehandling?: boolean;
+                /** @description by due date, soonest (default) or latest first; undated last */
+                sort?: components["schemas"]["AssignmentSort"];
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -5540,7 +5968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssignmentPublic"][];
+                    "application/json": components["schemas"]["Page_AssignmentPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -5859,6 +6287,118 @@ export interface operations {
             };
         };
     };
+    list_adjustment_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assignment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustmentRequestPublic"][];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     request_adjustment: {
         parameters: {
             query?: never;
@@ -5881,6 +6421,118 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdjustmentRequestPublic"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_extensions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assignment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtensionPublic"][];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -9062,7 +9714,14 @@ export interface operations {
     };
     list_members: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description part of the name */
+                q?: string | null;
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 body_id: string;
@@ -9077,7 +9736,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberPublic"][];
+                    "application/json": components["schemas"]["Page_MemberPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -9867,6 +10526,121 @@ export interface operations {
             };
         };
     };
+    list_commitments: {
+        parameters: {
+            query?: {
+                unit_id?: string | null;
+                done?: boolean | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UnitCommitment_"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     fulfil_commitment: {
         parameters: {
             query?: never;
@@ -10350,7 +11124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProposalProjectionPublic"];
+                    "application/json": components["schemas"]["ProposalHandlingView"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -10690,6 +11464,450 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContactPublic"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_push_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PushSubscriptionPublic_"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_push_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushSubscriptionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscriptionPublic"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_push_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_vapid_public_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidPublicKey"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -15019,6 +16237,123 @@ export interface operations {
             };
         };
     };
+    list_waiting_requests: {
+        parameters: {
+            query: {
+                /** @description adjustment (调整承办单位) or extension (延期) */
+                kind: components["schemas"]["RequestKind"];
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WaitingRequest_"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     get_session: {
         parameters: {
             query?: never;
@@ -15719,7 +17054,12 @@ export interface operations {
             query?: {
                 unit_id?: string | null;
                 leader?: string | null;
+                /** @description working days from today */
                 within_days?: number;
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -15733,7 +17073,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SupervisionItem"][];
+                    "application/json": components["schemas"]["Page_SupervisionItem_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -15833,6 +17173,10 @@ export interface operations {
             query?: {
                 unit_id?: string | null;
                 leader?: string | null;
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -15846,7 +17190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SupervisionItem"][];
+                    "application/json": components["schemas"]["Page_SupervisionItem_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -16053,7 +17397,12 @@ export interface operations {
     };
     list_units: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -16066,7 +17415,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnitPublic"][];
+                    "application/json": components["schemas"]["Page_UnitPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
