@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 from devstack.demo import DEMO_PASSWORD
@@ -62,3 +63,24 @@ def test_member_app_in_the_browser(member_build: None, demo_stack: Stack, tmp_pa
         "CI": "1",
     }
     run([npx(), "playwright", "test"], cwd=MEMBER, env=env, timeout=1200)
+
+
+def test_problems_in_chinese_through_the_gateway(demo_stack: Stack) -> None:
+    """What the app shows as it is: a service's problem (proposal: validation, not found) and the
+    gateway's own (sign-in) in zh-CN when asked, with the code unchanged; English otherwise."""
+    zh = {"Accept-Language": "zh-CN"}
+    with httpx.Client(base_url=demo_stack.gateway_url + "/api/v1", timeout=30) as api:
+        wrong = api.post("/auth/login", json={"username": "w003", "password": "not-it"}, headers=zh)
+        assert wrong.status_code == 401 and wrong.json()["code"] == "invalid_credentials"
+        assert wrong.json()["title"] == "账号或密码错误" and wrong.headers["content-language"] == "zh-CN"
+        login = api.post("/auth/login", json={"username": "w003", "password": DEMO_PASSWORD})
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        missing = api.get("/proposals/00000000-0000-0000-0000-000000000000", headers={**auth, **zh})
+        assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+        assert missing.json()["detail"] == "内容不存在或您无权查看。"
+        invalid = api.post("/proposals", json={"title": ""}, headers={**auth, **zh})
+        assert invalid.status_code == 422 and invalid.json()["code"] == "validation_failed"
+        messages = {e["field"]: e["message"] for e in invalid.json()["errors"]}
+        assert messages["session_id"] == "必填" and invalid.json()["detail"].startswith("以下字段填写有误：")
+        english = api.post("/proposals", json={"title": ""}, headers=auth)
+        assert english.json()["title"] == "Validation Failed" and "content-language" not in english.headers

@@ -2,7 +2,7 @@
 // requests, asks for zh-CN, adds an Idempotency-Key to every POST, and refreshes the access
 // token once on a 401 before retrying (the caller never sees an expired token).
 import { createApiClient, type Schemas } from "@proposal/api";
-import { t, te } from "./i18n";
+import { t } from "./i18n";
 
 export type { Schemas };
 export type Proposal = Schemas["ProposalPublic"];
@@ -64,15 +64,22 @@ interface Problem {
   errors?: { field?: string | null; message?: string | null }[] | null;
 }
 
-/** The zh-CN message for a problem: the locale's text for its code, else the server's detail. */
+/**
+ * The message for a problem: the server's own words as they are (it answers in zh-CN because every
+ * request says Accept-Language: zh-CN; ADR 19): its detail, the sentence saying what went wrong
+ * (激活码与账号不匹配，请核对后重新输入。), and each field's message beside its field. A validation
+ * problem's detail only lists the fields' names as the API spells them, so the form gets its title
+ * (填写内容有误) there. The app's own text only where the server said nothing usable (no problem
+ * body, a failed service: 5xx with the status shown).
+ */
 export function problemMessage(status: number, problem: Problem | undefined): ApiError {
   const code = problem?.code ?? (status === 429 ? "rate_limited" : status >= 500 ? "internal_error" : "unknown");
   const fields: Record<string, string> = {};
   for (const e of problem?.errors ?? []) {
     if (e.field) fields[e.field.replace(/^body\./, "")] = e.message ?? "";
   }
-  const key = `errors.${code}`;
-  let message = te(key) ? t(key) : problem?.detail || problem?.title || t("errors.unknown");
+  const own = code === "validation_failed" ? problem?.title || problem?.detail : problem?.detail || problem?.title;
+  let message = own || (code === "rate_limited" ? t("errors.rate_limited") : t("errors.unknown"));
   if (status >= 500 && code !== "internal_error") message = t("errors.server", { code: status });
   return new ApiError(message, status, code, fields);
 }

@@ -7,6 +7,7 @@ export const router = createRouter({
   scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
   routes: [
     { path: "/login", name: "login", component: () => import("./views/LoginView.vue"), meta: { public: true } },
+    { path: "/activate", name: "activate", component: () => import("./views/ActivateView.vue"), meta: { public: true } },
     { path: "/", name: "home", component: () => import("./views/HomeView.vue"), meta: { tab: "home" } },
     { path: "/mine", name: "mine", component: () => import("./views/MyItemsView.vue"), meta: { tab: "mine" } },
     { path: "/draft/new", name: "draft-new", component: () => import("./views/DraftView.vue"), meta: { tab: "write" } },
@@ -30,6 +31,6 @@ export const router = createRouter({
 router.beforeEach((to) => {
   const auth = useAuth();
   if (!to.meta.public && !auth.signedIn) return { name: "login", query: { redirect: to.fullPath } };
-  if (to.name === "login" && auth.signedIn) return { name: "home" };
+  if ((to.name === "login" || to.name === "activate") && auth.signedIn) return { name: "home" };
   return true;
 });

@@ -41,6 +41,11 @@ export const useAuth = defineStore("auth", {
       const tokens = await call(api.POST("/api/v1/auth/login", { body: { username, password } }));
       this.keep(tokens);
     },
+    /** First sign-in with an activation code: sets the password and signs in (POST /auth/activate). */
+    async activate(username: string, code: string, newPassword: string) {
+      const tokens = await call(api.POST("/api/v1/auth/activate", { body: { username, code, new_password: newPassword } }));
+      this.keep(tokens);
+    },
     async logout() {
       const refresh = this.saved?.refresh;
       if (refresh) {

@@ -1,6 +1,6 @@
 // What the forms choose from: bodies, their sessions, categories and members (cached per visit).
 import { defineStore } from "pinia";
-import { api, call, type Schemas } from "../api";
+import { allPages, api, call, type Schemas } from "../api";
 
 export const useContext = defineStore("context", {
   state: () => ({
@@ -26,8 +26,12 @@ export const useContext = defineStore("context", {
     },
     async loadMembers(bodyId: string) {
       if (!this.members[bodyId]) {
-        this.members[bodyId] = await call(
-          api.GET("/api/v1/bodies/{body_id}/members", { params: { path: { body_id: bodyId } } }),
+        this.members[bodyId] = await allPages((cursor) =>
+          call(
+            api.GET("/api/v1/bodies/{body_id}/members", {
+              params: { path: { body_id: bodyId }, query: { limit: 200, cursor } },
+            }),
+          ),
         );
       }
       return this.members[bodyId];

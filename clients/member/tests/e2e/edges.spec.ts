@@ -77,7 +77,7 @@ test("a revoked sign-in returns to the sign-in page with a clear message, and ke
   // Signing in again brings the typed text back.
   await page.locator("#username").fill(MEMBER);
   await page.locator("#password").fill(process.env.DEMO_PASSWORD ?? "demo-pass-2026");
-  await page.getByRole("button", { name: "登录" }).click();
+  await page.getByRole("button", { name: "登录", exact: true }).click();
   await expect(page).toHaveURL(/\/m\/draft\/new$/);
   await expect(page.locator("#draft-title")).toHaveValue(title);
 });
@@ -128,4 +128,50 @@ test("a member changes their password: the current one is checked, the new one s
     headers: { Authorization: `Bearer ${token}` },
   });
   expect(back.status(), await back.text()).toBe(204);
+});
+
+test("an imported member's first sign-in with the activation code staff gave them", async ({ page, request }) => {
+  const staff = await apiLogin(request, process.env.STAFF_USER ?? "cppcc-staff");
+  const body = staff.account.body_id!;
+  const code = `T${String(Date.now()).slice(-6)}`;
+  // Staff import one member from CSV, then make the accounts of the members who have none.
+  const imported = await request.post(`${GATEWAY}/api/v1/bodies/${body}/members/import`, {
+    headers: { ...bearer(staff), "Content-Type": "text/csv" },
+    data: `姓名,编号\n新委员,${code}\n`,
+  });
+  expect(imported.status(), await imported.text()).toBe(200);
+  const made = await request.post(`${GATEWAY}/api/v1/bodies/${body}/member-accounts`, { headers: bearer(staff) });
+  expect(made.status(), await made.text()).toBe(201);
+  const account = (await made.json()).created.find((a: { username: string }) => a.username === code.toLowerCase());
+  expect(account?.activation_code).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+
+  await page.goto("login");
+  await page.getByTestId("first-time").click();
+  await expect(page).toHaveURL(/\/m\/activate$/);
+  await page.locator("#activate-username").fill(account.username);
+  await page.locator("#activate-code").fill("AAAA-BBBB-CCCC");
+  await page.locator("#activate-password").fill("my-own-password-2026");
+  await page.locator("#activate-confirm").fill("my-own-password-2026");
+  await page.getByRole("button", { name: "激活并登录" }).click();
+  // The server's own sentence, in Chinese, once (a wrong name gets the same answer, so not just
+  // "激活码不正确"), and the field it names is marked.
+  await expect(page.getByTestId("activate-error")).toHaveText("激活码与账号不匹配，请核对后重新输入。");
+  await expect(page.locator(".van-field--error")).toHaveCount(1);
+  await expect(page.locator(".van-field--error #activate-code")).toHaveCount(1);
+  await expect(page.getByText("激活码与账号不匹配")).toHaveCount(1);
+  await checkScreen(page, "17-activate");
+  await page.locator("#activate-code").fill(account.activation_code.toLowerCase());
+  await page.getByRole("button", { name: "激活并登录" }).click();
+  await expect(page.getByRole("heading", { name: /新委员，您好/ })).toBeVisible();
+  // Used once: the same code is refused, and the password now signs in.
+  const again = await request.post(`${GATEWAY}/api/v1/auth/activate`, {
+    data: { username: account.username, code: account.activation_code, new_password: "another-password-2026" },
+    headers: { "Accept-Language": "zh-CN" },
+  });
+  expect(again.status()).toBe(422);
+  expect((await again.json()).title).toBe("激活码已使用");
+  const signIn2 = await request.post(`${GATEWAY}/api/v1/auth/login`, {
+    data: { username: account.username, password: "my-own-password-2026" },
+  });
+  expect(signIn2.status()).toBe(200);
 });

@@ -17,7 +17,8 @@ export async function signIn(page: Page, username: string, password = PASSWORD):
   await page.goto("login");
   await page.locator("#username").fill(username);
   await page.locator("#password").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
+  // exact: the page also has 首次登录？激活账号 (the first-time button).
+  await page.getByRole("button", { name: "登录", exact: true }).click();
 }
 
 /**

@@ -39,6 +39,13 @@ test("a joint item from draft to rehandling", async ({ browser, request }) => {
   await expect(page.getByTestId("content-count")).toHaveText("39 / 20000");
   // The category picker fades out: judged once its sheet and overlay have left the page.
   await expect(page.locator(".van-popup--bottom:visible, .van-overlay:visible")).toHaveCount(0);
+  // Typing scrolled the form: the picture shows the screen from its title bar.
+  await page.evaluate(() => {
+    window.scrollTo(0, 0);
+    document.scrollingElement?.scrollTo(0, 0);
+    document.querySelector("main")?.scrollTo(0, 0);
+  });
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(0);
   await checkScreen(page, "03-draft");
   // A double tap files one draft (the button is busy and the Idempotency-Key is the same).
   await page.getByRole("button", { name: "保存草稿" }).dblclick();

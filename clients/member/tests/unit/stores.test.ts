@@ -55,15 +55,36 @@ describe("draft validation", () => {
 });
 
 describe("problem messages", () => {
-  it("says known codes in Chinese and keeps field errors", () => {
-    const e = problemMessage(422, { code: "validation_failed", errors: [{ field: "title", message: "too long" }] });
-    expect(e.message).toBe("填写内容有误，请检查标出的项目。");
-    expect(e.fields).toEqual({ title: "too long" });
-    expect(problemMessage(401, { code: "invalid_credentials" }).message).toBe("账号或密码错误。");
+  it("shows the server's words as they are (it answers in zh-CN), field errors beside their fields", () => {
+    const e = problemMessage(422, {
+      code: "validation_failed",
+      title: "填写内容有误",
+      detail: "以下字段填写有误：title。",
+      errors: [{ field: "title", message: "最多 200 个字符" }],
+    });
+    expect(e.message).toBe("填写内容有误");
+    expect(e.fields).toEqual({ title: "最多 200 个字符" });
+    expect(problemMessage(401, { code: "invalid_credentials", title: "账号或密码错误", detail: "账号或密码错误。" }).message).toBe(
+      "账号或密码错误。",
+    );
+    expect(problemMessage(409, { code: "brand_new", title: "Brand New" }).message).toBe("Brand New");
+    // A use case's own problem on one field: its sentence, not the bare title (a wrong account
+    // name gets the same answer as a wrong code, so "激活码不正确" alone would mislead).
+    const code = problemMessage(422, {
+      code: "invalid_activation_code",
+      title: "激活码不正确",
+      detail: "激活码与账号不匹配，请核对后重新输入。",
+      errors: [{ field: "code", message: "激活码与账号不匹配，请核对后重新输入。" }],
+    });
+    expect(code.message).toBe("激活码与账号不匹配，请核对后重新输入。");
+    expect(code.fields).toEqual({ code: "激活码与账号不匹配，请核对后重新输入。" });
   });
-  it("falls back to the server's detail, and names a server failure", () => {
-    expect(problemMessage(409, { code: "cosign_closed", detail: "邀请已过期" }).message).toBe("邀请已过期");
-    expect(problemMessage(503, { code: "upstream_unavailable" }).message).toBe("服务暂时不可用，请稍后重试。（503）");
+  it("uses its own words only where the server said nothing usable, and names a server failure", () => {
+    expect(problemMessage(503, { code: "upstream_unavailable", detail: "服务暂时不可用" }).message).toBe(
+      "服务暂时不可用，请稍后重试。（503）",
+    );
+    expect(problemMessage(429, undefined).message).toBe("操作过于频繁，请稍后再试。");
+    expect(problemMessage(400, undefined).message).toBe("操作失败，请重试。");
   });
 });
 
