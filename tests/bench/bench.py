@@ -55,7 +55,14 @@ and ``POST /proposals/{id}/submit``; only the submit publishes
    seconds after all four reported ready and before any load; and again
    after the load.
 
-5. Scale (``--scale N``, instead of the parts above unless ``--only`` names them): the proposal
+5. The members' app (``app``): its first load on a throttled phone. clients/member/scripts/first-load.mjs
+   (Playwright, Debian's chromium) signs a member of the bench's body in, sets Chromium's CPU x4
+   slowdown and DevTools' Fast 3G over CDP, loads /m/ from a cold cache in a new context and times
+   navigation start → the home screen's greeting (the median of three; one with ``--quick``); and
+   the JavaScript the browser fetched for it, gzipped. The app is built first if clients/member/dist
+   is missing.
+
+6. Scale (``--scale N``, instead of the parts above unless ``--only`` names them): the proposal
    service's latency per operation at 1k, 10k and N items on SQLite and PostgreSQL (tests/bench/scale.py).
 
 Every figure is printed beside its target and, with ``--json FILE``, written under a stable key in
@@ -79,6 +86,7 @@ import json
 import os
 import platform
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -114,6 +122,10 @@ TARGET_PROPAGATION_P99_MS = 50.0
 TARGET_PROPAGATION_RATE = 100.0
 TARGET_RELAY_EPS = 5000.0
 TARGET_RSS_MIB = 150.0  # idle, per service
+# The members' app (issue 13): the home screen on a throttled phone, and the JavaScript it needs.
+TARGET_FIRST_LOAD_MS = 3000.0
+TARGET_FIRST_JS_KIB = 150.0
+MEMBER_APP = Path(__file__).resolve().parents[2] / "clients" / "member"
 
 # What each filed item says (FilingDesk.draft_body adds the session and the kind).
 PROPOSAL_TEXT = {
@@ -911,7 +923,49 @@ FIGURE_KEYS = (
     "post_draft_direct_p99_ms", "post_draft_gateway_p99_ms", "e2e_submissions_per_s", "propagation_p50_ms",
     "propagation_p99_ms", "submit_p99_ms", "relay_events_per_s",
     *(f"idle_rss_mib_{name}" for name in SERVICES),
+    "app_first_load_home_ms", "app_first_screen_js_gzip_kib",
 )  # fmt: skip
+
+
+def app_first_load(stack: Stack, desk: FilingDesk, admin_password: str, *, runs: int) -> dict[str, Any]:
+    """The members' app's throttled first load (clients/member/scripts/first-load.mjs): a member
+    account for one of the desk's members, then the script's figures."""
+    import httpx
+
+    npx = shutil.which("npx")
+    if npx is None:
+        raise RuntimeError("the app part needs Node (npx): ./dev installs it")
+    if not (MEMBER_APP / "dist" / "index.html").exists():
+        progress("building the members' app (clients/member/dist is missing)")
+        subprocess.run([npx, "vite", "build"], cwd=MEMBER_APP, check=True, capture_output=True, timeout=900)
+    password = secrets.token_urlsafe(16)
+    with httpx.Client(base_url=stack.gateway_url + API, timeout=CLIENT_TIMEOUT_S) as client:
+        login = client.post("/auth/login", json={"username": "admin", "password": admin_password})
+        login.raise_for_status()
+        admin = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        account = {
+            "username": "bench-member",
+            "display_name": "测评委员",
+            "role": "member",
+            "password": password,
+            "body_id": desk.body["id"],
+            "member_id": desk.members[0]["id"],
+        }
+        client.post("/accounts", json=account, headers=admin).raise_for_status()
+    env = {
+        **os.environ,
+        "GATEWAY_URL": stack.gateway_url,
+        "MEMBER_USERNAME": "bench-member",
+        "MEMBER_PASSWORD": password,
+        "RUNS": str(runs),
+    }
+    done = subprocess.run(
+        ["node", "scripts/first-load.mjs"], cwd=MEMBER_APP, env=env, capture_output=True, text=True, timeout=600
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"first-load.mjs failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def figures(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -955,6 +1009,11 @@ def figures(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     idle = results.get("memory", {}).get("idle_mib", {})
     for name in SERVICES:
         out[f"idle_rss_mib_{name}"] = _figure(idle.get(name), "MiB", at_most=TARGET_RSS_MIB)
+    app = results.get("app")
+    out["app_first_load_home_ms"] = _figure(app["home_ms"] if app else None, "ms", at_most=TARGET_FIRST_LOAD_MS)
+    out["app_first_screen_js_gzip_kib"] = _figure(
+        app["js_gzip_bytes"] / 1024 if app else None, "KiB", at_most=TARGET_FIRST_JS_KIB
+    )
     scale = results.get("scale")
     if scale:
         from scale import OPERATIONS, TARGETS_MS
@@ -1216,7 +1275,7 @@ def main() -> int:
         if not rates or min(rates) <= 0:
             parser.error("--rates needs positive numbers")
         profile = replace(profile, propagation_rate=rates[0], propagation_extra_rates=tuple(rates[1:]))
-    default_parts = "scale" if args.scale else "relay,memory,propagation,http"
+    default_parts = "scale" if args.scale else "relay,memory,propagation,http,app"
     parts = {p.strip() for p in (args.only or default_parts).split(",") if p.strip()}
     if "scale" in parts and not args.scale:
         parser.error("the scale part needs --scale N")
@@ -1225,7 +1284,7 @@ def main() -> int:
     scale_dbs = [d.strip() for d in args.scale_db.split(",") if d.strip()]
     if set(scale_dbs) - {"sqlite", "postgresql"} or not scale_dbs:
         parser.error("--scale-db takes sqlite and/or postgresql")
-    unknown = parts - {"relay", "memory", "propagation", "http", "scale"}
+    unknown = parts - {"relay", "memory", "propagation", "http", "app", "scale"}
     if unknown:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     service_env = {f"{name.upper()}_LOG_LEVEL": "WARNING" for name in SERVICES}
@@ -1291,7 +1350,13 @@ def main() -> int:
         if parts - {"relay", "scale"}:
             assert broker is not None
             progress("starting the services")
-            stack = Stack(workdir=workdir / "stack", kafka_bootstrap=broker.bootstrap, extra_env=service_env)
+            admin_password = secrets.token_urlsafe(16)  # the app part makes a member's account
+            stack = Stack(
+                workdir=workdir / "stack",
+                kafka_bootstrap=broker.bootstrap,
+                extra_env=service_env,
+                admin_password=admin_password,
+            )
             stack.start()
             stack.wait_ready()
             pids = {name: stack[name].process.pid for name in SERVICES}  # type: ignore[union-attr]
@@ -1301,7 +1366,7 @@ def main() -> int:
             progress("memory idle: " + ", ".join(f"{n} {v:.0f} MiB" for n, v in idle.items()))
 
             desk: FilingDesk | None = None
-            if parts & {"propagation", "http"}:
+            if parts & {"propagation", "http", "app"}:
                 progress(f"opening a filing desk through the gateway (a body, a session, {DESK_MEMBERS} members)")
                 desk = open_desk(stack)
 
@@ -1331,6 +1396,14 @@ def main() -> int:
                 runs = http_runs(stack, broker.bootstrap, workdir, profile, use_wrk, desk)
                 results["http"] = [asdict(r) for r in runs]
                 results["memory"]["after_load_mib"] = {name: rss_kib(pid) / 1024 for name, pid in pids.items()}
+
+            if "app" in parts:
+                assert desk is not None
+                results["app"] = app_first_load(stack, desk, admin_password, runs=1 if args.quick else 3)
+                progress(
+                    f"members' app: home screen after {results['app']['home_ms']:,.0f} ms (CPU x4, Fast 3G),"
+                    f" {results['app']['js_gzip_bytes'] / 1024:.1f} KiB of JavaScript gzipped"
+                )
     finally:
         progress("stopping the services and Kafka")
         if stack is not None:

@@ -45,6 +45,17 @@ class DemoLoader:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
         return response.json()
 
+    def _all(self, path: str, headers: dict[str, str]) -> list[Any]:
+        """Every item of a list, page after page ({items, next_cursor})."""
+        items: list[Any] = []
+        params: dict[str, Any] = {"limit": 200}
+        while True:
+            page = self._call("GET", path, headers, params=params)
+            items += page["items"]
+            if not page["next_cursor"]:
+                return items
+            params["cursor"] = page["next_cursor"]
+
     def staff(self, body: str) -> dict[str, str]:
         return self.keys.headers("staff", subject=f"demo-staff-{body}", body_id=self.bodies[body]["id"], name="提案委")
 
@@ -63,7 +74,7 @@ class DemoLoader:
             body_id = self.bodies[key]["id"]
             csv = (DEMO / spec["members"]).read_bytes()
             self._call("POST", f"/bodies/{body_id}/members/import", self.staff(key), content=csv)
-            for m in self._call("GET", f"/bodies/{body_id}/members", self.staff(key)):
+            for m in self._all(f"/bodies/{body_id}/members", self.staff(key)):
                 self.members[m["code"]] = m
         total = sum(len(p["items"]) for p in plan.values())
         done = 0
@@ -144,7 +155,7 @@ class DemoLoader:
         imports seed 002's handling plan; the number of items handled."""
         admin = self.keys.headers("admin", subject="demo-admin")
         self._call("POST", "/units/import", admin, content=(DEMO / "units.csv").read_bytes())
-        listed = self._call("GET", "/units", {})
+        listed = self._all("/units", {})
         self.units = {u["code"]: u["id"] for u in listed}
         self.unit_names = {u["code"]: u["name"] for u in listed}
         plan = json.loads((DEMO / "handling.json").read_text())
@@ -152,6 +163,9 @@ class DemoLoader:
             self._handle(spec)
             self.progress(f"demo handling {i}/{len(plan['items'])}")
         self._plan(plan["plan"])
+        # The deadline scanner runs on its own hourly; run it now, so the units of the overdue items
+        # (c02) find their overdue reminder in their inbox as soon as the demo is loaded.
+        self._call("POST", "/supervision/scan", self.staff("cppcc"))
         return len(plan["items"])
 
     def _handle(self, spec: dict[str, Any]) -> None:
