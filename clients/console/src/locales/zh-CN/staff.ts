@@ -24,7 +24,7 @@ export default {
   },
   review: {
     title: "提案审查",
-    hint: "快捷键：↑/↓ 选择，R 立案，D 不予立案，M 并案，K 重点，C 改类别",
+    hint: "快捷键：↑/↓ 选择，R 立案，D 不予立案，M 并案，C 改类别（重点提案在交办时从已立案提案中确定）",
     selected: "已选 {n} 件",
     bulkRegister: "批量立案",
     bulkCategory: "批量改类别",
@@ -44,7 +44,6 @@ export default {
     merge: "并案",
     merged: "已并入 {label}",
     key: "重点提案",
-    keyed: "已标为重点提案",
     category: "改类别",
     categoryChanged: "类别已改为 {name}",
     close: "关闭",
@@ -86,6 +85,9 @@ export default {
     leaderPlaceholder: "如：市政府副市长 张三",
     submit: "标为重点提案",
     unmark: "取消重点",
+    open: "重点提案…",
+    marked: "已标为重点提案",
+    unmarked: "已取消重点提案",
   },
   categoryForm: {
     title: "改类别",
