@@ -114,7 +114,10 @@ test("a member changes their password: the current one is checked, the new one s
   await page.locator("#new-password").fill(fresh);
   await page.locator("#confirm-password").fill(fresh);
   await page.getByRole("button", { name: "确认修改" }).click();
-  await expect(page.getByTestId("form-error")).toHaveText("当前密码不正确。");
+  // Said once, beside the field the server named.
+  await expect(page.getByText("当前密码不正确。")).toHaveCount(1);
+  await expect(page.locator(".van-field__error-message", { hasText: "当前密码不正确。" })).toBeVisible();
+  await expect(page.getByTestId("form-error")).toHaveCount(0);
   await checkScreen(page, "16-change-password");
   await page.locator("#old-password").fill(old);
   await page.getByRole("button", { name: "确认修改" }).click();
