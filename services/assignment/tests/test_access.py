@@ -3,42 +3,15 @@ assigned unit, a co-handler, another unit, the item's proposer, another member, 
 body's staff and the anonymous public. Owners act; the others get 401, 403 or 404, and a 404
 or a list says nothing of what they may not see."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from assignment_world import HandlingWorld, ok
-from fastapi import FastAPI
-
-from assignment_service.main import create_app
-from assignment_service.settings import AssignmentSettings
-from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
 
 pytestmark = pytest.mark.integration
 
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 TITLE = "关于保密测试的建议"
-
-
-@pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[HandlingWorld]:
-    settings = AssignmentSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-        reminders_enabled=False,
-    )
-    app = create_app(settings)
-    async with serve(app) as client:
-        yield await HandlingWorld(client, app, dev_keys, kafka.bootstrap, namespace).setup()
 
 
 async def test_every_route_answers_each_caller_as_it_should(world: HandlingWorld) -> None:

@@ -1,26 +1,19 @@
 """Assignment and handling in-process, with real Kafka, on SQLite and PostgreSQL."""
 
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from assignment_world import HandlingWorld, ok, problem
-from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from assignment_service.domain.deadlines import local_date
 from assignment_service.domain.supervision import scan_deadlines
-from assignment_service.main import create_app
 from assignment_service.models import Assignment, Reply
-from assignment_service.settings import AssignmentSettings
 from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
 from devstack.topics import publish, read_topic
 from evaluation_service.events.schemas import EvaluationUnsatisfied
 from evaluation_service.events.schemas import registry as evaluation_events
@@ -31,26 +24,12 @@ from servicekit.runtime import service_runtime
 
 pytestmark = pytest.mark.integration
 
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 PLAN = Path(__file__).resolve().parents[3] / "deploy" / "demo" / "plan_wuhan_new_city.json"
 
 
 @pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[HandlingWorld]:
-    settings = AssignmentSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-        reminders_enabled=False,
-        routing_retrain_min_age_s=0,
-    )
-    app = create_app(settings)
-    async with serve(app) as client:
-        yield await HandlingWorld(client, app, dev_keys, kafka.bootstrap, namespace).setup()
+def assignment_overrides() -> dict[str, Any]:
+    return {"routing_retrain_min_age_s": 0}  # retrain on every reply: the tests read the model at once
 
 
 async def snapshot(w: HandlingWorld) -> tuple[Any, ...]:

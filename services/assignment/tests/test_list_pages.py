@@ -2,48 +2,22 @@
 walked page by page it repeats and skips nothing, keeps its order and filters, and a cursor it
 did not issue is a 422 naming ``cursor``, never a 500."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from assignment_world import HandlingWorld, ok, problem
-from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import col
 
 from assignment_service.domain.deadlines import local_date
-from assignment_service.main import create_app
 from assignment_service.models import Assignment
-from assignment_service.settings import AssignmentSettings
-from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
 from servicekit.db import utcnow
 from servicekit.pagination import encode_cursor
 from servicekit.runtime import service_runtime
 
 pytestmark = pytest.mark.integration
-
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[HandlingWorld]:
-    settings = AssignmentSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-        reminders_enabled=False,
-    )
-    app = create_app(settings)
-    async with serve(app) as client:
-        yield await HandlingWorld(client, app, dev_keys, kafka.bootstrap, namespace).setup()
 
 
 async def walk(client: httpx.AsyncClient, path: str, headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:

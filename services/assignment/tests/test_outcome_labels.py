@@ -1,46 +1,20 @@
 """A body's outcome classes and their wording (labels, report sentences) in its handling rules:
 checked, replaced under If-Match and published as assignment.rules_set (real Kafka)."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
-
-import httpx
 import pytest
 from assignment_world import HandlingWorld, ok, problem
-from fastapi import FastAPI
 
-from assignment_service.main import create_app
-from assignment_service.settings import AssignmentSettings
 from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
 from devstack.topics import read_topic
 from servicekit.events import EventEnvelope
 
 pytestmark = pytest.mark.integration
 
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 SEED_001 = [
     {"code": "A", "label": "已解决", "sentence": "反映问题已解决的{count}件，占比{percent}"},
     {"code": "B", "label": "部分解决并持续跟踪", "sentence": "因条件限制暂时只能解决部分问题并持续跟踪的{count}件，占比{percent}"},
     {"code": "C", "label": "暂时无法解决", "sentence": "因不具备办理条件暂时无法解决的{count}件，占比{percent}"},
 ]  # fmt: skip
-
-
-@pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[HandlingWorld]:
-    settings = AssignmentSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-        reminders_enabled=False,
-    )
-    app = create_app(settings)
-    async with serve(app) as client:
-        yield await HandlingWorld(client, app, dev_keys, kafka.bootstrap, namespace).setup()
 
 
 async def test_outcome_labels_are_checked_replaced_under_if_match_and_published(

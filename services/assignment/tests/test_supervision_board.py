@@ -2,46 +2,19 @@
 overdue or due soon on the working-day calendar, for the body's staff and leaders (a unit sees its
 own), agreeing with the paged lists."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
-import httpx
 import pytest
 from assignment_world import HandlingWorld, ok, problem
-from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import col
 
 from assignment_service.domain.deadlines import local_date
-from assignment_service.main import create_app
 from assignment_service.models import Assignment, ProposalProjection
-from assignment_service.settings import AssignmentSettings
-from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
 from servicekit.db import utcnow
 from servicekit.runtime import service_runtime
 
 pytestmark = pytest.mark.integration
-
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[HandlingWorld]:
-    settings = AssignmentSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-        reminders_enabled=False,
-    )
-    app = create_app(settings)
-    async with serve(app) as client:
-        yield await HandlingWorld(client, app, dev_keys, kafka.bootstrap, namespace).setup()
 
 
 async def test_the_board_counts_overdue_and_due_soon_per_unit_and_leader(world: HandlingWorld) -> None:

@@ -1,40 +1,12 @@
 """What a handling unit's workbench reads (issue 14): its inbox filtered by the server, the item's
 text, its co-handlers, its requests and its commitments; never another unit's."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import date, timedelta
 
-import httpx
 import pytest
 from assignment_world import HandlingWorld, ok, problem
-from fastapi import FastAPI
-
-from assignment_service.main import create_app
-from assignment_service.settings import AssignmentSettings
-from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
 
 pytestmark = pytest.mark.integration
-
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[HandlingWorld]:
-    settings = AssignmentSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-        reminders_enabled=False,
-    )
-    app = create_app(settings)
-    async with serve(app) as client:
-        yield await HandlingWorld(client, app, dev_keys, kafka.bootstrap, namespace).setup()
 
 
 async def test_a_units_inbox_is_filtered_and_explained_by_the_server(world: HandlingWorld) -> None:

@@ -34,9 +34,6 @@ export default {
     bulkResult: "签收结果：成功 {ok} 件，失败 {failed} 件",
     failedItem: "{title}：{reason}",
     open: "办理",
-    prev: "上一页",
-    next: "下一页",
-    page: "第 {n} 页",
     empty: "暂无交办事项",
   },
   desk: {
