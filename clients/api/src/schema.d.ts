@@ -3045,15 +3045,26 @@ export interface components {
         };
         /** ImportRowProblem */
         ImportRowProblem: {
-            /** Field */
-            field: string;
-            /** Message */
+            /**
+             * Field
+             * @description the column at fault; null for the whole row
+             */
+            field: string | null;
+            /**
+             * Message
+             * @description what is wrong, in Chinese when the request's Accept-Language asks for it
+             */
             message: string;
             /**
              * Row
              * @description the file's line, the header being 1
              */
             row: number;
+            /**
+             * Type
+             * @description the kind of problem: a validation error type, or extra_cells, duplicate_code, code_taken, unknown_parent
+             */
+            type?: string | null;
         };
         /**
          * IssuedActivationCode

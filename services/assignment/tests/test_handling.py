@@ -458,6 +458,9 @@ async def test_units_import_is_all_or_nothing_and_for_administrators(world: Hand
     bad = "编号,名称,上级编号,类型\nX1,单位一,NOPE,department\nFGW,重复,WH,department\n,无编号,,department\n"
     body = problem(await c.post("/units/import", content=bad.encode(), headers=admin), 422, "invalid_rows")
     assert sorted((e["row"], e["field"]) for e in body["errors"]) == [(2, "parent_code"), (3, "code"), (4, "code")]
+    in_chinese = await c.post("/units/import", content=bad.encode(), headers={**admin, "Accept-Language": "zh-CN"})
+    messages = {(e["row"], e["field"]): e["message"] for e in problem(in_chinese, 422, "invalid_rows")["errors"]}
+    assert (messages[(2, "parent_code")], messages[(3, "code")]) == ("上级编号 NOPE 不存在", "编号 FGW 已被使用")
     problem(await c.post("/units/import", content=bad.encode(), headers=world.staff()), 403, "forbidden")
     assert len(ok(await c.get("/units"))["items"]) == 7
 

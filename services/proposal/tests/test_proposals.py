@@ -421,6 +421,27 @@ async def test_members_csv_import_dry_run_previews_bad_rows_and_writes_nothing(w
     assert ok(await c.post(url, content=good.encode(), headers=w.staff()))["imported"] == 1
 
 
+async def test_import_row_problems_are_said_in_chinese_when_asked_and_a_whole_row_can_be_at_fault(
+    world: World,
+) -> None:
+    w, c = world, world.client
+    url = f"/bodies/{w.body['id']}/members/import"
+    zh = {**w.staff(), "Accept-Language": "zh-CN,zh;q=0.9"}
+    csv = "姓名,界别,电子邮箱,编号\n李雷,教育界,li@example.cn,C1\n韩梅梅,经济界,x,C1\n王芳,医药卫生界,,C2,多出的一格\n"
+    preview = ok(await c.post(url + "?dry_run=true", content=csv.encode(), headers=zh))
+    assert [(e["row"], e["field"], e["type"]) for e in preview["errors"]] == [
+        (3, "email", "value_error"),
+        (3, "code", "duplicate_code"),
+        (4, None, "extra_cells"),  # once a 500: a problem of the whole row names no field
+    ]
+    assert [e["message"] for e in preview["errors"]] == ["取值不正确", "编号与第 2 行相同", "本行的单元格多于表头的列"]
+    english = ok(await c.post(url + "?dry_run=true", content=csv.encode(), headers=w.staff()))
+    assert english["errors"][1]["message"] == "same code as row 2"
+    refused = problem(await c.post(url, content=csv.encode(), headers=zh), 422, "invalid_rows")
+    assert [e["message"] for e in refused["errors"]] == [e["message"] for e in preview["errors"]]
+    assert all(set(e) == {"row", "field", "message", "type"} for e in refused["errors"])  # no ctx leaks
+
+
 async def test_a_category_edit_on_a_stale_list_is_refused_with_412(world: World) -> None:
     w, c = world, world.client
     url = f"/bodies/{w.body['id']}/categories"

@@ -34,9 +34,19 @@ def read_csv(raw: bytes) -> tuple[list[str], list[dict[Any, Any]]]:
     return headers, records
 
 
+def row_problem(line: int, field: str | None, kind: str, message: str, **values: Any) -> dict[str, Any]:
+    """One problem of an imported row: its line (the header is row 1), its field (None: the whole
+    row) and an English message; ``kind`` and ``values`` word it in Chinese for a caller who asks
+    (problem_i18n.row_problems), and never leave the service."""
+    return {"row": line, "field": field, "message": message, "type": kind, "ctx": values}
+
+
 def row_errors(line: int, exc: ValidationError) -> list[dict[str, Any]]:
-    """A row's validation errors, each naming its row (the header is row 1) and field."""
-    return [{"row": line, "field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    """A row's validation errors, each naming its row and field."""
+    return [
+        row_problem(line, ".".join(map(str, e["loc"])), e["type"], e["msg"], **(e.get("ctx") or {}))
+        for e in exc.errors()
+    ]
 
 
 def check_import(errors: list[dict[str, Any]], rows: int, what: str) -> None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from servicekit.problem_i18n import ZH, translate, wants_chinese
+from servicekit.problem_i18n import ZH, row_problems, translate, wants_chinese
 from servicekit.tracing import current_trace
 
 log = logging.getLogger(__name__)
@@ -79,12 +79,14 @@ def problem_response(
     }
     if problem.detail:
         body["detail"] = problem.detail
+    chinese = wants_chinese(request.headers.get("accept-language"))
     if problem.errors:
-        body["errors"] = problem.errors
+        # An import's row problems are worded here, where the caller's language is known.
+        body["errors"] = [row_problems([e], chinese=chinese)[0] if "row" in e else e for e in problem.errors]
     if request_id := current_trace().request_id:
         body["request_id"] = request_id
     headers = {**(problem.headers or {}), "Vary": "Accept-Language"}
-    if wants_chinese(request.headers.get("accept-language")) and translate(body, pydantic_errors):
+    if chinese and translate(body, pydantic_errors):
         headers["Content-Language"] = ZH
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
 

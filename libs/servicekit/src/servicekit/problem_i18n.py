@@ -170,15 +170,41 @@ def wants_chinese(accept_language: str | None) -> bool:
     return best_zh > 0 and best_zh >= best_other
 
 
+# The imports' own row problems (servicekit.csvfile.row_problem), by type.
+ROW_MESSAGES: dict[str, str] = {
+    "extra_cells": "本行的单元格多于表头的列",
+    "duplicate_code": "编号与第 {row} 行相同",
+    "code_taken": "编号 {code} 已被使用",
+    "unknown_parent": "上级编号 {parent_code} 不存在",
+}
+
+
 def field_message(error: dict[str, Any]) -> str | None:
-    """The zh-CN message for one pydantic error, or None when its type is not in the table."""
-    template = FIELD_MESSAGES.get(str(error.get("type")))
+    """The zh-CN message for one pydantic error (or an import's row problem), or None when its type
+    is not in the tables."""
+    kind = str(error.get("type"))
+    template = FIELD_MESSAGES.get(kind) or ROW_MESSAGES.get(kind)
     if template is None:
         return None
     try:
         return template.format(**(error.get("ctx") or {}))
     except (KeyError, IndexError, ValueError):
         return template.split("{")[0].strip() or None
+
+
+def row_problems(problems: list[dict[str, Any]], *, chinese: bool) -> list[dict[str, Any]]:
+    """An import's row problems as the API answers them (row, field, message, type), each message in
+    zh-CN when the caller asks for Chinese and its type is known; the values behind the message
+    (``ctx``, which may hold exceptions) stay inside."""
+    return [
+        {
+            "row": p["row"],
+            "field": p["field"],
+            "message": (field_message(p) if chinese else None) or p["message"],
+            "type": p.get("type"),
+        }
+        for p in problems
+    ]
 
 
 def translate(body: dict[str, Any], pydantic_errors: list[dict[str, Any]] | None = None) -> bool:
@@ -197,6 +223,8 @@ def translate(body: dict[str, Any], pydantic_errors: list[dict[str, Any]] | None
             if not isinstance(error, dict):
                 continue
             message = field_message(pydantic_errors[i]) if pydantic_errors and i < len(pydantic_errors) else None
+            if "row" in error:  # an import's row problem keeps its own words
+                message = error["message"]
             # A use case's own field problem (invalid()) says what its code says.
             error["message"] = message or (detail if not pydantic_errors else error.get("message"))
             if error.get("field") and error["field"] not in fields:

@@ -191,8 +191,12 @@ class MemberPublic(SQLModel):
 
 class ImportRowProblem(SQLModel):
     row: int = Field(description="the file's line, the header being 1")
-    field: str
-    message: str
+    field: str | None = Field(description="the column at fault; null for the whole row")
+    message: str = Field(description="what is wrong, in Chinese when the request's Accept-Language asks for it")
+    type: str | None = Field(
+        default=None,
+        description="the kind of problem: a validation error type, or extra_cells, duplicate_code, code_taken, unknown_parent",
+    )
 
 
 class MemberImportResult(SQLModel):

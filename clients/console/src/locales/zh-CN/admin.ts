@@ -21,6 +21,7 @@ export default {
     allGood: "全部 {n} 行可以导入。",
     row: "行号",
     field: "字段",
+    wholeRow: "整行",
     message: "问题",
     line: "该行内容",
     done: "已导入 {n} 行",

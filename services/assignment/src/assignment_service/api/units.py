@@ -14,6 +14,7 @@ from assignment_service.models import (
 from servicekit.auth import SignedInDep
 from servicekit.pagination import Cursor, Limit, Page
 from servicekit.preconditions import IfMatch
+from servicekit.problem_i18n import row_problems, wants_chinese
 from servicekit.runtime import OutboxDep, SessionDep
 
 router = APIRouter(tags=["units"])
@@ -57,7 +58,12 @@ async def import_units(
         session=session, principal=principal, raw=await request.body(), dry_run=dry_run
     )
     return UnitImportResult(
-        imported=imported, dry_run=dry_run, errors=[ImportRowProblem.model_validate(e) for e in errors]
+        imported=imported,
+        dry_run=dry_run,
+        errors=[
+            ImportRowProblem.model_validate(e)
+            for e in row_problems(errors, chinese=wants_chinese(request.headers.get("accept-language")))
+        ],
     )
 
 

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assignment_service.models import Unit, UnitCreate
 from servicekit.auth import Principal, Role, forbidden
-from servicekit.csvfile import check_import, read_csv, row_errors
+from servicekit.csvfile import check_import, read_csv, row_errors, row_problem
 from servicekit.errors import NotFound, Problem
 from servicekit.pagination import paginate
 
@@ -100,11 +100,19 @@ async def import_units(
     created: dict[str, Unit] = {}
     for line, data in rows:
         if data.code in existing or data.code in created:
-            errors.append({"row": line, "field": "code", "message": f"code {data.code} is already used"})
+            errors.append(row_problem(line, "code", "code_taken", f"code {data.code} is already used", code=data.code))
             continue
         parent = created.get(data.parent_code or "") or existing.get(data.parent_code or "")
         if data.parent_code and parent is None:
-            errors.append({"row": line, "field": "parent_code", "message": f"unknown parent {data.parent_code}"})
+            errors.append(
+                row_problem(
+                    line,
+                    "parent_code",
+                    "unknown_parent",
+                    f"unknown parent {data.parent_code}",
+                    parent_code=data.parent_code,
+                )
+            )
             continue
         created[data.code] = Unit(
             code=data.code, name=data.name, kind=data.kind, parent_id=parent.id if parent else None

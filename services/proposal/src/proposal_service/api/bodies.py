@@ -20,6 +20,7 @@ from proposal_service.models import (
 from servicekit.auth import PrincipalDep, SignedInDep
 from servicekit.pagination import Cursor, Limit, Page
 from servicekit.preconditions import IfMatch
+from servicekit.problem_i18n import row_problems, wants_chinese
 from servicekit.runtime import SessionDep
 
 router = APIRouter(tags=["bodies"])
@@ -194,5 +195,10 @@ async def import_members(
         session=session, principal=principal, body_id=body_id, raw=await request.body(), dry_run=dry_run
     )
     return MemberImportResult(
-        imported=imported, dry_run=dry_run, errors=[ImportRowProblem.model_validate(e) for e in errors]
+        imported=imported,
+        dry_run=dry_run,
+        errors=[
+            ImportRowProblem.model_validate(e)
+            for e in row_problems(errors, chinese=wants_chinese(request.headers.get("accept-language")))
+        ],
     )

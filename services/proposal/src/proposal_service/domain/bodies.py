@@ -24,7 +24,7 @@ from proposal_service.models import (
     SessionUpdate,
 )
 from servicekit.auth import Principal, Role, forbidden
-from servicekit.csvfile import check_import, read_csv, row_errors
+from servicekit.csvfile import check_import, read_csv, row_errors, row_problem
 from servicekit.errors import NotFound, Problem
 from servicekit.pagination import paginate
 from servicekit.preconditions import check_if_match, weak_etag
@@ -284,7 +284,7 @@ def parse_member_rows(raw: bytes) -> tuple[list[tuple[int, MemberCreate]], list[
     codes: dict[str, int] = {}
     for line, record in enumerate(records, start=2):
         if None in record:
-            errors.append({"row": line, "field": None, "message": "more cells than columns"})
+            errors.append(row_problem(line, None, "extra_cells", "more cells than columns"))
             continue
         values = {MEMBER_COLUMNS[k.strip()]: (v or "").strip() or None for k, v in record.items()}
         code = values.get("code")
@@ -293,7 +293,9 @@ def parse_member_rows(raw: bytes) -> tuple[list[tuple[int, MemberCreate]], list[
         except ValidationError as exc:
             errors += row_errors(line, exc)
         if code and code in codes:
-            errors.append({"row": line, "field": "code", "message": f"same code as row {codes[code]}"})
+            errors.append(
+                row_problem(line, "code", "duplicate_code", f"same code as row {codes[code]}", row=codes[code])
+            )
         elif code:
             codes[code] = line
     return members, errors
@@ -313,7 +315,7 @@ async def import_members(
         query = select(Member.code).where(Member.body_id == body_id, col(Member.code).in_(list(rows_by_code)))
         taken = sorted(c for c in (await session.exec(query)).all() if c)
         errors += [
-            {"row": rows_by_code[code], "field": "code", "message": f"code {code} already belongs to a member"}
+            row_problem(rows_by_code[code], "code", "code_taken", f"code {code} already belongs to a member", code=code)
             for code in taken
         ]
     if dry_run:
