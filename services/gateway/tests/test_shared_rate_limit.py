@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack import free_port
+from devstack import free_port, free_ports
 from devstack.keys import DevKeys
 from devstack.stack import ServiceProcess, wait_http
 
@@ -47,7 +47,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def gateways(redis_url: str, tmp_path: Path, dev_keys: DevKeys) -> Iterator[list[ServiceProcess]]:
     replicas = []
-    for n in range(2):
+    for n, port in enumerate(free_ports(2)):
         env = {
             "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / f'gateway{n}.db'}",
             # No broker: the rate limiter needs none, and a service starts without Kafka.
@@ -57,7 +57,7 @@ def gateways(redis_url: str, tmp_path: Path, dev_keys: DevKeys) -> Iterator[list
             "GATEWAY_RATE_LIMIT_READ_PER_MINUTE": str(LIMIT),
             "GATEWAY_RATE_LIMIT_STORAGE_URI": redis_url,
         }
-        replicas.append(ServiceProcess("gateway", free_port(), env, tmp_path / f"gateway{n}.log"))
+        replicas.append(ServiceProcess("gateway", port, env, tmp_path / f"gateway{n}.log"))
     try:
         for replica in replicas:
             replica.start()

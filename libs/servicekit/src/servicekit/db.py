@@ -6,7 +6,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, event, text
+from sqlalchemy import DateTime, Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -176,3 +177,22 @@ def _sqlite_begin(conn: Any) -> None:
     # upgrades to writing fails with "database is locked" instead of waiting.
     # Read-only sessions need no write lock at all.
     conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+
+
+async def add_to_counters(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, keys: list[str], add: list[str]
+) -> None:
+    """Inserts ``rows``, or adds their ``add`` columns to the row with the same ``keys``: one
+    INSERT ... ON CONFLICT DO UPDATE, atomic in the database, so two consumers counting at once
+    (replicas on different partitions) never lose an increment as reading then writing the row
+    would. Rows go in batches well under either driver's parameter limit."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), _COUNTER_BATCH):
+        statement = insert(table).values(rows[start : start + _COUNTER_BATCH])
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={c: table.c[c] + statement.excluded[c] for c in add}
+        )
+        await session.exec(statement)
+
+
+_COUNTER_BATCH = 2_000

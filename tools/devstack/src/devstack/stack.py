@@ -11,7 +11,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import free_port
+from devstack import free_ports
 from devstack.kafka import KafkaBroker, local_broker
 from devstack.keys import DevKeys
 
@@ -136,9 +136,10 @@ class Stack:
         self.keys = keys or DevKeys()
         if replicas < 1:
             raise ValueError("replicas must be at least 1")
-        ports = ports or {name: free_port() for name in SERVICES}
-        # The first replica on ``ports``, the others on free ones.
-        replica_ports = {name: [ports[name]] + [free_port() for _ in range(replicas - 1)] for name in SERVICES}
+        ports = ports or dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+        # The first replica on ``ports``, the others on free ones (all distinct).
+        spare = iter(free_ports(len(SERVICES) * (replicas - 1), besides=tuple(ports.values())))
+        replica_ports = {name: [ports[name]] + [next(spare) for _ in range(replicas - 1)] for name in SERVICES}
         urls = database_urls or {name: f"sqlite+aiosqlite:///{workdir / f'{name}.db'}" for name in SERVICES}
         self.services: dict[str, ServiceProcess] = {}
         self.replicas: dict[str, list[ServiceProcess]] = {}
@@ -197,6 +198,9 @@ class Stack:
     def wait_ready(self, timeout: float = 90) -> None:
         for service in self.processes:
             wait_http(f"{service.url}/health/ready", timeout=timeout)
+        # A process that could not bind its port has exited while another answered on it.
+        if exited := [f"{p.name} ({p.log_path})" for p in self.processes if not p.is_running()]:
+            raise RuntimeError(f"exited while the stack came up: {', '.join(exited)}")
 
     def stop(self) -> None:
         for service in self.processes:

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation_service.models import FiledProposal, FilingCount, FilingStatistics
 from servicekit.auth import Principal, Role, forbidden
+from servicekit.db import add_to_counters
 from servicekit.errors import NotFound
 
 
@@ -26,11 +27,9 @@ async def record_filed_proposal(
     *, session: AsyncSession, proposal_id: str, kind: str, category: str | None, submitted_at: datetime
 ) -> None:
     session.add(FiledProposal(proposal_id=proposal_id, kind=kind, category=category, submitted_at=submitted_at))
-    count = await session.get(FilingCount, (kind, category or ""))
-    if count is None:
-        count = FilingCount(kind=kind, category=category or "", filed=0)
-    count.filed += 1
-    session.add(count)
+    counts = FilingCount.__table__  # type: ignore[attr-defined]
+    row = {"kind": kind, "category": category or "", "filed": 1}
+    await add_to_counters(session, counts, [row], keys=["kind", "category"], add=["filed"])
 
 
 async def get_filed_proposal(*, session: AsyncSession, principal: Principal, proposal_id: str) -> FiledProposal:

@@ -25,12 +25,13 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from proposal_service.models import Proposal, SearchContent, SearchDocument, WordCount
 from proposal_service.text import Words, fts_safe, fts_terms, words
+from servicekit.db import add_to_counters
 
 FTS_TABLE = "search_fts"  # SQLite FTS5, external content = searchcontent, rowid = searchdocument.id
 PG_FTS_INDEX = "ix_searchcontent_fts"  # GIN on searchcontent.tsv = array_to_tsvector(string_to_array(terms, ' '))
@@ -80,16 +81,8 @@ def matching_items(session: AsyncSession, terms: Sequence[str]) -> Select[Any]:
 
 async def _count_words(session: AsyncSession, counted: Iterable[str], delta: int) -> None:
     rows = [{"word": w, "documents": delta} for w in sorted(set(counted))]  # one lock order: no deadlocks
-    if not rows:
-        return
-    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     table_ = WordCount.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), _CHUNK):
-        statement = insert(table_).values(rows[start : start + _CHUNK])
-        statement = statement.on_conflict_do_update(
-            index_elements=["word"], set_={"documents": table_.c.documents + statement.excluded.documents}
-        )
-        await session.exec(statement)
+    await add_to_counters(session, table_, rows, keys=["word"], add=["documents"])
 
 
 @dataclass(frozen=True)
