@@ -11,6 +11,7 @@ export default {
     qPlaceholder: "案由或正文中的词",
     status: "状态",
   },
+  uncategorised: "未分类",
   columns: {
     number: "案号",
     title: "案由",
