@@ -1,9 +1,13 @@
 """/metrics of a service, in-process (the proposal service on SQLite, Kafka unreachable): the
 request metrics by route template, the outbox backlog read from the database, the consumer's
-outcomes by event type, and the route kept out of the public gateway's allow-list."""
+outcomes by event type, the database pool, the deadline scanner's last scan (the assignment
+service), and the route kept out of the public gateway's allow-list. The gateway's upstream
+metrics: services/gateway/tests/test_balancing.py; lag and publish counts with real Kafka:
+tests/deploy/test_metrics_with_kafka.py."""
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -17,6 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from assignment_service.main import create_app as create_assignment
+from assignment_service.settings import AssignmentSettings
 from proposal_service.main import create_app
 from proposal_service.settings import ProposalSettings
 from servicekit.events import EventEnvelope, utcnow
@@ -199,3 +205,39 @@ def test_metrics_are_not_a_public_gateway_route() -> None:
 
     assert all(route.path.startswith(API + "/") for route in ROUTES)
     assert not [r for r in ROUTES if r.upstream_path.startswith(("/metrics", "/health"))]
+
+
+async def test_the_database_pool_is_reported(service: tuple[httpx.AsyncClient, ServiceRuntime]) -> None:
+    client, _ = service
+    text = (await client.get("/metrics")).text
+    size, in_use = value(text, "db_pool_size", service="proposal"), value(text, "db_pool_connections_in_use")
+    assert size is not None and size > 0
+    assert in_use is not None and 0 <= in_use <= size
+
+
+async def test_the_deadline_scanner_reports_each_finished_scan(tmp_path: Path) -> None:
+    """What the "overdue scanner not run today" alert reads (deploy/monitoring/alerts.yaml)."""
+    settings = AssignmentSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'assignment.db'}",
+        kafka_bootstrap_servers="127.0.0.1:9",
+        kafka_security_protocol="PLAINTEXT",
+        environment="test",
+        relay_enabled=False,
+        auth_jwks=None,
+        auth_jwks_url=None,
+        reminders_enabled=True,
+        reminder_interval_s=0.2,
+    )
+    app = create_assignment(settings)
+    before = time.time()
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as client,
+    ):
+        deadline = time.monotonic() + 30
+        while (
+            ran := value((await client.get("/metrics")).text, "job_last_success_timestamp_seconds", job="deadline_scan")
+        ) is None:
+            assert time.monotonic() < deadline, "no scan reported"
+            await asyncio.sleep(0.1)
+    assert before <= ran <= time.time()

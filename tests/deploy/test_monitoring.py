@@ -26,6 +26,7 @@ EXTERNAL = {
 FUNCTIONS = {
     "sum", "max", "min", "avg", "count", "rate", "increase", "deriv", "histogram_quantile",
     "label_values", "by", "without", "and", "or", "unless", "on", "ignoring", "bool",
+    "time", "max_over_time", "absent_over_time",
 }  # fmt: skip
 SEVERITIES = {"critical", "warning", "info"}
 
@@ -40,6 +41,9 @@ def exported_names() -> set[str]:
     metrics.outbox_age.labels("probe").set(0)
     metrics.event("t", "applied")
     metrics.partition_lag("t", 0, 0)
+    metrics.upstream_call("u", 200, 0.1)
+    metrics.upstream_call("u", None, 0.1, "timeout")
+    metrics.job_succeeded("j")
     text = metrics.render().decode()
     return {s.name for family in text_string_to_metric_families(text) for s in family.samples}
 
@@ -85,7 +89,13 @@ def test_alert_rules_are_well_formed() -> None:
 
 def test_alerts_cover_lag_outbox_dead_letters_and_errors() -> None:
     exprs = " ".join(str(r["expr"]) for r in alert_rules())
-    for needed in ("consumer_lag", "outbox_oldest_pending_age_seconds", 'outcome="dead_lettered"', 'status=~"5.."'):
+    for needed in (
+        "consumer_lag",
+        "outbox_oldest_pending_age_seconds",
+        'outcome="dead_lettered"',
+        'status=~"5.."',
+        'job_last_success_timestamp_seconds{job="deadline_scan"}',
+    ):
         assert needed in exprs
 
 

@@ -1,10 +1,11 @@
 """The gateway balances over a service's replicas: round-robin, a replica that refuses the connection
 is skipped for a while and the request goes to another (any method: it never reached the service),
 a request that may have reached one goes on only if it is safe, and the settings take a
-comma-separated list."""
+comma-separated list. Its calls are timed and their failures counted by service and kind."""
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 from starlette.requests import Request
 
@@ -12,6 +13,7 @@ from gateway_service.balancer import ReplicaPool
 from gateway_service.proxy import Upstreams
 from gateway_service.settings import GatewaySettings
 from servicekit.errors import Problem
+from servicekit.metrics import ServiceMetrics
 
 A, B, C = "http://10.0.0.1:8000", "http://10.0.0.2:8000", "http://10.0.0.3:8000"
 
@@ -191,3 +193,39 @@ def test_the_setting_takes_a_comma_separated_list(monkeypatch: pytest.MonkeyPatc
 def test_an_empty_or_bad_list_names_the_setting(value: str) -> None:
     with pytest.raises(ValidationError, match="evaluation_url"):
         GatewaySettings(evaluation_url=value)
+
+
+async def test_upstream_calls_are_timed_and_failures_counted_by_service_and_kind() -> None:
+    class Failing(Handler):
+        def __call__(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/boom":
+                return httpx.Response(502)
+            if request.url.path == "/slow":
+                raise httpx.ReadTimeout("timed out", request=request)
+            return super().__call__(request)
+
+    handler = Failing(down={B})
+    upstreams = upstreams_with(handler, [A, B])
+    upstreams.metrics = ServiceMetrics("gateway")
+    await upstreams.call("proposal", "GET", "/p", request_for("GET"))
+    await upstreams.call("proposal", "GET", "/boom", request_for("GET"))
+    with pytest.raises(Problem):
+        await upstreams.call("proposal", "GET", "/slow", request_for("GET"))
+    handler.down = {A, B}
+    with pytest.raises(Problem):
+        await upstreams.call("proposal", "GET", "/p", request_for("GET"))
+
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(upstreams.metrics.render().decode())
+        for s in family.samples
+    }
+
+    def sample(name: str, **labels: str) -> float | None:
+        return samples.get((name, tuple(sorted({"service": "gateway", "upstream": "proposal", **labels}.items()))))
+
+    assert sample("upstream_request_duration_seconds_count", status="2xx") == 1
+    assert sample("upstream_request_duration_seconds_count", status="5xx") == 1
+    assert sample("upstream_errors_total", kind="server_error") == 1
+    assert sample("upstream_errors_total", kind="timeout") == 1
+    assert sample("upstream_errors_total", kind="unavailable") == 1

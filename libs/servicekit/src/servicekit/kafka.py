@@ -137,13 +137,27 @@ class KafkaConnector:
             return
         raise KafkaUnavailable("; ".join(errors))
 
-    async def ensure_topics(self, topics: list[str], *, partitions: int, replication_factor: int) -> None:
+    async def ensure_topics(
+        self,
+        topics: list[str],
+        *,
+        partitions: int,
+        replication_factor: int,
+        configs: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        """Creates the missing ``topics``, each with its ``configs`` (e.g. retention.ms); a topic
+        that exists is left as it is (its configuration is the operator's)."""
         admin = AIOKafkaAdminClient(**self.config.kwargs(), client_id=f"{self.client_id}-admin")
         await admin.start()
         try:
             existing = set(await admin.list_topics())
             missing = [
-                NewTopic(t, num_partitions=partitions, replication_factor=replication_factor)
+                NewTopic(
+                    t,
+                    num_partitions=partitions,
+                    replication_factor=replication_factor,
+                    topic_configs=(configs or {}).get(t, {}),
+                )
                 for t in topics
                 if t not in existing
             ]

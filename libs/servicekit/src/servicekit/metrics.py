@@ -10,6 +10,13 @@
   ``dead_lettered``) and ``consumer_lag`` per topic and partition (the partition's high
   watermark minus the offset just committed, as this process's consumer last saw them; the
   Kafka Exporter's ``kafka_consumergroup_lag`` is the group-wide view);
+- ``db_pool_connections_in_use`` and ``db_pool_size`` (the engine's pool as scraped: QueuePool
+  on PostgreSQL; SQLite's pool reports what it has);
+- ``upstream_request_duration_seconds`` by upstream service and status class, and
+  ``upstream_errors_total`` by upstream and kind (``unavailable``, ``timeout``, ``server_error``):
+  the calls a service makes to another (the gateway's forwarding);
+- ``job_last_success_timestamp_seconds`` by job: when a periodic job (the deadline scanner) last
+  finished, for the "not run today" alert;
 - the process collector (CPU, memory, file descriptors).
 
 Each metric carries a ``service`` label. Each app has its own registry, so several apps in one
@@ -34,10 +41,11 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -93,8 +101,42 @@ class ServiceMetrics:
             ("service", "topic", "partition"),
             registry=self.registry,
         )
+        self.upstream_latency = Histogram(
+            "upstream_request_duration_seconds",
+            "Calls to another service, by upstream and status class (2xx ... 5xx).",
+            ("service", "upstream", "status"),
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=self.registry,
+        )
+        self.upstream_errors = Counter(
+            "upstream_errors",
+            "Calls to another service that failed: unavailable, timeout, server_error (a 5xx answer).",
+            ("service", "upstream", "kind"),
+            registry=self.registry,
+        )
+        self.job_success = Gauge(
+            "job_last_success_timestamp_seconds",
+            "When a periodic job last finished without an error (Unix time).",
+            ("service", "job"),
+            registry=self.registry,
+        )
         self._published: Callable[[], int] = lambda: 0
         self.registry.register(_PublishedCollector(self))
+
+    def watch_pool(self, engine: AsyncEngine) -> None:
+        """Reports the engine's connection pool when scraped."""
+        self.registry.register(_PoolCollector(self.service, engine))
+
+    def upstream_call(self, upstream: str, status: int | None, seconds: float, error: str | None = None) -> None:
+        """One call to another service: its answer's status (None: no answer) and ``error``, the
+        kind of failure if it failed."""
+        if status is not None:
+            self.upstream_latency.labels(self.service, upstream, f"{status // 100}xx").observe(seconds)
+        if error is not None:
+            self.upstream_errors.labels(self.service, upstream, error).inc()
+
+    def job_succeeded(self, job: str) -> None:
+        self.job_success.labels(self.service, job).set(time.time())
 
     def event(self, event_type: str, outcome: str) -> None:
         self.events.labels(self.service, event_type, outcome).inc()
@@ -120,6 +162,24 @@ class _PublishedCollector(Collector):
         )
         family.add_metric([self.metrics.service], self.metrics._published())
         yield family
+
+
+class _PoolCollector(Collector):
+    def __init__(self, service: str, engine: AsyncEngine) -> None:
+        self.service = service
+        self.pool = engine.sync_engine.pool
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        # QueuePool (PostgreSQL) has checkedout() and size(); other pools report what they have.
+        for name, doc, read in (
+            ("db_pool_connections_in_use", "Database connections checked out of the pool.", "checkedout"),
+            ("db_pool_size", "Connections the pool keeps (its size, without overflow).", "size"),
+        ):
+            method = getattr(self.pool, read, None)
+            if callable(method):
+                family = GaugeMetricFamily(name, doc, labels=["service"])
+                family.add_metric([self.service], float(method()))
+                yield family
 
 
 class RequestMetricsMiddleware:

@@ -84,6 +84,7 @@ class ServiceRuntime:
         # Prometheus metrics at /metrics (servicekit.metrics); the consumer reports its outcomes.
         self.metrics = ServiceMetrics(settings.service_name)
         self.metrics.count_published(lambda: self.relay.published_total)
+        self.metrics.watch_pool(self.database.engine)
         if self.consumer is not None:
             self.consumer.observer = self.metrics
         self._tasks: list[asyncio.Task[None]] = []
@@ -205,6 +206,9 @@ class ServiceRuntime:
         topics = [self.settings.topic, self.settings.dead_letter_topic]
         if self.consumer:
             topics += self.consumer.topics
+        retention = {t: str(self.settings.kafka_event_retention_ms) for t in topics}
+        retention[self.settings.dead_letter_topic] = str(self.settings.kafka_dead_letter_retention_ms)
+        configs = {t: {"retention.ms": ms} for t, ms in retention.items()}
         delay = 0.5
         while True:
             try:
@@ -212,6 +216,7 @@ class ServiceRuntime:
                     sorted(set(topics)),
                     partitions=self.settings.kafka_partitions,
                     replication_factor=self.settings.kafka_replication_factor,
+                    configs=configs,
                 )
                 return
             except Exception as exc:  # noqa: BLE001 - Kafka may come later

@@ -25,6 +25,10 @@ class ServiceSettings(BaseSettings):
     kafka_namespace: str = ""
     kafka_partitions: int = 3
     kafka_replication_factor: int = 1
+    # Retention of the topics a service creates (docs/operations.md, Backups): event topics are the
+    # history the rebuild replays from offset 0 (-1: kept forever); dead letters 90 days.
+    kafka_event_retention_ms: int = -1
+    kafka_dead_letter_retention_ms: int = 90 * 24 * 3600 * 1000
     # How the clients reach the brokers (ADR 0010). PLAINTEXT works with any broker;
     # every launcher this repository ships runs SASL_SSL with SCRAM-SHA-512 and ACLs.
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"

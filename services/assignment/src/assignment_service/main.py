@@ -42,6 +42,7 @@ def create_app(settings: AssignmentSettings | None = None) -> FastAPI:
                 outbox=runtime.outbox,
                 calendar=calendar,
                 interval_s=settings.reminder_interval_s,
+                done=partial(runtime.metrics.job_succeeded, "deadline_scan"),
             ),
         )
     return app

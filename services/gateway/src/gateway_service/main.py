@@ -76,6 +76,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             max_age=600,
         )
     runtime = service_runtime(app)
+    upstreams.metrics = runtime.metrics
     # The gateway's verifier also refuses tokens of ended sign-ins (ADR 11); the gateway's own
     # routes get it through runtime.verifier too.
     identity.sessions.bind(runtime.database)

@@ -1,6 +1,7 @@
 """Forwarding allow-listed requests to the services over one shared HTTP client."""
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import quote
 
@@ -15,6 +16,7 @@ from gateway_service.idempotency import IdempotencyStore
 from gateway_service.routes import API, Route
 from gateway_service.settings import GatewaySettings
 from servicekit.errors import Problem
+from servicekit.metrics import ServiceMetrics
 from servicekit.tracing import current_trace
 
 log = logging.getLogger(__name__)
@@ -55,11 +57,16 @@ class Upstreams:
                 max_keepalive_connections=settings.upstream_max_connections,
             ),
         )
+        self.metrics: ServiceMetrics | None = None  # the gateway's, once its runtime exists
         # Streams: no read timeout (quiet between events) and a pool of their own.
         self.stream_client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s, read=None),
             limits=httpx.Limits(max_connections=settings.upstream_max_streams, max_keepalive_connections=0),
         )
+
+    def _observe(self, service: str, started: float, status: int | None, error: str | None) -> None:
+        if self.metrics is not None:
+            self.metrics.upstream_call(service, status, time.perf_counter() - started, error)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -95,6 +102,7 @@ class Upstreams:
         order = pool.order()
         resent = False
         attempt = 0
+        started = time.perf_counter()
         try:
             while True:
                 base = order[attempt]
@@ -119,13 +127,18 @@ class Upstreams:
                     attempt += 1
                     continue
                 pool.answered(base)
+                self._observe(
+                    service, started, response.status_code, "server_error" if response.status_code >= 500 else None
+                )
                 return response
         except httpx.TimeoutException:
+            self._observe(service, started, None, "timeout")
             log.warning("upstream %s timed out on %s", service, path)
             raise Problem(
                 504, "upstream_timeout", "Gateway Timeout", f"the {service} service did not answer in time"
             ) from None
         except httpx.TransportError as exc:
+            self._observe(service, started, None, "unavailable")
             log.warning("upstream %s unreachable: %s", service, exc)
             raise Problem(
                 503,

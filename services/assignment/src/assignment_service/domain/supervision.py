@@ -7,6 +7,7 @@ insert of the same reminder fails on the key and sends nothing.
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -91,12 +92,17 @@ async def scan_deadlines(
     return result
 
 
-async def run_scanner(*, database: Database, outbox: Outbox, calendar: WorkCalendar, interval_s: float) -> None:
+async def run_scanner(
+    *, database: Database, outbox: Outbox, calendar: WorkCalendar, interval_s: float, done: Callable[[], None]
+) -> None:
+    """Scans every ``interval_s``; ``done`` is told of each scan that finished (the metric the
+    "overdue scanner not run today" alert reads)."""
     while True:
         try:
             result = await scan_deadlines(database=database, outbox=outbox, calendar=calendar)
             if result.due_soon or result.overdue:
                 log.info("deadline scan %s: %d due soon, %d overdue", result.day, result.due_soon, result.overdue)
+            done()
         except Exception:
             log.exception("deadline scan failed; retrying at the next interval")
         await asyncio.sleep(interval_s)
