@@ -1,6 +1,6 @@
 """OpenTelemetry traces exported over OTLP/HTTP: one trace from the HTTP call through the
-gateway, the proposal service, its outbox and Kafka, to the consumers in assignment and
-evaluation, every span linked to its parent. The collector is a tiny OTLP receiver in this
+gateway, the proposal service, its outbox and Kafka, to the consumers in assignment,
+evaluation and notification, every span linked to its parent. The collector is a tiny OTLP receiver in this
 test process, decoding the ExportTraceServiceRequest protobufs the services post."""
 
 import asyncio
@@ -123,18 +123,20 @@ def desk(stack: Stack) -> FilingDesk:
     return asyncio.run(open_desk())
 
 
+# Every service that consumes proposal.submitted.
+CONSUMERS = ("assignment", "evaluation", "notification")
+
+
 def consumer_spans(spans: list[Received], service: str) -> list[Received]:
     return [s for s in spans if s.service == service and s.span.kind == Span.SPAN_KIND_CONSUMER]
 
 
 async def wait_for_trace(receiver: Receiver, trace_id: str) -> list[Received]:
-    """The trace's spans once both consumers' process spans have arrived (or the timeout)."""
+    """The trace's spans once every consumer's process span has arrived (or the timeout)."""
     deadline = time.monotonic() + TIMEOUT
     while True:
         spans = receiver.of_trace(trace_id)
-        if (consumer_spans(spans, "assignment") and consumer_spans(spans, "evaluation")) or (
-            time.monotonic() > deadline
-        ):
+        if all(consumer_spans(spans, service) for service in CONSUMERS) or time.monotonic() > deadline:
             return spans
         await asyncio.sleep(0.2)
 
@@ -166,7 +168,7 @@ async def test_one_trace_from_the_http_call_to_every_consumer(
     spans = await wait_for_trace(receiver, trace_id)
     by_id = {s.span_id: s for s in spans}
     services = {s.service for s in spans}
-    assert {"gateway", "proposal", "assignment", "evaluation"} <= services, services
+    assert {"gateway", "proposal", *CONSUMERS} <= services, services
 
     # The gateway's server span continues the caller's trace, under the caller's span.
     (gateway_server,) = [s for s in spans if s.service == "gateway" and s.span.kind == Span.SPAN_KIND_SERVER]
@@ -187,7 +189,7 @@ async def test_one_trace_from_the_http_call_to_every_consumer(
     assert sends and all(proposal_server in chain(s, by_id) for s in sends), sends
 
     # Every consumer handles it in a span under the proposal request, down to the caller's span.
-    for service in ("assignment", "evaluation"):
+    for service in CONSUMERS:
         processed = consumer_spans(spans, service)
         assert processed, (service, services)
         for span in processed:
