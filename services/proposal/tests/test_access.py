@@ -1,38 +1,13 @@
 """Every route against every kind of caller: owners act, others get 403 or 404, and a 404
 is all a caller learns of an item they may not see."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from proposal_world import World, ok
 
-from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
-from proposal_service.main import create_app
-from proposal_service.settings import ProposalSettings
-
 pytestmark = pytest.mark.integration
-
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[World]:
-    settings = ProposalSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-    )
-    async with serve(create_app(settings)) as client:
-        yield await World(client=client, keys=dev_keys).setup()
 
 
 def item_routes(w: World, item_id: str) -> list[tuple[str, str, dict[str, Any] | None]]:

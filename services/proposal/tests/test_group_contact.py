@@ -1,46 +1,18 @@
 """A group item filed by staff names the group's contact member, who rates the replies; an item
 nobody could rate is refused at registration, not found at the year's end (issue 16)."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from proposal_world import World, ok, problem
 from sqlmodel import func, select
 
-from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
-from proposal_service.main import create_app
 from proposal_service.models import Proposal
-from proposal_service.settings import ProposalSettings
 from servicekit.outbox import OutboxMessage
 from servicekit.runtime import service_runtime
 
 pytestmark = pytest.mark.integration
-
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[World]:
-    app = create_app(
-        ProposalSettings(
-            database_url=database_url,
-            kafka_bootstrap_servers=kafka.bootstrap,
-            kafka_namespace=namespace,
-            auth_jwks=dev_keys.jwks,
-            auth_jwks_url=None,
-        )
-    )
-    async with serve(app) as client:
-        w = World(client=client, keys=dev_keys)
-        w.app = app  # type: ignore[attr-defined]
-        yield await w.setup()
 
 
 async def snapshot(w: World) -> tuple[Any, ...]:

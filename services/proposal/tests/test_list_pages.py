@@ -2,42 +2,22 @@
 page by page they repeat and skip nothing and keep their order; a cursor a list did not issue
 is a 422 naming ``cursor``, never a 500."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from proposal_world import World, ok, problem
 
-from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
-from proposal_service.main import create_app
-from proposal_service.settings import ProposalSettings
 from servicekit.pagination import encode_cursor
 
 pytestmark = pytest.mark.integration
 
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 NAMES = ("刘洋", "王芳", "陈刚", "赵敏", "王小明", "李雷", "韩梅梅")
 
 
 @pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[World]:
-    app = create_app(
-        ProposalSettings(
-            database_url=database_url,
-            kafka_bootstrap_servers=kafka.bootstrap,
-            kafka_namespace=namespace,
-            auth_jwks=dev_keys.jwks,
-            auth_jwks_url=None,
-        )
-    )
-    async with serve(app) as client:
-        yield await World(client=client, keys=dev_keys).setup(names=NAMES)
+def world_names() -> tuple[str, ...]:
+    return NAMES
 
 
 async def walk(client: httpx.AsyncClient, path: str, headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:

@@ -2,12 +2,9 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from proposal_world import World, ok, problem
@@ -15,38 +12,14 @@ from sqlalchemy import update
 from sqlmodel import func, select
 
 from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
 from devstack.topics import read_topic
-from proposal_service.main import create_app
 from proposal_service.models import Cosignature, Proposal
-from proposal_service.settings import ProposalSettings
 from servicekit.db import utcnow
 from servicekit.events import EventEnvelope
 from servicekit.outbox import OutboxMessage
 from servicekit.runtime import service_runtime
 
 pytestmark = pytest.mark.integration
-
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[World]:
-    app = create_app(
-        ProposalSettings(
-            database_url=database_url,
-            kafka_bootstrap_servers=kafka.bootstrap,
-            kafka_namespace=namespace,
-            auth_jwks=dev_keys.jwks,
-            auth_jwks_url=None,
-        )
-    )
-    async with serve(app) as client:
-        w = World(client=client, keys=dev_keys)
-        w.app = app  # type: ignore[attr-defined]
-        yield await w.setup()
 
 
 async def snapshot(w: World) -> tuple[Any, ...]:

@@ -8,24 +8,18 @@ the migration reindexes items stored before it.
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from proposal_world import World, ok
 from sqlmodel import select
 
-from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
-from proposal_service.main import MIGRATIONS, create_app
+from proposal_service.main import MIGRATIONS
 from proposal_service.models import WordCount
-from proposal_service.settings import ProposalSettings
 from proposal_service.text import (
     PROBE_BUDGET,
     PROBE_WORDS,
@@ -46,8 +40,6 @@ PAIRS: list[dict[str, Any]] = json.loads((Path(__file__).parent / "data" / "simi
     "pairs"
 ]
 PRECISION_FLOOR = RECALL_FLOOR = 0.90  # as test_text.py
-
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 # --- the service path on the labelled set, without a database ---
@@ -101,25 +93,6 @@ def test_stored_words_round_trip() -> None:
 
 
 # --- the database path ---
-
-
-@pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[World]:
-    app = create_app(
-        ProposalSettings(
-            database_url=database_url,
-            kafka_bootstrap_servers=kafka.bootstrap,
-            kafka_namespace=namespace,
-            auth_jwks=dev_keys.jwks,
-            auth_jwks_url=None,
-        )
-    )
-    async with serve(app) as client:
-        w = World(client=client, keys=dev_keys)
-        w.app = app  # type: ignore[attr-defined]
-        yield await w.setup()
 
 
 async def _counts(w: World, *found: str) -> dict[str, int]:

@@ -3,46 +3,23 @@ order, and a redelivered event changes nothing."""
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from proposal_world import World, ok
 
 from assignment_service.events.schemas import AssignmentCreated, HandlingCompleted, RehandlingOpened
 from assignment_service.events.schemas import registry as assignment_events
 from devstack.kafka import KafkaBroker
-from devstack.keys import DevKeys
 from devstack.topics import publish
 from evaluation_service.events.schemas import EvaluationCompleted, EvaluationSubmitted
 from evaluation_service.events.schemas import registry as evaluation_events
-from proposal_service.main import create_app
-from proposal_service.settings import ProposalSettings
 from servicekit.db import utcnow
 from servicekit.events import EventEnvelope
 
 pytestmark = pytest.mark.integration
-
-Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-async def world(
-    database_url: str, kafka: KafkaBroker, namespace: str, serve: Serve, dev_keys: DevKeys
-) -> AsyncIterator[World]:
-    settings = ProposalSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka.bootstrap,
-        kafka_namespace=namespace,
-        auth_jwks=dev_keys.jwks,
-        auth_jwks_url=None,
-    )
-    async with serve(create_app(settings)) as client:
-        yield await World(client=client, keys=dev_keys).setup()
 
 
 async def until(fetch: Callable[[], Any], check: Callable[[Any], bool], timeout: float = 60) -> Any:

@@ -65,6 +65,7 @@ export interface QueueFilters {
   category_id: string;
   q: string;
   similar: boolean;
+  sort: "created_at" | "-created_at" | "-updated_at";
 }
 
 export const PAGE_SIZE = 20;
@@ -73,7 +74,7 @@ export const PAGE_SIZE = 20;
 export function queueQuery(status: ProposalStatus, f: QueueFilters, bodyId: string | null, cursor?: string) {
   return {
     status: [status],
-    sort: "created_at" as const,
+    sort: f.sort,
     limit: PAGE_SIZE,
     ...(cursor ? { cursor } : {}),
     ...(bodyId ? { body_id: bodyId } : {}),
@@ -89,7 +90,7 @@ export function queueQuery(status: ProposalStatus, f: QueueFilters, bodyId: stri
 function queueStore(id: string, status: ProposalStatus) {
   return defineStore(id, {
     state: () => ({
-      filters: { session_id: "", kind: "", category_id: "", q: "", similar: false } as QueueFilters,
+      filters: { session_id: "", kind: "", category_id: "", q: "", similar: false, sort: "created_at" } as QueueFilters,
       items: [] as Proposal[],
       cursors: [undefined] as (string | undefined)[], // cursors[i]: the cursor of page i
       page: 0,

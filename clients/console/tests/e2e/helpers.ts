@@ -38,7 +38,12 @@ export async function checkA11y(page: Page, name: string): Promise<void> {
         .map((a) => a.finished),
     ),
   );
-  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  // A passing message (el-message) fades in and out on its own clock: measured mid-fade it is
+  // faint. Its colours are the theme's (4.5:1, src/style.css); the page is what is checked.
+  const axe = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .exclude(".el-message")
+    .analyze();
   const bad = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(
     bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`),

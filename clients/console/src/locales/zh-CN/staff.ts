@@ -2,6 +2,8 @@
 export default {
   menu: { review: "提案审查", assignment: "交办", requests: "待审批申请" },
   filters: {
+    sort: "排序",
+    sorts: { created_at: "最早提交在前", "-created_at": "最新提交在前", "-updated_at": "最近更新在前" },
     session: "会议",
     kind: "类型",
     category: "类别",
