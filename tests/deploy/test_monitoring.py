@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from servicekit.metrics import ServiceMetrics
 
@@ -44,6 +45,7 @@ def exported_names() -> set[str]:
     metrics.upstream_call("u", 200, 0.1)
     metrics.upstream_call("u", None, 0.1, "timeout")
     metrics.job_succeeded("j")
+    metrics.watch_pool(create_async_engine("sqlite+aiosqlite:///probe.db"))  # no connection is made
     text = metrics.render().decode()
     return {s.name for family in text_string_to_metric_families(text) for s in family.samples}
 
