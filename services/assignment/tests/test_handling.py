@@ -267,8 +267,9 @@ async def test_separate_units_each_reply_and_an_unsatisfied_rating_reopens_one(
         (1, "C", False),
         (2, "A", True),
     ]
-    events = [e.type for e in await events_of(kafka, namespace, expect=8)]
+    events = [e.type for e in await events_of(kafka, namespace, expect=9)]
     assert events.count("assignment.rehandling_opened") == 1
+    assert events.count("assignment.reopened") == 1  # the rated unit's, told to it
     assert events.count("handling.completed") == 2
 
 

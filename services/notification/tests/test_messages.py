@@ -119,6 +119,15 @@ def test_an_item_this_service_never_saw_still_gets_the_units_message() -> None:
     )
 
 
+def test_a_reopened_assignment_tells_its_unit_what_happened_and_the_new_deadline() -> None:
+    reopened = ev.AssignmentReopened(
+        proposal_id="p-1", body_id="b-1", assignment_id="as-1", unit_id="u-1", round=2, due_date=date(2026, 7, 1),
+    )  # fmt: skip
+    [draft] = messages.reopened(reopened, ITEM)
+    assert (draft.recipient, draft.kind) == ("unit:u-1", "assignment_reopened")
+    assert "不满意" in draft.body and "第2轮" in draft.body and "2026年7月1日" in draft.body
+
+
 def test_a_cosign_invitation_goes_to_each_invitee_with_the_local_deadline_date() -> None:
     # 17:00 UTC on 5 March is 6 March in Beijing: the member reads the local date.
     event = p.ProposalCosignInvited(

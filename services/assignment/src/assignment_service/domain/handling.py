@@ -12,7 +12,13 @@ from assignment_service.domain.access import is_body_staff, is_proposer, is_unit
 from assignment_service.domain.deadlines import local_date, reply_due
 from assignment_service.domain.items import load_assignment, load_item, unit_names
 from assignment_service.domain.rules import rules_for
-from assignment_service.events.schemas import AssignmentReplied, HandlingCompleted, OpinionSent, RehandlingOpened
+from assignment_service.events.schemas import (
+    AssignmentReopened,
+    AssignmentReplied,
+    HandlingCompleted,
+    OpinionSent,
+    RehandlingOpened,
+)
 from assignment_service.models import (
     OPEN_STATUSES,
     Assignment,
@@ -286,6 +292,19 @@ async def open_rehandling(
         steps,
     )
     session.add(assignment)
+    event.emit(
+        session,
+        AssignmentReopened(
+            assignment_id=assignment.id,
+            proposal_id=proposal_id,
+            body_id=assignment.body_id,
+            unit_id=unit_id,
+            round=next_round,
+            due_date=due,
+            reopened_at=now,
+        ),
+        subject=proposal_id,
+    )
     if item.round < next_round:
         item.round, item.status = next_round, HandlingStatus.rehandling
         session.add(item)

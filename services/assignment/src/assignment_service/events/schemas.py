@@ -180,6 +180,21 @@ class RehandlingOpened(BaseModel):
     opened_at: datetime
 
 
+@registry.register("assignment.reopened", 1)
+class AssignmentReopened(BaseModel):
+    """One unit's assignment opened again after an unsatisfied rating of its reply, with the
+    rehandling deadline: the unit is told. assignment.rehandling_opened tells of the item's new
+    round once, however many of its units are reopened."""
+
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    round: int
+    due_date: date
+    reopened_at: datetime
+
+
 class OutcomeClassWording(BaseModel):
     code: str
     label: str

@@ -22,6 +22,7 @@ for _type in (
     "assignment.extended",
     "assignment.due_soon",
     "assignment.rehandling_opened",
+    "assignment.reopened",
     "assignment.plan_deliberated",  # not yet in the congress's report (a motion's plan and its hearing)
     "proposal.presidium_decided",  # proposal.registered that follows carries the kind (建议 as_suggestion)
 ):

@@ -178,6 +178,13 @@ def rehandling(p: ev.RehandlingOpened, item: Item) -> list[Draft]:
     return _to_members(item.members, "rehandling_opened", "提案重新办理", body, p.proposal_id)
 
 
+def reopened(p: ev.AssignmentReopened, item: Item) -> list[Draft]:
+    body = (
+        f"提案人对本单位关于{item.name()}的答复不满意，须重新办理（第{p.round}轮），请在{_day(p.due_date)}前再次答复。"
+    )
+    return [Draft(unit(p.unit_id), "assignment_reopened", "提案须重新办理", body, p.proposal_id)]
+
+
 # Deadlines in events are instants; members read them as dates in the bodies' time zone.
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 

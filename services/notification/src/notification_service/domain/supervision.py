@@ -86,6 +86,14 @@ async def record_extended(session: AsyncSession, *, assignment_id: str, due_date
         session.add(row)
 
 
+async def record_reopened(session: AsyncSession, *, assignment_id: str, due_date: date) -> None:
+    """The unit's assignment is open again (rehandling), with a new deadline."""
+    row = await session.get(AssignmentInfo, assignment_id)
+    if row is not None:
+        row.due_date, row.overdue, row.done = due_date, False, False
+        session.add(row)
+
+
 async def record_done(session: AsyncSession, *, proposal_id: str, unit_id: str) -> None:
     """The unit replied to the item, or the item was moved away from it."""
     await session.exec(

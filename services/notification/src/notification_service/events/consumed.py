@@ -87,6 +87,13 @@ class RehandlingOpened(ItemRef):
     due_date: date
 
 
+class AssignmentReopened(ItemRef):
+    assignment_id: str
+    unit_id: str
+    round: int
+    due_date: date
+
+
 class CosignInvited(ItemRef):
     title: str
     lead_member_id: str | None = None

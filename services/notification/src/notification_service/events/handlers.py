@@ -220,6 +220,10 @@ async def _extended(session: AsyncSession, p: Any) -> None:
     await supervision.record_extended(session, assignment_id=p.assignment_id, due_date=p.due_date)
 
 
+async def _reopened(session: AsyncSession, p: Any) -> None:
+    await supervision.record_reopened(session, assignment_id=p.assignment_id, due_date=p.due_date)
+
+
 async def _overdue(session: AsyncSession, p: Any) -> None:
     await supervision.record_overdue(
         session,
@@ -237,6 +241,7 @@ _with_item("assignment.extended", ev.AssignmentExtended, messages.extended, _ext
 _with_item("assignment.due_soon", ev.AssignmentDeadline, messages.due_soon)  # type: ignore[arg-type]
 _with_item("assignment.overdue", ev.AssignmentDeadline, messages.overdue, _overdue)  # type: ignore[arg-type]
 _with_item("assignment.rehandling_opened", ev.RehandlingOpened, messages.rehandling)  # type: ignore[arg-type]
+_with_item("assignment.reopened", ev.AssignmentReopened, messages.reopened, _reopened)  # type: ignore[arg-type]
 
 
 def webhook_event_types() -> set[str]:

@@ -20,6 +20,7 @@ for _type in (
     "assignment.extension_refused",
     "assignment.opinion_sent",
     "assignment.extended",
+    "assignment.reopened",  # one unit's; the item's new round is assignment.rehandling_opened
     "assignment.replied",
     "assignment.due_soon",
     "assignment.overdue",
