@@ -3412,6 +3412,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[WebhookDeliveryPublic] */
+        Page_WebhookDeliveryPublic_: {
+            /** Items */
+            items: components["schemas"]["WebhookDeliveryPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[WebhookPublic] */
+        Page_WebhookPublic_: {
+            /** Items */
+            items: components["schemas"]["WebhookPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /**
          * PasswordChange
          * @description The signed-in person's own new password; the current one proves it is them.
@@ -17867,7 +17881,12 @@ export interface operations {
     };
     list_webhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -17880,7 +17899,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookPublic"][];
+                    "application/json": components["schemas"]["Page_WebhookPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -18092,7 +18111,10 @@ export interface operations {
     list_webhook_deliveries: {
         parameters: {
             query?: {
+                /** @description items per page */
                 limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
             };
             header?: never;
             path: {
@@ -18108,7 +18130,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookDeliveryPublic"][];
+                    "application/json": components["schemas"]["Page_WebhookDeliveryPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */

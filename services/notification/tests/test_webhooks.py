@@ -91,8 +91,8 @@ async def test_a_webhook_is_signed_retried_until_delivered_and_redelivered_on_re
         assert made.status_code == 201, made.text
         hook = made.json()
         secret = hook["secret"]
-        assert [h["id"] for h in (await client.get("/webhooks", headers=system)).json()] == [hook["id"]]
-        assert "secret" not in (await client.get("/webhooks", headers=system)).json()[0]
+        assert [h["id"] for h in (await client.get("/webhooks", headers=system)).json()["items"]] == [hook["id"]]
+        assert "secret" not in (await client.get("/webhooks", headers=system)).json()["items"][0]
 
         world = World(app, dev_keys, kafka.bootstrap, namespace)
         registered = world.envelope(world.registered())
@@ -101,7 +101,7 @@ async def test_a_webhook_is_signed_retried_until_delivered_and_redelivered_on_re
         await world.send("assignment.events", [world.envelope(world.overdue())])  # not subscribed
 
         async def delivered() -> bool:
-            rows = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=system)).json()
+            rows = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=system)).json()["items"]
             return bool(rows) and rows[0]["status"] == "sent"
 
         await until(delivered, "the delivery after two failures")
@@ -112,12 +112,12 @@ async def test_a_webhook_is_signed_retried_until_delivered_and_redelivered_on_re
             assert not verify("another secret", body, headers[SIGNATURE_HEADER.lower()])
             assert headers["x-event-id"] == registered.id and json.loads(body)["id"] == registered.id
             assert json.loads(body)["data"]["number_label"] == "0012"
-        [row] = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=system)).json()
+        [row] = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=system)).json()["items"]
         assert (row["attempts"], row["last_status_code"], row["event_type"]) == (3, 204, "proposal.registered")
 
         # Another system sees neither the subscription nor its deliveries.
         other = dev_keys.headers("system", subject="api-key-2")
-        assert (await client.get("/webhooks", headers=other)).json() == []
+        assert (await client.get("/webhooks", headers=other)).json() == {"items": [], "next_cursor": None}
         assert (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=other)).status_code == 404
         redo = f"/webhooks/{hook['id']}/deliveries/{row['id']}/redeliver"
         assert (await client.post(redo, headers=other)).status_code == 404
@@ -126,7 +126,7 @@ async def test_a_webhook_is_signed_retried_until_delivered_and_redelivered_on_re
         assert again.status_code == 200 and again.json()["status"] == "pending"
         await until(delivered, "the redelivery")
         assert len(receiver.calls) == 4 and receiver.calls[3][0]["x-event-id"] == registered.id
-        [row] = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=system)).json()
+        [row] = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=system)).json()["items"]
         assert row["attempts"] == 1 and row["status"] == "sent"
 
 
@@ -181,7 +181,7 @@ async def test_another_system_subscribes_with_its_api_key_through_the_gateway(
             await world.send("assignment.events", [created])
 
             async def delivered() -> bool:
-                rows = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=hotline)).json()
+                rows = (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=hotline)).json()["items"]
                 return bool(rows) and rows[0]["status"] == "sent"
 
             await until(delivered, "the delivery through the gateway's key")
@@ -231,10 +231,14 @@ async def test_the_service_does_not_post_into_the_internal_network(
         await world.send("assignment.events", [world.envelope(world.assigned())])
 
         async def settled() -> bool:
-            rows = (await client.get(f"/webhooks/{row.id}/deliveries", headers=dev_keys.headers("admin"))).json()
+            rows = (await client.get(f"/webhooks/{row.id}/deliveries", headers=dev_keys.headers("admin"))).json()[
+                "items"
+            ]
             return bool(rows) and rows[0]["status"] == "failed"
 
         await until(settled, "the refused delivery")
-        [delivery] = (await client.get(f"/webhooks/{row.id}/deliveries", headers=dev_keys.headers("admin"))).json()
+        [delivery] = (await client.get(f"/webhooks/{row.id}/deliveries", headers=dev_keys.headers("admin"))).json()[
+            "items"
+        ]
         assert delivery["attempts"] == 1 and delivery["last_error"] == "the host is not a public address"
         assert receiver.calls == []

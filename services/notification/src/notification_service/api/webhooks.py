@@ -1,14 +1,13 @@
 """Webhook subscriptions of other systems (API keys) and their deliveries."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Request, status
 
 from notification_service.domain import webhooks
 from notification_service.events.handlers import webhook_event_types
 from notification_service.models import WebhookCreate, WebhookCreated, WebhookDeliveryPublic, WebhookPublic
 from notification_service.settings import NotificationSettings
 from servicekit.auth import SignedInDep
+from servicekit.pagination import Cursor, Limit, Page
 from servicekit.runtime import SessionDep, service_runtime
 
 router = APIRouter(tags=["webhooks"])
@@ -32,24 +31,29 @@ async def create_webhook(
     )
 
 
-@router.get("/webhooks", operation_id="list_webhooks", response_model=list[WebhookPublic])
-async def list_webhooks(session: SessionDep, principal: SignedInDep) -> list[WebhookPublic]:
-    return await webhooks.list_subscriptions(session=session, principal=principal)
+@router.get("/webhooks", operation_id="list_webhooks", response_model=Page[WebhookPublic])
+async def list_webhooks(
+    session: SessionDep, principal: SignedInDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[WebhookPublic]:
+    rows, next_cursor = await webhooks.list_subscriptions(
+        session=session, principal=principal, cursor=cursor, limit=limit
+    )
+    return Page(items=rows, next_cursor=next_cursor)
 
 
 @router.get(
     "/webhooks/{webhook_id}/deliveries",
     operation_id="list_webhook_deliveries",
-    response_model=list[WebhookDeliveryPublic],
+    response_model=Page[WebhookDeliveryPublic],
 )
 async def list_webhook_deliveries(
-    webhook_id: str,
-    session: SessionDep,
-    principal: SignedInDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[WebhookDeliveryPublic]:
+    webhook_id: str, session: SessionDep, principal: SignedInDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[WebhookDeliveryPublic]:
     """推送记录: newest first, with attempts, the last HTTP status and error."""
-    return await webhooks.list_deliveries(session=session, principal=principal, subscription_id=webhook_id, limit=limit)
+    rows, next_cursor = await webhooks.list_deliveries(
+        session=session, principal=principal, subscription_id=webhook_id, cursor=cursor, limit=limit
+    )
+    return Page(items=rows, next_cursor=next_cursor)
 
 
 @router.post(

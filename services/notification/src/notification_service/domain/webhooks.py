@@ -21,7 +21,7 @@ import secrets
 import socket
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -43,6 +43,7 @@ from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import Database, utcnow
 from servicekit.errors import NotFound, Problem
 from servicekit.events import EventEnvelope
+from servicekit.pagination import paginate
 
 log = logging.getLogger(__name__)
 
@@ -158,12 +159,17 @@ async def create(
     return WebhookCreated(**_public(row).model_dump(), secret=row.secret)
 
 
-async def list_subscriptions(*, session: AsyncSession, principal: Principal) -> list[WebhookPublic]:
+async def list_subscriptions(
+    *, session: AsyncSession, principal: Principal, cursor: str | None, limit: int
+) -> tuple[list[WebhookPublic], str | None]:
+    """The caller's subscriptions (an administrator's: all), oldest first, a page at a time."""
     owner = _manager(principal)
-    query = select(WebhookSubscription).order_by(col(WebhookSubscription.created_at))
+    query = select(WebhookSubscription)
     if principal.role != Role.admin:
         query = query.where(WebhookSubscription.owner == owner)
-    return [_public(r) for r in (await session.exec(query)).all()]
+    keys = (col(WebhookSubscription.created_at), col(WebhookSubscription.id))
+    rows, next_cursor = await paginate(session, query, keys=keys, types=(datetime, str), cursor=cursor, limit=limit)
+    return [_public(r) for r in rows], next_cursor
 
 
 async def _own_subscription(session: AsyncSession, principal: Principal, subscription_id: str) -> WebhookSubscription:
@@ -180,16 +186,15 @@ def _delivery_public(row: WebhookDelivery) -> WebhookDeliveryPublic:
 
 
 async def list_deliveries(
-    *, session: AsyncSession, principal: Principal, subscription_id: str, limit: int
-) -> list[WebhookDeliveryPublic]:
+    *, session: AsyncSession, principal: Principal, subscription_id: str, cursor: str | None, limit: int
+) -> tuple[list[WebhookDeliveryPublic], str | None]:
+    """A subscription's deliveries, newest first, a page at a time."""
     await _own_subscription(session, principal, subscription_id)
-    query = (
-        select(WebhookDelivery)
-        .where(WebhookDelivery.subscription_id == subscription_id)
-        .order_by(col(WebhookDelivery.id).desc())
-        .limit(limit)
+    query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
+    rows, next_cursor = await paginate(
+        session, query, keys=(col(WebhookDelivery.id),), types=(int,), cursor=cursor, limit=limit, descending=True
     )
-    return [_delivery_public(r) for r in (await session.exec(query)).all()]
+    return [_delivery_public(r) for r in rows], next_cursor
 
 
 async def redeliver(
