@@ -538,3 +538,12 @@ async def test_a_stale_session_update_is_refused_with_412(world: World) -> None:
     either = {**w.staff(), "If-Match": f"{etag}, {first.headers['ETag']}"}
     assert ok(await c.patch(url, json={"period": "plenary"}, headers=either))["period"] == "plenary"
     assert ok(await c.patch(url, json={"published": True}, headers=w.staff()))["published"] is True
+
+
+async def test_open_data_for_a_body_id_beyond_ascii_is_an_empty_file_not_a_500(world: World) -> None:
+    """Found by the fuzz run: the body id went into the Content-Disposition file name unescaped, and
+    a header is latin-1."""
+    answer = await world.client.get("/open-data/items", params={"body_id": "G\U000a4565áò\x1fj"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-disposition"] == 'attachment; filename="open-data-G____j.csv"'
+    assert answer.content.decode("utf-8-sig").count("\n") == 1  # the header row only

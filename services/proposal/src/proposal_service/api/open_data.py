@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from enum import StrEnum
 from typing import Annotated
@@ -82,7 +83,9 @@ async def open_data_items(
     sessions = await open_data.published_sessions(session, body_id, session_id)
     stream = _csv(request, sessions) if format is OpenDataFormat.csv else _json(request, sessions)
     name = f"open-data-{session_id or body_id}.{format.value}"
-    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+    # A header is latin-1: every character beyond ASCII letters, digits and ._- becomes _ (a body id
+    # with á once made the header unencodable: a 500 found by the fuzz run).
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
     return StreamingResponse(
         stream, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": f'attachment; filename="{safe}"'}
     )
