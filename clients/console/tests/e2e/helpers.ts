@@ -24,6 +24,13 @@ export async function signIn(page: Page, username: string, password?: string): P
   await expect(page.getByTestId("who")).toBeVisible();
 }
 
+/** Signs out and waits for the sign-in page: until the sign-out has ended (it tells the gateway
+ * first), the console still holds the session and would send the sign-in page on to the desk. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByTestId("sign-out").click();
+  await expect(page).toHaveURL(/\/console\/login/);
+}
+
 /** No serious or critical axe violation on the page as it is now. */
 export async function checkA11y(page: Page, name: string): Promise<void> {
   await page.waitForLoadState("networkidle");

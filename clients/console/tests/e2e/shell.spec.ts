@@ -1,6 +1,6 @@
 // The shell: sign-in, the menu by role, another role's page refused.
 import { expect, test } from "@playwright/test";
-import { checkPage, LEADER, signIn, STAFF, UNIT } from "./helpers";
+import { checkPage, LEADER, signIn, signOut, STAFF, UNIT } from "./helpers";
 
 test("the sign-in page, and a wrong password said in words", async ({ page }) => {
   await page.goto("login");
@@ -15,13 +15,12 @@ test("each role sees its own sections; a unit typing a staff address is refused"
   await signIn(page, STAFF);
   await expect(page.getByTestId("menu-staff-review")).toBeVisible();
   await expect(page.getByTestId("menu-unit-inbox")).toHaveCount(0);
-  await page.getByTestId("sign-out").click();
-  await expect(page).toHaveURL(/\/console\/login/);
+  await signOut(page);
 
   await signIn(page, LEADER);
   await expect(page.getByTestId("menu-supervision-boards")).toBeVisible();
   await expect(page.getByTestId("menu-staff-review")).toHaveCount(0);
-  await page.getByTestId("sign-out").click();
+  await signOut(page);
 
   await signIn(page, UNIT);
   await expect(page.getByTestId("menu-unit-inbox")).toBeVisible();

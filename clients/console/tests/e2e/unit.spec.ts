@@ -5,7 +5,7 @@
 // through the API, and reads demo data no other spec changes (c04's rehandling by 洪山区水务和湖泊局).
 import { expect, request as requests, test, type APIRequestContext, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { apiLogin, bearer, GATEWAY, screenshot, signIn, until, type Session } from "./helpers";
+import { apiLogin, bearer, GATEWAY, screenshot, signIn, signOut, until, type Session } from "./helpers";
 
 const LEAD = "unit-tyj";
 const CO = "unit-yjj";
@@ -211,7 +211,7 @@ test("the co-handler sees the lead and sends its opinion; the lead reads it", as
   await expect(page.getByTestId("record")).toContainText("协办意见");
   await checkPage(page, "unit-desk-co-handler");
 
-  await page.getByTestId("sign-out").click();
+  await signOut(page);
   await signIn(page, LEAD);
   await page.goto(`unit/assignments/${made[1].leadAssignment}`);
   await expect(page.getByTestId("opinion")).toContainText("应急避难场所");
