@@ -870,6 +870,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/bodies/{body_id}/quiet-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本机构短信免打扰时段
+         * @description 本机构短信免打扰时段: the body's staff and leaders and administrators read it.
+         */
+        get: operations["get_body_quiet_hours"];
+        /**
+         * 设置本机构短信免打扰时段
+         * @description No SMS of the body's notifications inside these hours, except overdue escalations.
+         */
+        put: operations["set_body_quiet_hours"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/contact": {
         parameters: {
             query?: never;
@@ -2389,6 +2413,39 @@ export interface components {
              */
             timezone: string;
         };
+        /** BodyQuietHoursPublic */
+        BodyQuietHoursPublic: {
+            /** Body Id */
+            body_id: string;
+            /**
+             * Default
+             * @description true when the body set none and the service's default holds
+             */
+            default: boolean;
+            /**
+             * Sms Quiet End
+             * @description until, e.g. 08:00; may be earlier than the start
+             */
+            sms_quiet_end: string | null;
+            /**
+             * Sms Quiet Start
+             * @description no SMS from, e.g. 22:00; null with the end: none
+             */
+            sms_quiet_start: string | null;
+        };
+        /** BodyQuietHoursUpdate */
+        BodyQuietHoursUpdate: {
+            /**
+             * Sms Quiet End
+             * @description until, e.g. 08:00; may be earlier than the start
+             */
+            sms_quiet_end: string | null;
+            /**
+             * Sms Quiet Start
+             * @description no SMS from, e.g. 22:00; null with the end: none
+             */
+            sms_quiet_start: string | null;
+        };
         /** Breakdown */
         Breakdown: {
             /**
@@ -2435,6 +2492,11 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /**
+         * Channel
+         * @enum {string}
+         */
+        Channel: "inbox" | "email" | "sms" | "push";
         /** CommitmentCreate */
         CommitmentCreate: {
             /**
@@ -2475,6 +2537,10 @@ export interface components {
              * @description true when the caller is neither the recipient nor an administrator
              */
             masked: boolean;
+            /** Muted */
+            muted?: {
+                [key: string]: string[];
+            };
             /** Phone */
             phone: string | null;
             /**
@@ -2505,6 +2571,13 @@ export interface components {
              * @default true
              */
             email_enabled: boolean;
+            /**
+             * Muted
+             * @description per notification kind, the channels turned off for it (the in-app inbox cannot be)
+             */
+            muted?: {
+                [key: string]: components["schemas"]["Channel"][];
+            };
             /** Phone */
             phone?: string | null;
             /**
@@ -3277,6 +3350,13 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * NotificationKind
+         * @description What a notification tells: the kinds the service writes (domain/messages.py), the unit of
+         *     a recipient's preferences and of the SMS templates (domain/sms.py).
+         * @enum {string}
+         */
+        NotificationKind: "proposal_registered" | "proposal_declined" | "proposal_merged" | "proposal_withdrawn" | "proposal_assigned" | "proposal_reassigned" | "assignment_created" | "adjustment_approved" | "adjustment_refused" | "extension_approved" | "extension_refused" | "assignment_due_soon" | "assignment_overdue" | "assignment_reopened" | "co_opinion_received" | "reply_arrived" | "rating_deadline" | "rehandling_opened" | "cosign_invited" | "cosign_deadline" | "cosign_accepted" | "cosign_declined" | "ballot_opened" | "staff_daily_digest" | "leader_daily_digest";
         /** NotificationPublic */
         NotificationPublic: {
             /** Body */
@@ -11265,6 +11345,234 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_NotificationPublic_"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_body_quiet_hours: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                body_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyQuietHoursPublic"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    set_body_quiet_hours: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                body_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BodyQuietHoursUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyQuietHoursPublic"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import time
 
 import httpx
 import pytest
@@ -26,6 +27,10 @@ def notification_settings(
         auth_jwks_url=None,
         stream_poll_interval_s=0.2,
         digest_window_s=0,  # tests that want a digest window set one
+        # No SMS quiet hours by default (22:00-08:00 would make SMS tests depend on the time they
+        # run at); test_quiet_hours sets windows around its own clock.
+        sms_quiet_start=time(0),
+        sms_quiet_end=time(0),
     )
 
 

@@ -4,6 +4,7 @@ one SMS; the digest window holds the first until it has passed; the hourly cap c
 The senders are driven by hand (no SMTP host or SMS gateway configured at start, so no loop runs):
 what is pending when a sender runs is what the test arranged, whatever the machine's speed."""
 
+import json
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
@@ -15,7 +16,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from notification_world import World, served
-from pydantic import SecretStr
 from sqlmodel import col, select
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -26,7 +26,8 @@ from test_email import Mailbox
 from devstack import free_port
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
-from notification_service.domain.delivery import Sender, SmsSender
+from notification_service.domain.delivery import Sender
+from notification_service.domain.sms import SEGMENT, TEMPLATES_BY_NAME, SmsSender, render
 from notification_service.main import create_app
 from notification_service.models import Channel, Delivery, DeliveryStatus
 from notification_service.settings import NotificationSettings
@@ -46,7 +47,7 @@ class SmsGateway:
 
     async def send(self, request: Request) -> Response:
         self.calls.append(await request.json())
-        return JSONResponse({"id": f"m-{len(self.calls)}"})
+        return JSONResponse({"Code": "OK", "BizId": f"m-{len(self.calls)}"})
 
 
 async def deliveries(app: FastAPI, channel: Channel) -> list[Delivery]:
@@ -81,7 +82,6 @@ async def test_a_hundred_assignments_make_one_email_and_one_sms_and_a_hundred_in
                         "smtp_host": "127.0.0.1",
                         "smtp_port": smtp_port,
                         "sms_gateway_url": f"{sms_url}/sms",
-                        "sms_gateway_token": SecretStr("t"),
                         "delivery_batch_size": 5,  # the digest is not limited to the claimed batch
                     }
                 )
@@ -103,8 +103,11 @@ async def test_a_hundred_assignments_make_one_email_and_one_sms_and_a_hundred_in
                 content = text.get_content()
                 assert "1. " in content and "50. " in content and f"另有 {FLOOD - 50} 条" in content
                 assert len(sms.calls) == 1
-                assert sms.calls[0]["text"] == f"【提案办理平台】新交办提案：共{FLOOD}条，请登录平台查看。"
-                assert len(sms.calls[0]["text"]) <= 70  # one SMS segment
+                [call] = sms.calls
+                assert call["TemplateCode"] == "digest"
+                text = render(call["SignName"], TEMPLATES_BY_NAME["digest"], json.loads(call["TemplateParam"]))
+                assert text == f"【提案办理平台】您有{FLOOD}条“新交办提案”通知，请登录平台查看。"
+                assert len(text) <= SEGMENT
 
                 for channel in (Channel.email, Channel.sms):
                     rows = await deliveries(app, channel)

@@ -193,6 +193,20 @@ ROUTES: tuple[Route, ...] = (
     public("PUT", "/notifications/contact", "notification", "set_my_contact", "设置我的通知联系方式"),
     public("GET", "/recipients/{recipient}/contact", "notification", "get_recipient_contact", "查看接收人联系方式"),
     public("PUT", "/recipients/{recipient}/contact", "notification", "set_recipient_contact", "设置接收人联系方式"),
+    public(
+        "GET",
+        "/notifications/bodies/{body_id}/quiet-hours",
+        "notification",
+        "get_body_quiet_hours",
+        "本机构短信免打扰时段",
+    ),
+    public(
+        "PUT",
+        "/notifications/bodies/{body_id}/quiet-hours",
+        "notification",
+        "set_body_quiet_hours",
+        "设置本机构短信免打扰时段",
+    ),
     # Web Push (the members' app in a browser): the VAPID key and this account's subscriptions
     public("GET", "/notifications/push/vapid-public-key", "notification", "get_vapid_public_key", "浏览器推送公钥"),
     public("POST", "/notifications/push-subscriptions", "notification", "create_push_subscription", "订阅浏览器推送"),

@@ -5,10 +5,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from notification_service.api import router
-from notification_service.domain.delivery import Sender, SmsSender
+from notification_service.domain.delivery import Sender
 from notification_service.domain.notify import LiveHub
 from notification_service.domain.push import PushSender
 from notification_service.domain.reminders import ReminderScheduler
+from notification_service.domain.sms import SmsSender
 from notification_service.domain.supervision import DailyDigests
 from notification_service.domain.webhooks import WebhookSender
 from notification_service.events.handlers import subscriptions

@@ -79,6 +79,37 @@ class Channel(StrEnum):
     push = "push"  # Web Push (VAPID) to the recipient's subscribed browsers
 
 
+class NotificationKind(StrEnum):
+    """What a notification tells: the kinds the service writes (domain/messages.py), the unit of
+    a recipient's preferences and of the SMS templates (domain/sms.py)."""
+
+    proposal_registered = "proposal_registered"
+    proposal_declined = "proposal_declined"
+    proposal_merged = "proposal_merged"
+    proposal_withdrawn = "proposal_withdrawn"
+    proposal_assigned = "proposal_assigned"
+    proposal_reassigned = "proposal_reassigned"
+    assignment_created = "assignment_created"
+    adjustment_approved = "adjustment_approved"
+    adjustment_refused = "adjustment_refused"
+    extension_approved = "extension_approved"
+    extension_refused = "extension_refused"
+    assignment_due_soon = "assignment_due_soon"
+    assignment_overdue = "assignment_overdue"
+    assignment_reopened = "assignment_reopened"
+    co_opinion_received = "co_opinion_received"
+    reply_arrived = "reply_arrived"
+    rating_deadline = "rating_deadline"
+    rehandling_opened = "rehandling_opened"
+    cosign_invited = "cosign_invited"
+    cosign_deadline = "cosign_deadline"
+    cosign_accepted = "cosign_accepted"
+    cosign_declined = "cosign_declined"
+    ballot_opened = "ballot_opened"
+    staff_daily_digest = "staff_daily_digest"
+    leader_daily_digest = "leader_daily_digest"
+
+
 class Notification(SQLModel, table=True):
     """One message in one recipient's in-app inbox. At most one per (event, recipient): the
     unique constraint makes a replayed or redelivered event harmless even past the inbox table."""
@@ -155,8 +186,18 @@ class Contact(SQLModel, table=True):
     # Quiet hours (the service's time zone): e-mail and SMS wait until they end; the inbox does not.
     quiet_start: time | None = None
     quiet_end: time | None = None
+    # Per kind, the channels the recipient turned off for it ({"assignment_created": ["sms"]}).
+    muted: dict[str, list[str]] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default=sa.text("'{}'"))
+    )
     updated_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
     updated_by: str = Field(max_length=120)
+
+
+def _check_window(start: time | None, end: time | None, names: str) -> None:
+    """A quiet-hours window: both ends or neither, and not empty."""
+    if (start is None) != (end is None) or (start is not None and start == end):
+        raise ValueError(f"{names} go together and differ")
 
 
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,19}$")]
@@ -170,14 +211,22 @@ class ContactUpdate(SQLModel):
     push_enabled: bool = Field(default=True, description="Web Push to the browsers this recipient subscribed")
     quiet_start: time | None = Field(default=None, description="免打扰 from, e.g. 22:00 (the service's time zone)")
     quiet_end: time | None = Field(default=None, description="免打扰 until, e.g. 07:30; may be earlier than the start")
+    muted: dict[NotificationKind, list[Channel]] = Field(
+        default_factory=dict,
+        description="per notification kind, the channels turned off for it (the in-app inbox cannot be)",
+    )
 
     @model_validator(mode="after")
     def _quiet_hours_in_pairs(self) -> "ContactUpdate":
-        if (self.quiet_start is None) != (self.quiet_end is None) or (
-            self.quiet_start is not None and self.quiet_start == self.quiet_end
-        ):
-            raise ValueError("quiet_start and quiet_end go together and differ")
+        _check_window(self.quiet_start, self.quiet_end, "quiet_start and quiet_end")
         return self
+
+    @field_validator("muted")
+    @classmethod
+    def _inbox_stays(cls, muted: dict[NotificationKind, list[Channel]]) -> dict[NotificationKind, list[Channel]]:
+        if any(Channel.inbox in channels for channels in muted.values()):
+            raise ValueError("the in-app inbox cannot be turned off; mute email, sms or push")
+        return muted
 
 
 class ContactPublic(SQLModel):
@@ -189,8 +238,39 @@ class ContactPublic(SQLModel):
     push_enabled: bool = True
     quiet_start: time | None
     quiet_end: time | None
+    muted: dict[str, list[str]] = Field(default_factory=dict)
     masked: bool = Field(description="true when the caller is neither the recipient nor an administrator")
     updated_at: datetime
+
+
+class BodyQuietHours(SQLModel, table=True):
+    """A body's SMS quiet hours (the service's time zone): no SMS of its items, staff or leaders
+    inside them, whatever the recipient's own hours, except an overdue escalation. Without a row
+    the service's default holds (22:00-08:00, ``NOTIFICATION_SMS_QUIET_START``/``_END``)."""
+
+    __tablename__ = "body_quiet_hours"
+
+    body_id: str = Field(primary_key=True, max_length=36)
+    # Both None: the body turned its SMS quiet hours off.
+    sms_quiet_start: time | None = None
+    sms_quiet_end: time | None = None
+    updated_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    updated_by: str = Field(max_length=120)
+
+
+class BodyQuietHoursUpdate(SQLModel):
+    sms_quiet_start: time | None = Field(description="no SMS from, e.g. 22:00; null with the end: none")
+    sms_quiet_end: time | None = Field(description="until, e.g. 08:00; may be earlier than the start")
+
+    @model_validator(mode="after")
+    def _in_pairs(self) -> "BodyQuietHoursUpdate":
+        _check_window(self.sms_quiet_start, self.sms_quiet_end, "sms_quiet_start and sms_quiet_end")
+        return self
+
+
+class BodyQuietHoursPublic(BodyQuietHoursUpdate):
+    body_id: str
+    default: bool = Field(description="true when the body set none and the service's default holds")
 
 
 # --- deliveries (channels outside the app) ----------------------------------------------------

@@ -28,6 +28,10 @@ class NotificationSettings(ServiceSettings):
 
     # Quiet hours are read in this zone (the bodies' default, DESIGN section 5).
     timezone: str = "Asia/Shanghai"
+    # A body's SMS quiet hours unless it set its own (PUT /notifications/bodies/{id}/quiet-hours):
+    # no SMS between these times except an overdue escalation (issue 12). The same time twice: none.
+    sms_quiet_start: time = time(22, 0)
+    sms_quiet_end: time = time(8, 0)
 
     # E-mail (SMTP). Without smtp_host no e-mail sender runs: deliveries wait until one does.
     smtp_host: str | None = None
@@ -38,9 +42,15 @@ class NotificationSettings(ServiceSettings):
     smtp_use_tls: bool = False
     smtp_timeout_s: float = Field(default=30.0, gt=0)
     mail_from: str = "提案办理平台 <noreply@localhost>"
-    # SMS through an HTTP SMS gateway (domain/delivery.py SmsSender); without a URL SMS deliveries wait.
+    # SMS through a provider's HTTP API (domain/sms.py, ADR 25); without a URL SMS deliveries wait.
     sms_gateway_url: str | None = None
-    sms_gateway_token: SecretStr | None = None
+    sms_access_key_id: str | None = None
+    sms_access_key_secret: SecretStr | None = None
+    # The signature (签名) registered with the provider, shown as 【…】 before every text.
+    sms_sign_name: str = "提案办理平台"
+    # Template name (a notification kind, or "digest": domain/sms.py TEMPLATES) -> the code the
+    # provider gave it when it was registered; a name not listed is sent as its own code.
+    sms_template_codes: dict[str, str] = Field(default_factory=dict)
     sms_timeout_s: float = Field(default=10.0, gt=0)
     # The sender loops: how many rows one replica claims at a time, for how long (the lease
     # must exceed smtp_timeout_s, or a slow send could be taken over and sent twice).

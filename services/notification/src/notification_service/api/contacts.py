@@ -1,10 +1,11 @@
 """Where a recipient is reached outside the app (ADR 10)."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
+from notification_service.api.deps import settings_of
 from notification_service.domain import contacts, inbox
-from notification_service.models import ContactPublic, ContactUpdate
-from servicekit.auth import SignedInDep
+from notification_service.models import BodyQuietHoursPublic, BodyQuietHoursUpdate, ContactPublic, ContactUpdate
+from servicekit.auth import Role, SignedInDep, forbidden
 from servicekit.runtime import SessionDep
 
 router = APIRouter(tags=["contacts"])
@@ -43,3 +44,31 @@ async def set_contact(
     if created:
         response.status_code = status.HTTP_201_CREATED
     return view
+
+
+@router.get(
+    "/notifications/bodies/{body_id}/quiet-hours",
+    operation_id="get_body_quiet_hours",
+    response_model=BodyQuietHoursPublic,
+)
+async def get_body_quiet_hours(
+    body_id: str, request: Request, session: SessionDep, principal: SignedInDep
+) -> BodyQuietHoursPublic:
+    """本机构短信免打扰时段: the body's staff and leaders and administrators read it."""
+    if not (principal.role == Role.admin or principal.is_staff_of(body_id)):
+        raise forbidden("only the body's staff, its leaders and administrators see its SMS quiet hours")
+    return await contacts.get_body_quiet_hours(session=session, settings=settings_of(request), body_id=body_id)
+
+
+@router.put(
+    "/notifications/bodies/{body_id}/quiet-hours",
+    operation_id="set_body_quiet_hours",
+    response_model=BodyQuietHoursPublic,
+)
+async def set_body_quiet_hours(
+    body_id: str, data: BodyQuietHoursUpdate, request: Request, session: SessionDep, principal: SignedInDep
+) -> BodyQuietHoursPublic:
+    """No SMS of the body's notifications inside these hours, except overdue escalations."""
+    return await contacts.set_body_quiet_hours(
+        session=session, settings=settings_of(request), principal=principal, body_id=body_id, data=data
+    )

@@ -2,25 +2,21 @@
 
 from fastapi import APIRouter, Request, Response, status
 
+from notification_service.api.deps import settings_of
 from notification_service.domain import inbox, push
 from notification_service.models import PushSubscriptionCreate, PushSubscriptionPublic, VapidPublicKey
-from notification_service.settings import NotificationSettings
 from servicekit.auth import SignedInDep
 from servicekit.pagination import Page
-from servicekit.runtime import SessionDep, service_runtime
+from servicekit.runtime import SessionDep
 
 router = APIRouter(tags=["push"])
-
-
-def _settings(request: Request) -> NotificationSettings:
-    return service_runtime(request.app).settings  # type: ignore[return-value]
 
 
 @router.get("/notifications/push/vapid-public-key", operation_id="get_vapid_public_key", response_model=VapidPublicKey)
 async def vapid_public_key(request: Request, principal: SignedInDep) -> VapidPublicKey:
     """The applicationServerKey the browser subscribes with (null while Web Push is not configured)."""
     inbox.recipient_of(principal)
-    return VapidPublicKey(public_key=push.public_key_of(_settings(request)))
+    return VapidPublicKey(public_key=push.public_key_of(settings_of(request)))
 
 
 @router.post(
@@ -34,7 +30,7 @@ async def create_push_subscription(
 ) -> PushSubscriptionPublic:
     """订阅浏览器推送: the body is the browser's ``PushSubscription.toJSON()``; the same endpoint
     again updates it (200)."""
-    settings = _settings(request)
+    settings = settings_of(request)
     view, created = await push.subscribe(
         session=session,
         principal=principal,

@@ -2,10 +2,19 @@
 shown in full to them only, masked to staff; never written to the log."""
 
 import re
+from datetime import time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notification_service.models import Contact, ContactPublic, ContactUpdate
+from notification_service.models import (
+    BodyQuietHours,
+    BodyQuietHoursPublic,
+    BodyQuietHoursUpdate,
+    Contact,
+    ContactPublic,
+    ContactUpdate,
+)
+from notification_service.settings import NotificationSettings
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import utcnow
 from servicekit.errors import NotFound, Problem
@@ -57,6 +66,7 @@ def public(contact: Contact, principal: Principal) -> ContactPublic:
         push_enabled=contact.push_enabled,
         quiet_start=contact.quiet_start,
         quiet_end=contact.quiet_end,
+        muted=contact.muted,
         masked=not full,
         updated_at=contact.updated_at,
     )
@@ -92,8 +102,52 @@ async def set_contact(
     row.sms_enabled = data.sms_enabled and data.phone is not None
     row.push_enabled = data.push_enabled
     row.quiet_start, row.quiet_end = data.quiet_start, data.quiet_end
+    row.muted = {str(kind): sorted({str(c) for c in channels}) for kind, channels in data.muted.items() if channels}
     row.updated_at = utcnow()
     row.updated_by = principal.actor[:120]
     session.add(row)
     await session.commit()
     return public(row, principal), created
+
+
+# --- a body's SMS quiet hours -----------------------------------------------------------------
+
+
+def sms_window(row: BodyQuietHours | None, settings: NotificationSettings) -> tuple[time | None, time | None]:
+    """The body's SMS quiet hours: its own, or the service's default when it set none."""
+    if row is None:
+        return settings.sms_quiet_start, settings.sms_quiet_end
+    return row.sms_quiet_start, row.sms_quiet_end
+
+
+def _quiet_hours_view(body_id: str, row: BodyQuietHours | None, settings: NotificationSettings) -> BodyQuietHoursPublic:
+    start, end = sms_window(row, settings)
+    if start == end:
+        start = end = None
+    return BodyQuietHoursPublic(body_id=body_id, sms_quiet_start=start, sms_quiet_end=end, default=row is None)
+
+
+async def get_body_quiet_hours(
+    *, session: AsyncSession, settings: NotificationSettings, body_id: str
+) -> BodyQuietHoursPublic:
+    return _quiet_hours_view(body_id, await session.get(BodyQuietHours, body_id), settings)
+
+
+async def set_body_quiet_hours(
+    *,
+    session: AsyncSession,
+    settings: NotificationSettings,
+    principal: Principal,
+    body_id: str,
+    data: BodyQuietHoursUpdate,
+) -> BodyQuietHoursPublic:
+    """The body's committee staff and administrators set them (leaders and others read them)."""
+    if not (principal.role == Role.admin or (principal.role == Role.staff and principal.body_id == body_id)):
+        raise forbidden("only the body's committee staff and administrators set its SMS quiet hours")
+    row = await session.get(BodyQuietHours, body_id) or BodyQuietHours(body_id=body_id, updated_by=principal.actor)
+    row.sms_quiet_start, row.sms_quiet_end = data.sms_quiet_start, data.sms_quiet_end
+    row.updated_at = utcnow()
+    row.updated_by = principal.actor[:120]
+    session.add(row)
+    await session.commit()
+    return _quiet_hours_view(body_id, row, settings)

@@ -1,4 +1,5 @@
-"""Sending queued deliveries (e-mail over SMTP), safe with N replicas.
+"""Sending queued deliveries (e-mail over SMTP here; SMS in sms.py, Web Push in push.py), safe
+with N replicas.
 
 Claiming: a sender takes a batch of due rows by writing its id and a lease (``locked_until``)
 on them in one short transaction; on PostgreSQL the candidate rows are read FOR UPDATE SKIP
@@ -29,7 +30,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
-import httpx
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
@@ -202,6 +202,12 @@ class ChannelSender:
         """Where this channel reaches the recipient now, or None (the row is then skipped)."""
         return self.address(contact) if contact is not None else None
 
+    async def quiet_until(
+        self, recipient: str, notification: Notification, contact: Contact | None, now: datetime
+    ) -> datetime | None:
+        """When the row may go if ``now`` is inside quiet hours: here the recipient's own."""
+        return quiet_until(now, contact.quiet_start, contact.quiet_end, self.zone) if contact is not None else None
+
     async def send_due(self) -> int:
         """Claims and sends one batch; returns how many rows it settled (sent, retried or failed).
 
@@ -233,10 +239,8 @@ class ChannelSender:
                 continue
             now = utcnow()
             exempt = notification.kind in QUIET_HOURS_EXEMPT
-            later = None
-            if contact is not None:
-                later = quiet_until(now, contact.quiet_start, contact.quiet_end, self.zone)
-            if later is not None and not exempt:
+            later = None if exempt else await self.quiet_until(delivery.recipient, notification, contact, now)
+            if later is not None:
                 await self._defer(delivery.id, later)
                 continue
             created = delivery.created_at if delivery.created_at.tzinfo else delivery.created_at.replace(tzinfo=UTC)
@@ -482,55 +486,6 @@ def digest_of(notifications: list[Notification]) -> Notification:
         body="\n".join(lines),
         proposal_id=None,
     )
-
-
-def sms_digest_text(notifications: list[Notification]) -> str:
-    """A digest by SMS: the count, not the list (an SMS segment is 70 characters)."""
-    return f"【提案办理平台】{notifications[0].title}：共{len(notifications)}条，请登录平台查看。"
-
-
-def sms_text(notification: Notification) -> str:
-    """One SMS: the platform's signature, the title and the text (the gateway splits long ones)."""
-    return f"【提案办理平台】{notification.title}：{notification.body}"
-
-
-class SmsSender(ChannelSender):
-    """SMS through an HTTP SMS gateway (the government's SMS platform or a carrier's): a POST of
-    JSON ``{"to", "text", "reference"}`` with a bearer token; 2xx is sent, a 4xx other than 408
-    and 429 is permanent, anything else is retried. ``reference`` lets the gateway drop a repeat."""
-
-    channel = Channel.sms
-
-    def __init__(self, *, database: Database, settings: NotificationSettings) -> None:
-        super().__init__(database=database, settings=settings)
-        self.client = httpx.AsyncClient(timeout=settings.sms_timeout_s, follow_redirects=False)
-
-    async def close(self) -> None:
-        await self.client.aclose()
-
-    def address(self, contact: Contact) -> str | None:
-        return contact.phone if contact.phone and contact.sms_enabled else None
-
-    async def deliver(
-        self, notification: Notification, address: str, delivery_id: int, *, digest: list[Notification] | None = None
-    ) -> None:
-        s = self.settings
-        assert s.sms_gateway_url is not None
-        text = sms_digest_text(digest) if digest else sms_text(notification)
-        headers = {"authorization": f"Bearer {s.sms_gateway_token.get_secret_value()}"} if s.sms_gateway_token else {}
-        try:
-            answer = await self.client.post(
-                s.sms_gateway_url,
-                json={"to": address, "text": text, "reference": f"delivery-{delivery_id}"},
-                headers=headers,
-            )
-        except httpx.HTTPError as exc:
-            raise TransientFailure(type(exc).__name__) from None
-        if 200 <= answer.status_code < 300:
-            return
-        if 400 <= answer.status_code < 500 and answer.status_code not in (408, 429):
-            raise PermanentFailure(f"SMS gateway {answer.status_code}")
-        raise TransientFailure(f"SMS gateway {answer.status_code}")
 
 
 def _describe(exc: BaseException) -> str:

@@ -81,16 +81,17 @@ async def store(session: AsyncSession, *, event_id: str, event_type: str, drafts
         session.add(n)
         stored.append(n)
         contact = contacts.get(d.recipient)
-        for channel in _channels(contact, pushed=d.recipient in browsers):
+        for channel in _channels(contact, d.kind, pushed=d.recipient in browsers):
             session.add(Delivery(notification_id=n.id, event_id=event_id, recipient=d.recipient, channel=channel))
     woken: set[str] = session.sync_session.info.setdefault(_WOKEN, set())
     woken.update(recipients)
     return stored
 
 
-def _channels(contact: Contact | None, *, pushed: bool = False) -> list[Channel]:
-    """The channels outside the app this recipient may be reached on (``pushed``: a browser of
-    theirs is subscribed to Web Push, which is on unless their contact turns it off)."""
+def _channels(contact: Contact | None, kind: str, *, pushed: bool = False) -> list[Channel]:
+    """The channels outside the app this recipient may be reached on for this kind (``pushed``: a
+    browser of theirs is subscribed to Web Push, which is on unless their contact turns it off);
+    the kinds they muted on a channel stay in the inbox only."""
     if contact is None:
         return [Channel.push] if pushed else []
     channels = [Channel.push] if pushed and contact.push_enabled else []
@@ -98,7 +99,8 @@ def _channels(contact: Contact | None, *, pushed: bool = False) -> list[Channel]
         channels.append(Channel.email)
     if contact.phone and contact.sms_enabled:
         channels.append(Channel.sms)
-    return channels
+    muted = contact.muted.get(kind, [])
+    return [c for c in channels if c not in muted]
 
 
 class LiveHub:

@@ -14,14 +14,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notification_service.domain import notify
 from notification_service.domain.messages import Draft
-from notification_service.models import Reminder, ReminderStatus
+from notification_service.models import NotificationKind, Reminder, ReminderStatus
 from notification_service.settings import NotificationSettings
 from servicekit.db import Database, utcnow
 
 log = logging.getLogger(__name__)
 
-COSIGN_DEADLINE = "cosign_deadline"
-RATING_DEADLINE = "rating_deadline"
+COSIGN_DEADLINE = NotificationKind.cosign_deadline
+RATING_DEADLINE = NotificationKind.rating_deadline
 
 _calendar: WorkCalendar | None = None
 
@@ -120,7 +120,9 @@ async def run_due(database: Database, *, today: date, batch: int = 100) -> int:
             if current.until < today:
                 current.status = ReminderStatus.cancelled
             else:
-                draft = Draft(current.recipient, current.kind, current.title, current.body, current.proposal_id)
+                draft = Draft(
+                    current.recipient, NotificationKind(current.kind), current.title, current.body, current.proposal_id
+                )
                 stored = await notify.store(
                     session, event_id=f"reminder:{current.id}", event_type=f"reminder.{current.kind}", drafts=[draft]
                 )

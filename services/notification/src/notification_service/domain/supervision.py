@@ -26,14 +26,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notification_service.domain import notify, reminders
 from notification_service.domain.messages import Draft
-from notification_service.models import AssignmentInfo, ItemInfo, PendingRequest
+from notification_service.models import AssignmentInfo, ItemInfo, NotificationKind, PendingRequest
 from notification_service.settings import NotificationSettings
 from servicekit.db import Database, utcnow
 
 log = logging.getLogger(__name__)
 
-STAFF_DIGEST = "staff_daily_digest"
-LEADER_DIGEST = "leader_daily_digest"
+STAFF_DIGEST = NotificationKind.staff_daily_digest
+LEADER_DIGEST = NotificationKind.leader_daily_digest
 # Lines listed in one digest; the rest are counted.
 LISTED = 30
 
