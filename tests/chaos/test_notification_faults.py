@@ -1,5 +1,6 @@
 """The notification service SIGKILLed mid-batch: nothing is lost, and the duplicates are counted
-and stay within the bound of ADR 12/18.
+and stay within the bound of ADR 12/18. The SMTP server down for a minute, then up: every
+notification is delivered exactly once (issue 12).
 
 The service runs as a real process on a SQLite file with its own broker; an SMTP server in this
 process receives the mail (a little slowly, so a batch is in flight when the kill comes). Each of
@@ -8,6 +9,11 @@ The kill comes once part of the mail is out; after the restart every member must
 e-mail. Send-then-mark marks each row right after its message is accepted, so a crash can repeat
 at most the message in flight: one duplicate per crash and sender loop (ADR 18), recognisable by
 its Message-ID (made from the delivery id). Run with ``-rP`` to see the figures.
+
+The outage: the service's SMTP host points at a port where nothing listens while ``RECIPIENTS``
+members are told of one item each; for ``OUTAGE_S`` seconds (real time; the back-off is shortened
+so that many attempts fail in it) every row stays pending with its attempts counted. Then the
+server comes up on that port: each member gets exactly one message, and no second copy follows.
 """
 
 import asyncio
@@ -19,6 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -40,6 +47,15 @@ BATCH = 20
 BODY = "body-chaos"
 # Each crash may repeat the message its e-mail sender had in flight (ADR 18).
 DUPLICATES_PER_CRASH = 1
+
+RECIPIENTS = 40
+OUTAGE_S = 60
+# A shortened back-off: base·2^(n-1) capped at BACKOFF_MAX_S, ±50 % jitter, so 10 to 30 attempts
+# fail in the outage and a row waits at most 1.5·BACKOFF_MAX_S once the server is up. The row may
+# fail that often without being given up (the default of 8 is meant for the default back-off).
+BACKOFF_BASE_S = 1.0
+BACKOFF_MAX_S = 4.0
+MAX_ATTEMPTS = 100
 
 
 class SlowMailbox:
@@ -79,6 +95,15 @@ def rows(database: Path, query: str) -> list[tuple[object, ...]]:
         return list(connection.execute(query).fetchall())
 
 
+async def give_addresses(stack: Stack, addresses: dict[str, str]) -> None:
+    """Each member enters their e-mail address (``addresses``: member id to address)."""
+    async with httpx.AsyncClient(base_url=stack["notification"].url, timeout=30) as client:
+        for member_id, address in addresses.items():
+            headers = stack.keys.headers("member", subject=f"acc-{member_id}", body_id=BODY, member_id=member_id)
+            answer = await client.put("/notifications/contact", json={"email": address}, headers=headers)
+            assert answer.status_code == 201, answer.text
+
+
 async def test_notification_service_killed_mid_batch_loses_nothing(
     broker: KafkaBroker, make_stack: Callable[..., Stack], tmp_path: Path
 ) -> None:
@@ -107,11 +132,7 @@ async def test_notification_service_killed_mid_batch_loses_nothing(
         await asyncio.to_thread(service.wait_live)
         members = [str(uuid.uuid4()) for _ in range(MEMBERS)]
         addresses = {m: f"m{i:03d}@chaos.example.org" for i, m in enumerate(members)}
-        async with httpx.AsyncClient(base_url=service.url, timeout=30) as client:
-            for member_id, address in addresses.items():
-                headers = stack.keys.headers("member", subject=f"acc-{member_id}", body_id=BODY, member_id=member_id)
-                answer = await client.put("/notifications/contact", json={"email": address}, headers=headers)
-                assert answer.status_code == 201, answer.text
+        await give_addresses(stack, addresses)
         envelopes = [
             p.registry.envelope(event, subject=event.proposal_id)
             for event in (registered(m, i) for i, m in enumerate(members, start=1))
@@ -148,3 +169,102 @@ async def test_notification_service_killed_mid_batch_loses_nothing(
     assert len(per_id) == MEMBERS and set(per_address) == set(addresses.values())
     assert all(per_id[m] - 1 == per_address[to] - 1 for to, m in mailbox.received)
     assert 0 <= duplicates <= DUPLICATES_PER_CRASH
+
+
+def deliveries(database: Path) -> dict[int, tuple[str, int, str | None]]:
+    """Each delivery row's status, attempts and last error, by id."""
+    found = rows(database, "SELECT id, status, attempts, last_error FROM delivery")
+    return {cast(int, i): (cast(str, status), cast(int, n), cast(str | None, error)) for i, status, n, error in found}
+
+
+async def test_smtp_server_down_for_a_minute_then_up_delivers_every_notification_exactly_once(
+    broker: KafkaBroker, make_stack: Callable[..., Stack]
+) -> None:
+    mailbox, smtp_port = SlowMailbox(), free_port()  # nothing listens on smtp_port until the outage ends
+    broker.start(timeout=180)
+    broker.create_topics("proposal.events", "assignment.events", "evaluation.events")
+    stack = make_stack(
+        extra_env={
+            "NOTIFICATION_SMTP_HOST": "127.0.0.1",
+            "NOTIFICATION_SMTP_PORT": str(smtp_port),
+            "NOTIFICATION_SMTP_TIMEOUT_S": "3",
+            "NOTIFICATION_DELIVERY_POLL_INTERVAL_S": "0.2",
+            "NOTIFICATION_DELIVERY_BACKOFF_BASE_S": str(BACKOFF_BASE_S),
+            "NOTIFICATION_DELIVERY_BACKOFF_MAX_S": str(BACKOFF_MAX_S),
+            "NOTIFICATION_DELIVERY_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+            "NOTIFICATION_DELIVERY_RATE_CAP_PER_HOUR": "0",
+            # One notification per member, sent at once: no digest merges two into one message.
+            "NOTIFICATION_DIGEST_WINDOW_S": "0",
+        }
+    )
+    service = stack["notification"]
+    database = Path(service.env["NOTIFICATION_DATABASE_URL"].split("///", 1)[1])
+    service.start()
+    await asyncio.to_thread(service.wait_live)
+    members = [str(uuid.uuid4()) for _ in range(RECIPIENTS)]
+    addresses = {m: f"r{i:03d}@outage.example.org" for i, m in enumerate(members)}
+    await give_addresses(stack, addresses)
+    envelopes = [
+        p.registry.envelope(event, subject=event.proposal_id)
+        for event in (registered(m, i) for i, m in enumerate(members, start=1))
+    ]
+    published = time.monotonic()
+    await publish(broker.client_config(), "proposal.events", envelopes)
+
+    def all_tried() -> bool:
+        state = deliveries(database)
+        return len(state) == RECIPIENTS and all(n >= 1 for _, n, _ in state.values())
+
+    await wait_for(all_tried, "a first failed attempt of every delivery", timeout=30)
+    # The server has been down all along; the minute is counted from the first failures.
+    down_since = time.monotonic()
+    print(f"every delivery failed once {down_since - published:.1f} s after the events were published")
+
+    # The outage: nothing lost, nothing given up, nothing sent; the attempts keep being counted.
+    before = dict.fromkeys(deliveries(database), 0)
+    for check_at in (OUTAGE_S / 3, 2 * OUTAGE_S / 3, OUTAGE_S - 1):
+        await asyncio.sleep(down_since + check_at - time.monotonic())
+        state = deliveries(database)
+        counts = [n for _, n, _ in state.values()]
+        print(f"{check_at:.0f} s down: {min(counts)} to {max(counts)} failed attempts per delivery")
+        assert rows(database, "SELECT count(*), count(DISTINCT recipient) FROM notification") == [
+            (RECIPIENTS, RECIPIENTS)
+        ]
+        assert set(state) == set(before), "a delivery row appeared or went missing during the outage"
+        assert {status for status, _, _ in state.values()} == {"pending"}
+        assert {error for _, _, error in state.values()} == {"SMTPConnectError"}  # kept, with no address in it
+        assert all(state[i][1] > before[i] for i in state), "a delivery was not retried in a third of the outage"
+        assert min(counts) >= 3, "not several retries"
+        assert not mailbox.received
+        before = {i: n for i, (_, n, _) in state.items()}
+
+    await asyncio.sleep(down_since + OUTAGE_S - time.monotonic())
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    up_at = time.monotonic()
+    print(f"SMTP server up after {up_at - down_since:.1f} s down")
+    try:
+
+        def settled() -> bool:
+            received = {to for to, _ in mailbox.received}
+            state = deliveries(database)
+            return received >= set(addresses.values()) and all(status == "sent" for status, _, _ in state.values())
+
+        # A row waits at most 1.5·BACKOFF_MAX_S for its next attempt.
+        await wait_for(settled, "every e-mail sent and marked sent", timeout=1.5 * BACKOFF_MAX_S + 30)
+        print(f"all {RECIPIENTS} e-mails delivered {time.monotonic() - up_at:.1f} s after the server came up")
+        await asyncio.sleep(1.5 * BACKOFF_MAX_S + 1)  # longer than any back-off: a repeat would be here by now
+    finally:
+        smtp.stop()
+
+    # Exactly once: one message per member, each with its own Message-ID, none repeated.
+    repeated = [key for key, n in Counter(mailbox.received).items() if n > 1]
+    assert not repeated, f"received more than once: {repeated}"
+    assert sorted(to for to, _ in mailbox.received) == sorted(addresses.values())
+    assert len({message_id for _, message_id in mailbox.received}) == RECIPIENTS
+    state = deliveries(database)
+    assert set(state) == set(before) and {status for status, _, _ in state.values()} == {"sent"}
+    assert rows(database, "SELECT count(*) FROM delivery WHERE status = 'failed'") == [(0,)]
+    settled_rows = "sent_at IS NOT NULL AND last_error IS NULL AND locked_by IS NULL"
+    assert rows(database, f"SELECT count(*) FROM delivery WHERE {settled_rows}") == [(RECIPIENTS,)]
+    assert all(state[i][1] > before[i] for i in state)  # the failed attempts, then the one that went through
