@@ -350,15 +350,23 @@ async def test_refused_adjustment_and_extension_requests_are_published_for_the_u
         201,
     )
     ok(await c.post(f"/extensions/{extension['id']}/decision", json={"approve": False}, headers=w.staff()))
-    events = await events_of(kafka, namespace, expect=4)
+    events = await events_of(kafka, namespace, expect=5)
     assert [e.type for e in events] == [
         "assignment.created",
         "assignment.adjustment_requested",
         "assignment.adjustment_refused",
+        "assignment.extension_requested",
         "assignment.extension_refused",
     ]
     assert (events[2].data["unit_id"], events[2].data["note"]) == (w.units["SWJ"], "职责明确，请继续办理")
-    assert (events[3].data["requested_due_date"], events[3].data["due_date"]) == (later, lead["due_date"])
+    requested = events[3].data
+    assert (requested["extension_id"], requested["requested_due_date"], requested["due_date"]) == (
+        extension["id"],
+        later,
+        lead["due_date"],
+    )
+    assert requested["reason"] == "需要调研"
+    assert (events[4].data["requested_due_date"], events[4].data["due_date"]) == (later, lead["due_date"])
 
 
 async def test_the_scanner_reminds_once_a_day_on_working_days(

@@ -55,18 +55,19 @@ class AssignmentInfo(SQLModel, table=True):
 
 
 class PendingRequest(SQLModel, table=True):
-    """A unit's adjustment request waiting for the body's staff (assignment.adjustment_requested),
-    until it is refused or the item is reassigned."""
+    """A unit's adjustment or extension request waiting for the body's staff
+    (assignment.adjustment_requested, assignment.extension_requested), until it is decided."""
 
     __tablename__ = "pending_request"
 
     request_id: str = Field(primary_key=True, max_length=36)
-    kind: str = Field(max_length=20)  # adjustment
+    kind: str = Field(max_length=20)  # adjustment | extension
     assignment_id: str = Field(max_length=36)
     proposal_id: str = Field(max_length=36, index=True)
     body_id: str = Field(max_length=36, index=True)
     unit_id: str = Field(max_length=36)
     requested_at: datetime = Field(sa_type=UTCDateTime)
+    requested_due_date: date | None = None  # an extension's
 
 
 # --- notifications (the in-app inbox) ---------------------------------------------------------

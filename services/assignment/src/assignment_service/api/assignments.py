@@ -127,10 +127,15 @@ async def decide_adjustment(
     response_model=ExtensionPublic,
 )
 async def request_extension(
-    assignment_id: str, data: ExtensionCreate, session: SessionDep, calendar: CalendarDep, principal: SignedInDep
+    assignment_id: str,
+    data: ExtensionCreate,
+    session: SessionDep,
+    outbox: OutboxDep,
+    calendar: CalendarDep,
+    principal: SignedInDep,
 ) -> ExtensionPublic:
     extension = await assigning.request_extension(
-        session=session, calendar=calendar, principal=principal, assignment_id=assignment_id, data=data
+        session=session, outbox=outbox, calendar=calendar, principal=principal, assignment_id=assignment_id, data=data
     )
     return ExtensionPublic.model_validate(extension)
 

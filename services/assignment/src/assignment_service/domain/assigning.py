@@ -23,6 +23,7 @@ from assignment_service.events.schemas import (
     AssignmentExtended,
     AssignmentReassigned,
     ExtensionRefused,
+    ExtensionRequested,
 )
 from assignment_service.models import (
     OPEN_STATUSES,
@@ -314,6 +315,7 @@ async def decide_adjustment(
 async def request_extension(
     *,
     session: AsyncSession,
+    outbox: Outbox,
     calendar: WorkCalendar,
     principal: Principal,
     assignment_id: str,
@@ -333,6 +335,21 @@ async def request_extension(
         )
     extension = Extension(assignment_id=assignment.id, due_date=data.due_date, reason=data.reason)
     session.add(extension)
+    outbox.add(
+        session,
+        ExtensionRequested(
+            extension_id=extension.id,
+            assignment_id=assignment.id,
+            proposal_id=assignment.proposal_id,
+            body_id=assignment.body_id,
+            unit_id=assignment.unit_id,
+            due_date=assignment.due_date,
+            requested_due_date=data.due_date,
+            reason=data.reason,
+            requested_at=extension.requested_at,
+        ),
+        subject=assignment.proposal_id,
+    )
     await session.commit()
     return extension
 

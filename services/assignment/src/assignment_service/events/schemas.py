@@ -91,6 +91,21 @@ class AdjustmentRefused(BaseModel):
     refused_at: datetime
 
 
+@registry.register("assignment.extension_requested", 1)
+class ExtensionRequested(BaseModel):
+    """A unit asked for a later due date; the body's staff decide (their digest lists it waiting)."""
+
+    extension_id: str
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    due_date: date
+    requested_due_date: date
+    reason: str
+    requested_at: datetime
+
+
 @registry.register("assignment.extension_refused", 1)
 class ExtensionRefused(BaseModel):
     """The body's staff refused a unit's extension request; the due date stays."""

@@ -106,18 +106,21 @@ async def record_done(session: AsyncSession, *, proposal_id: str, unit_id: str) 
 async def record_request(
     session: AsyncSession,
     *,
+    kind: str,
     request_id: str,
     assignment_id: str,
     proposal_id: str,
     body_id: str,
     unit_id: str,
     requested_at: datetime,
+    requested_due_date: date | None = None,
 ) -> None:
     if await session.get(PendingRequest, request_id) is None:
         session.add(
             PendingRequest(
                 request_id=request_id,
-                kind="adjustment",
+                kind=kind,
+                requested_due_date=requested_due_date,
                 assignment_id=assignment_id,
                 proposal_id=proposal_id,
                 body_id=body_id,
@@ -128,12 +131,20 @@ async def record_request(
 
 
 async def request_decided(
-    session: AsyncSession, *, request_id: str | None = None, proposal_id: str | None = None, unit_id: str | None = None
+    session: AsyncSession,
+    *,
+    request_id: str | None = None,
+    proposal_id: str | None = None,
+    unit_id: str | None = None,
+    extended_assignment_id: str | None = None,
 ) -> None:
-    """A refused request (by id), or the item moved from the unit (an approved one)."""
+    """A refused request (by id); the item moved from the unit (an approved adjustment); the
+    assignment extended (an approved extension: the event names the assignment, not the request)."""
     query = select(PendingRequest)
     if request_id is not None:
         query = query.where(PendingRequest.request_id == request_id)
+    elif extended_assignment_id is not None:
+        query = query.where(PendingRequest.assignment_id == extended_assignment_id, PendingRequest.kind == "extension")
     else:
         query = query.where(PendingRequest.proposal_id == proposal_id, PendingRequest.unit_id == unit_id)
     for row in (await session.exec(query)).all():
@@ -191,11 +202,23 @@ async def drafts_for(session: AsyncSession, *, body_id: str, today: date) -> lis
     items = {
         i.proposal_id: i for i in (await session.exec(select(ItemInfo).where(col(ItemInfo.proposal_id).in_(ids)))).all()
     }
-    units = {a.unit_id: a.unit_name for a in overdue if a.unit_name}
+    requested = {r.assignment_id for r in waiting}
+    handled = (await session.exec(select(AssignmentInfo).where(col(AssignmentInfo.assignment_id).in_(requested)))).all()
+    units = {a.unit_id: a.unit_name for a in [*overdue, *handled] if a.unit_name}
 
     def overdue_line(a: AssignmentInfo) -> str:
         due = f"{a.due_date.month}月{a.due_date.day}日" if a.due_date else "期限"
         return f"{_item_name(items.get(a.proposal_id))}，{a.unit_name or '承办单位'}，{due}到期"
+
+    def request_line(r: PendingRequest) -> str:
+        asked = "申请调整承办单位"
+        if r.kind == "extension":
+            asked = (
+                f"申请延期至{r.requested_due_date.month}月{r.requested_due_date.day}日"
+                if r.requested_due_date
+                else "申请延期"
+            )
+        return f"{_item_name(items.get(r.proposal_id))}，{units.get(r.unit_id, '承办单位')}{asked}"
 
     drafts = []
     day = f"{today.month}月{today.day}日"
@@ -204,10 +227,7 @@ async def drafts_for(session: AsyncSession, *, body_id: str, today: date) -> lis
         if overdue:
             parts.append(f"逾期未办复 {len(overdue)} 件：\n" + _lines([overdue_line(a) for a in overdue]))
         if waiting:
-            rows = [
-                f"{_item_name(items.get(r.proposal_id))}，{units.get(r.unit_id, '承办单位')}申请调整" for r in waiting
-            ]
-            parts.append(f"待审核的调整申请 {len(waiting)} 件：\n" + _lines(rows))
+            parts.append(f"待审核的调整、延期申请 {len(waiting)} 件：\n" + _lines([request_line(r) for r in waiting]))
         title = f"督办日报（{day}）：逾期 {len(overdue)} 件，待审核申请 {len(waiting)} 件"
         drafts.append(Draft(staff(body_id), STAFF_DIGEST, title, "\n\n".join(parts), ""))
     key_overdue = [a for a in overdue if (item := items.get(a.proposal_id)) is not None and item.key]

@@ -116,6 +116,7 @@ class AdjustmentRefused(ItemRef):
 
 
 class ExtensionRefused(ItemRef):
+    extension_id: str
     assignment_id: str
     unit_id: str
     requested_due_date: date
@@ -155,4 +156,12 @@ class AdjustmentRequested(ItemRef):
     request_id: str
     assignment_id: str
     unit_id: str
+    requested_at: datetime
+
+
+class ExtensionRequested(ItemRef):
+    extension_id: str
+    assignment_id: str
+    unit_id: str
+    requested_due_date: date
     requested_at: datetime

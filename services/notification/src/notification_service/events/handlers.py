@@ -104,8 +104,12 @@ async def _refused(session: AsyncSession, p: Any) -> None:
     await supervision.request_decided(session, request_id=p.request_id)
 
 
+async def _extension_refused(session: AsyncSession, p: Any) -> None:
+    await supervision.request_decided(session, request_id=p.extension_id)
+
+
 _with_item("assignment.adjustment_refused", ev.AdjustmentRefused, messages.adjustment_refused, _refused)  # type: ignore[arg-type]
-_with_item("assignment.extension_refused", ev.ExtensionRefused, messages.extension_refused)  # type: ignore[arg-type]
+_with_item("assignment.extension_refused", ev.ExtensionRefused, messages.extension_refused, _extension_refused)  # type: ignore[arg-type]
 _with_item("assignment.opinion_sent", ev.OpinionSent, messages.opinion_sent)  # type: ignore[arg-type]
 
 
@@ -178,12 +182,31 @@ async def on_adjustment_requested(session: AsyncSession, event: ReceivedEvent[ev
     p = event.payload
     await supervision.record_request(
         session,
+        kind="adjustment",
         request_id=p.request_id,
         assignment_id=p.assignment_id,
         proposal_id=p.proposal_id,
         body_id=p.body_id,
         unit_id=p.unit_id,
         requested_at=p.requested_at,
+    )
+    await webhooks.enqueue(session, event.envelope)
+
+
+@subscriptions.on("assignment.extension_requested", 1, ev.ExtensionRequested)
+async def on_extension_requested(session: AsyncSession, event: ReceivedEvent[ev.ExtensionRequested]) -> None:
+    """Waits in the staff's daily digest until refused or granted (assignment.extended)."""
+    p = event.payload
+    await supervision.record_request(
+        session,
+        kind="extension",
+        request_id=p.extension_id,
+        assignment_id=p.assignment_id,
+        proposal_id=p.proposal_id,
+        body_id=p.body_id,
+        unit_id=p.unit_id,
+        requested_at=p.requested_at,
+        requested_due_date=p.requested_due_date,
     )
     await webhooks.enqueue(session, event.envelope)
 
@@ -218,6 +241,7 @@ async def _reassigned(session: AsyncSession, p: Any) -> None:
 
 async def _extended(session: AsyncSession, p: Any) -> None:
     await supervision.record_extended(session, assignment_id=p.assignment_id, due_date=p.due_date)
+    await supervision.request_decided(session, extended_assignment_id=p.assignment_id)
 
 
 async def _reopened(session: AsyncSession, p: Any) -> None:

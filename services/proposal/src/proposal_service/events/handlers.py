@@ -17,6 +17,7 @@ for _type in (
     "assignment.acknowledged",
     "assignment.adjustment_requested",
     "assignment.adjustment_refused",
+    "assignment.extension_requested",
     "assignment.extension_refused",
     "assignment.opinion_sent",
     "assignment.extended",

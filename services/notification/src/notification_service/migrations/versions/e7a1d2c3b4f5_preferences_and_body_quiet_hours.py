@@ -1,4 +1,4 @@
-"""per-kind preferences and bodies' SMS quiet hours
+"""per-kind preferences, bodies' SMS quiet hours, extension requests waiting
 
 Revision ID: e7a1d2c3b4f5
 Revises: c5e2a7d41f90
@@ -30,9 +30,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.add_column(sa.Column('muted', sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
+    with op.batch_alter_table('pending_request', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('requested_due_date', sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('pending_request', schema=None) as batch_op:
+        batch_op.drop_column('requested_due_date')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_column('muted')
     op.drop_table('body_quiet_hours')
