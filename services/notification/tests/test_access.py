@@ -575,3 +575,18 @@ async def test_lists_hold_only_what_the_caller_may_see(scene: Scene) -> None:
     everything = ok(await c.get("/webhooks", headers=s.headers("admin")))["items"]
     assert {h["id"] for h in everything} == set(ids.webhooks.values())
     assert all(secret not in str(everything) for secret in ids.secrets.values())
+
+
+async def test_a_system_without_the_webhook_scope_is_refused_here_too(scene: Scene) -> None:
+    """The gateway lets only keys with webhooks:manage reach these routes; the service checks the
+    token's scope as well, so a token of a read-only key replayed at the service gets nowhere."""
+    reader = scene.keys.headers("system", subject=scene.keys_of["system"], name="只读系统", scope="items:read")
+    hook = scene.ids.webhooks["system"]
+    for method, url, body in (
+        ("POST", "/webhooks", {"url": "http://127.0.0.1:9/hook", "event_types": ["assignment.replied"]}),
+        ("GET", "/webhooks", None),
+        ("GET", f"/webhooks/{hook}/deliveries", None),
+    ):
+        answer = await scene.client.request(method, url, json=body, headers=reader)
+        assert answer.status_code == 403, (method, url, answer.text)
+        assert "webhooks:manage" in answer.json()["detail"]

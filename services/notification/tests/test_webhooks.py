@@ -75,7 +75,7 @@ async def test_a_webhook_is_signed_retried_until_delivered_and_redelivered_on_re
     receiver = Receiver(failures=2)
     app = create_app(settings)
     async with served(receiver.app) as receiver_url, serve(app) as client:
-        system = dev_keys.headers("system", subject="api-key-1")
+        system = dev_keys.headers("system", subject="api-key-1", scope="webhooks:manage")
         refused = await client.post(
             "/webhooks", json={"url": f"{receiver_url}/hook", "event_types": ["x.y"]}, headers=system
         )
@@ -116,7 +116,7 @@ async def test_a_webhook_is_signed_retried_until_delivered_and_redelivered_on_re
         assert (row["attempts"], row["last_status_code"], row["event_type"]) == (3, 204, "proposal.registered")
 
         # Another system sees neither the subscription nor its deliveries.
-        other = dev_keys.headers("system", subject="api-key-2")
+        other = dev_keys.headers("system", subject="api-key-2", scope="webhooks:manage")
         assert (await client.get("/webhooks", headers=other)).json() == {"items": [], "next_cursor": None}
         assert (await client.get(f"/webhooks/{hook['id']}/deliveries", headers=other)).status_code == 404
         redo = f"/webhooks/{hook['id']}/deliveries/{row['id']}/redeliver"
@@ -218,7 +218,7 @@ async def test_the_service_does_not_post_into_the_internal_network(
     receiver = Receiver(failures=0)
     app = create_app(notification_settings.model_copy(update={"delivery_poll_interval_s": 0.1}))
     async with served(receiver.app) as receiver_url, serve(app) as client:
-        system = dev_keys.headers("system", subject="api-key-1")
+        system = dev_keys.headers("system", subject="api-key-1", scope="webhooks:manage")
         for url in (f"{receiver_url}/hook", "http://localhost:9/hook", "http://[::1]/hook"):
             refused = await client.post("/webhooks", json={"url": url}, headers=system)
             assert refused.status_code == 422 and refused.json()["code"] == "webhook_target_refused", url

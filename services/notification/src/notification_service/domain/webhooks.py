@@ -104,9 +104,16 @@ def _literal_host_refused(url: str) -> bool:
         return False  # a name: checked when sending
 
 
+# The API-key scope that opens webhooks; checked here too, not only at the gateway (ADR 6: a
+# service trusts the token's claims, not the path the request came by).
+WEBHOOK_SCOPE = "webhooks:manage"
+
+
 def _manager(principal: Principal) -> str:
     if principal.role not in (Role.system, Role.admin):
         raise forbidden("webhooks are for other systems (API keys) and administrators")
+    if principal.role == Role.system and WEBHOOK_SCOPE not in principal.scopes:
+        raise forbidden(f"this API key lacks the {WEBHOOK_SCOPE} scope")
     return principal.subject
 
 
