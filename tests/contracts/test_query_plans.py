@@ -89,7 +89,7 @@ async def _exercise(client: httpx.AsyncClient, keys: DevKeys, captured: Captured
     current = ok(
         await client.post(f"/bodies/{body['id']}/sessions", json={"term": 14, "meeting": 3}, headers=staff), 201
     )
-    categories = {c["name"]: c["id"] for c in ok(await client.get(f"/bodies/{body['id']}/categories"))}
+    categories = {c["name"]: c["id"] for c in ok(await client.get(f"/bodies/{body['id']}/categories"))["items"]}
     members = [
         ok(await client.post(f"/bodies/{body['id']}/members", json={"name": f"委员{i}"}, headers=staff), 201)
         for i in range(3)

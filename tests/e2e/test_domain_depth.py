@@ -311,9 +311,9 @@ async def test_the_congress_motion_path(stack: Stack, year: Year) -> None:
 
         timeline = await until(
             partial(c.get, f"/proposals/{adopted}/timeline", headers=staff),
-            lambda r: "assignment.plan_deliberated" in [e["action"] for e in r.json()],
+            lambda r: "assignment.plan_deliberated" in [e["action"] for e in r.json()["items"]],
         )
-        notes = {e["action"]: e["note"] for e in timeline.json()}
+        notes = {e["action"]: e["note"] for e in timeline.json()["items"]}
         assert notes["presidium_decided"] == "主席团决定列入大会议程（2020-01-10），议0001"
         assert notes["assignment.plan_deliberated"].startswith("市十四届人大常委会第二十九次会议于2020-04-14")
 

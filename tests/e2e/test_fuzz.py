@@ -44,9 +44,10 @@ EXCLUDED = (
 # a created resource can be read; a 405 names every method of the path; a body of the wrong JSON type
 # is refused ...). The gateway's runs go as two identities of one body (a Web Fuzzing Commons auth
 # file): its staff and one of its members, so object_level_authorization replays each one's reads of
-# what it created as the other and as nobody. Some checks have little to do yet: ignored_auth looks
-# at operations that declare a security scheme (the documents declare none), use_after_free follows
-# DELETEs (there are none), missing_required_header and unsupported_method act in the coverage phase.
+# what it created as the other and as nobody. ignored_auth and missing_required_header call the
+# operations that declare a security scheme (the public document declares bearerAuth and apiKey,
+# ADR 26) without credentials and expect a 401; use_after_free follows DELETEs; unsupported_method
+# acts in the coverage phase.
 
 
 # Sent with the administrator's token: the operations only an administrator may call, and the set-up

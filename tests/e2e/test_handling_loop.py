@@ -108,7 +108,7 @@ async def test_an_item_is_handled_rated_rehandled_and_closed(stack: Stack) -> No
         await until(lambda: c.get(f"/proposals/{pid}", headers=lead), lambda v: v["status"] == "replied")
         new_reply = next(
             r["id"]
-            for r in ok(await c.get(f"/proposals/{pid}/replies", headers=lead))
+            for r in ok(await c.get(f"/proposals/{pid}/replies", headers=lead))["items"]
             if r["current"] and r["round"] == 2
         )
         for member in (lead, desk.member(1)):
@@ -123,7 +123,7 @@ async def test_an_item_is_handled_rated_rehandled_and_closed(stack: Stack) -> No
                 # The unit not rehandled has no round-2 reply to rate.
                 assert response.status_code == (201 if code == "E2E-HS" else 409), response.text
         view = await until(lambda: c.get(f"/proposals/{pid}", headers=lead), lambda v: v["status"] == "closed")
-        timeline = [e["action"] for e in ok(await c.get(f"/proposals/{pid}/timeline", headers=lead))]
+        timeline = [e["action"] for e in ok(await c.get(f"/proposals/{pid}/timeline", headers=lead))["items"]]
         assert timeline.count("handling.completed") == 2 and "evaluation.completed" in timeline
         ratings = ok(await c.get(rate, headers=staff))
         assert [(r["round"], r["result"]) for r in ratings if r["unit_name"] == "洪山区水务和湖泊局"] == [
@@ -135,7 +135,7 @@ async def test_an_item_is_handled_rated_rehandled_and_closed(stack: Stack) -> No
         assert dossier["missing"] == [] and dossier["proposal"]["status"] == "closed"
         assert len(dossier["assignments"]) == 2 and len(dossier["replies"]) == 3 and len(dossier["evaluations"]) == 4
         assert [c["member_name"] for c in dossier["proposal"]["cosigners"]] == [desk.members[1]["name"]]
-        replies = ok(await c.get(f"/proposals/{pid}/replies", headers=lead))
+        replies = ok(await c.get(f"/proposals/{pid}/replies", headers=lead))["items"]
         assert sorted((r["round"], r["outcome"], r["current"]) for r in replies) == [
             (1, "A", True),
             (1, "C", False),

@@ -537,7 +537,7 @@ async def drive(stack: Stack, items: list[Item]) -> Year:
             for m in range(MEMBERS)
         ]
         ok(await c.post(f"/bodies/{body['id']}/categories", json={"name": EXTRA_CATEGORY}, headers=staff()), 201)
-        categories = {x["name"]: x["id"] for x in ok(await c.get(f"/bodies/{body['id']}/categories"))}
+        categories = {x["name"]: x["id"] for x in ok(await c.get(f"/bodies/{body['id']}/categories"))["items"]}
         csv_rows = "".join(f"{code},{name},{parent},{kind}\n" for code, name, parent, kind in UNITS)
         ok(await c.post("/units/import", content=f"编号,名称,上级编号,类型\n{csv_rows}".encode(), headers=admin))
         unit_ids = {u["code"]: u["id"] for u in ok(await c.get("/units"))["items"]}
@@ -692,7 +692,7 @@ async def drive(stack: Stack, items: list[Item]) -> Year:
                 await evaluate(c, item, m, unit_ids[code], planted, member(m))
         ratings = ok(
             await c.get(f"/proposals/{next(i for i in items if i.rounds == 2).id}/evaluations", headers=staff())
-        )
+        )["items"]
         assert {r["round"] for r in ratings} == {1, 2}
     year.seconds = time.monotonic() - started
     return year

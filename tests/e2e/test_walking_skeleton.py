@@ -105,7 +105,7 @@ async def test_a_member_files_a_joint_item_and_staff_register_it(stack: Stack, d
         registered = await client.post(f"/proposals/{item['id']}/register", headers=desk.staff())
         assert registered.status_code == 200, registered.text
         assert registered.json()["status"] == "registered" and registered.json()["number_label"].startswith("联")
-        timeline = (await client.get(f"/proposals/{item['id']}/timeline", headers=lead)).json()
+        timeline = (await client.get(f"/proposals/{item['id']}/timeline", headers=lead)).json()["items"]
         assert [e["action"] for e in timeline][-2:] == ["submitted", "registered"]
 
 

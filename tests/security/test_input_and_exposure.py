@@ -106,8 +106,8 @@ async def test_a_public_timeline_shows_status_changes_by_office_not_accounts_or_
         for reader in ({}, outsider):
             timeline = await client.get(f"/proposals/{item['id']}/timeline", headers=reader)
             assert timeline.status_code == 200, timeline.text
-            assert [e["action"] for e in timeline.json()] == ["submitted", "registered"]
-            assert {e["actor"] for e in timeline.json()} == {"提案人", "提案委"}
+            assert [e["action"] for e in timeline.json()["items"]] == ["submitted", "registered"]
+            assert {e["actor"] for e in timeline.json()["items"]} == {"提案人", "提案委"}
             dossier = await client.get(f"/proposals/{item['id']}/dossier", headers=reader)
             assert dossier.status_code == 200, dossier.text
             # The dossier's item names its supervising leader, a public fact of a key item; the
@@ -118,7 +118,7 @@ async def test_a_public_timeline_shows_status_changes_by_office_not_accounts_or_
                     assert secret not in text, (secret, text)
                 assert i == 2 or "王副市长" not in text, text
         for insider in (lead, desk.staff()):
-            full = (await client.get(f"/proposals/{item['id']}/timeline", headers=insider)).json()
+            full = (await client.get(f"/proposals/{item['id']}/timeline", headers=insider)).json()["items"]
             assert "cosign_declined" in [e["action"] for e in full]
             assert any(e["actor"].startswith("staff:") for e in full)
 

@@ -509,7 +509,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 机构列表 */
+        /**
+         * 机构列表
+         * @description By name (a form loads them whole: 200 a page by default).
+         */
         get: operations["list_bodies"];
         put?: never;
         /** 创建机构 */
@@ -546,7 +549,8 @@ export interface paths {
         };
         /**
          * 类别列表
-         * @description The body's categories, active or not; the ETag covers the whole list (If-Match of the edits).
+         * @description The body's categories by name, active or not; the ETag covers the whole list, every page
+         *     (If-Match of the edits).
          */
         get: operations["list_categories"];
         put?: never;
@@ -661,7 +665,7 @@ export interface paths {
         };
         /**
          * 委员名录
-         * @description The body's members by name, a page at a time.
+         * @description The body's members by name, a page at a time (signed in: the public gets 401).
          */
         get: operations["list_members"];
         put?: never;
@@ -722,7 +726,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 会议列表 */
+        /**
+         * 会议列表
+         * @description By term and meeting.
+         */
         get: operations["list_sessions"];
         put?: never;
         /** 创建会议 */
@@ -1395,6 +1402,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/proposals/{proposal_id}/rating-window": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 测评期限（截止日与剩余工作日）
+         * @description 测评期限: for one of the item's raters, the open round's evaluation window: its last day on the
+         *     working-day calendar, the working days left and the round's replies, each marked when the caller
+         *     has rated it. Read before rating (the closing day is also on each rating, once made).
+         */
+        get: operations["get_rating_window"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/proposals/{proposal_id}/register": {
         parameters: {
             query?: never;
@@ -1438,7 +1467,7 @@ export interface paths {
         };
         /**
          * 推荐承办单位
-         * @description The three units most likely to handle the item, learned from past assignments.
+         * @description The three units most likely to handle the item, learned from past assignments (one page).
          */
         get: operations["suggest_units"];
         put?: never;
@@ -1456,7 +1485,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 相似提案 */
+        /**
+         * 相似提案
+         * @description Most similar first.
+         */
         get: operations["list_similar_proposals"];
         put?: never;
         post?: never;
@@ -1493,7 +1525,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 办理轨迹 */
+        /**
+         * 办理轨迹
+         * @description Oldest first. The whole audit trail for the item's proposers and the body's staff; its
+         *     public facts (status changes, by office, not account) for everyone else.
+         */
         get: operations["get_proposal_timeline"];
         put?: never;
         post?: never;
@@ -2184,7 +2220,7 @@ export interface components {
             working_days_left?: number | null;
         };
         /**
-         * Role
+         * AssignmentRole
          * @enum {string}
          */
         AssignmentRole: "lead" | "co" | "separate";
@@ -3180,6 +3216,11 @@ export interface components {
              */
             supervising_leader?: string | null;
         };
+        /**
+         * ListFields
+         * @enum {string}
+         */
+        ListFields: "summary" | "full";
         /** LoginRequest */
         LoginRequest: {
             /** Password */
@@ -3408,6 +3449,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[AdjustmentRequestPublic] */
+        Page_AdjustmentRequestPublic_: {
+            /** Items */
+            items: components["schemas"]["AdjustmentRequestPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ApiKeyPublic] */
         Page_ApiKeyPublic_: {
             /** Items */
@@ -3429,6 +3477,41 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[BodyPublic] */
+        Page_BodyPublic_: {
+            /** Items */
+            items: components["schemas"]["BodyPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[CategoryPublic] */
+        Page_CategoryPublic_: {
+            /** Items */
+            items: components["schemas"]["CategoryPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[EvaluationPublic] */
+        Page_EvaluationPublic_: {
+            /** Items */
+            items: components["schemas"]["EvaluationPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ExtensionPublic] */
+        Page_ExtensionPublic_: {
+            /** Items */
+            items: components["schemas"]["ExtensionPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[HandlingRecordPublic] */
+        Page_HandlingRecordPublic_: {
+            /** Items */
+            items: components["schemas"]["HandlingRecordPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[MemberPublic] */
         Page_MemberPublic_: {
             /** Items */
@@ -3443,17 +3526,17 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ProposalListItem] */
+        Page_ProposalListItem_: {
+            /** Items */
+            items: components["schemas"]["ProposalListItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ProposalProjectionPublic] */
         Page_ProposalProjectionPublic_: {
             /** Items */
             items: components["schemas"]["ProposalProjectionPublic"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-        };
-        /** Page[ProposalPublic] */
-        Page_ProposalPublic_: {
-            /** Items */
-            items: components["schemas"]["ProposalPublic"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -3464,10 +3547,45 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ReplyPublic] */
+        Page_ReplyPublic_: {
+            /** Items */
+            items: components["schemas"]["ReplyPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[RoutingSuggestion] */
+        Page_RoutingSuggestion_: {
+            /** Items */
+            items: components["schemas"]["RoutingSuggestion"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[SessionPublic] */
+        Page_SessionPublic_: {
+            /** Items */
+            items: components["schemas"]["SessionPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[SimilarItem] */
+        Page_SimilarItem_: {
+            /** Items */
+            items: components["schemas"]["SimilarItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[SupervisionItem] */
         Page_SupervisionItem_: {
             /** Items */
             items: components["schemas"]["SupervisionItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[TimelineEntryPublic] */
+        Page_TimelineEntryPublic_: {
+            /** Items */
+            items: components["schemas"]["TimelineEntryPublic"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -3834,6 +3952,99 @@ export interface components {
          * @enum {string}
          */
         ProposalKind: "individual" | "joint" | "group" | "plenary" | "motion" | "suggestion";
+        /**
+         * ProposalListItem
+         * @description An item in a list: its text as an ``excerpt`` (the first 100 characters), ``content``
+         *     null unless the list was asked for ``fields=full``. Lists answer 50 items a page; whole
+         *     texts (up to 20,000 characters each) would be most of what a phone downloads.
+         */
+        ProposalListItem: {
+            /** Body Id */
+            body_id: string;
+            /** Category */
+            category: string | null;
+            /** Category Id */
+            category_id: string | null;
+            /**
+             * Content
+             * @description 正文: only with fields=full
+             */
+            content?: string | null;
+            /**
+             * Cosigners
+             * @default []
+             */
+            cosigners: components["schemas"]["CosignaturePublic"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decline Note */
+            decline_note: string | null;
+            decline_reason: components["schemas"]["DeclineReason"] | null;
+            /**
+             * Excerpt
+             * @description the text's first 100 characters, whitespace collapsed (… when cut)
+             */
+            excerpt: string;
+            /** Group Name */
+            group_name: string | null;
+            /**
+             * Handling Units
+             * @default []
+             */
+            handling_units: components["schemas"]["HandlingUnitPublic"][];
+            /** Id */
+            id: string;
+            /** Key */
+            key: boolean;
+            kind: components["schemas"]["ProposalKind"];
+            /** Lead Member Id */
+            lead_member_id: string | null;
+            /** Lead Proposer */
+            lead_proposer: string | null;
+            /**
+             * Merged Ids
+             * @default []
+             */
+            merged_ids: string[];
+            /** Merged Into Id */
+            merged_into_id: string | null;
+            /** Number */
+            number: number | null;
+            /** Number Label */
+            number_label: string | null;
+            /** Presidium Decided On */
+            presidium_decided_on?: string | null;
+            /**
+             * Presidium Decision
+             * @description a motion's presidium decision: on_agenda, to_committee or as_suggestion
+             */
+            presidium_decision?: string | null;
+            referral: components["schemas"]["Referral"] | null;
+            /** Registered At */
+            registered_at: string | null;
+            /** Session Id */
+            session_id: string;
+            status: components["schemas"]["ProposalStatus"];
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Supervising Leader */
+            supervising_leader: string | null;
+            /**
+             * Title
+             * @description 案由
+             */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
         /** ProposalProjectionPublic */
         ProposalProjectionPublic: {
             /** Body Id */
@@ -4040,6 +4251,71 @@ export interface components {
          * @enum {string}
          */
         Rating: "satisfied" | "basically_satisfied" | "unsatisfied";
+        /**
+         * RatingWindow
+         * @description The open round's evaluation window, for one of the item's raters, before (or after) they rate.
+         */
+        RatingWindow: {
+            /**
+             * Open
+             * @description a rating is taken today
+             */
+            open: boolean;
+            /**
+             * Opened On
+             * @description the day the round's last reply came in (Asia/Shanghai)
+             */
+            opened_on: string | null;
+            /** Proposal Id */
+            proposal_id: string;
+            /**
+             * Replies
+             * @description the open round's replies, each with the caller's rated flag
+             */
+            replies: components["schemas"]["RatingWindowReply"][];
+            /**
+             * Round
+             * @description the round open for rating; 0 while no round has been replied
+             */
+            round: number;
+            /**
+             * Window Closes On
+             * @description the last day a rating is taken; null while nothing is replied
+             */
+            window_closes_on: string | null;
+            /**
+             * Window Days
+             * @description the body's rule: working days after the round's replies to rate them
+             */
+            window_days: number;
+            /**
+             * Working Days Left
+             * @description working days from today to window_closes_on on the working-day calendar (0 on the last day, negative once closed); null while nothing is replied
+             */
+            working_days_left: number | null;
+        };
+        /**
+         * RatingWindowReply
+         * @description A reply of the open round, as its rater sees it.
+         */
+        RatingWindowReply: {
+            /**
+             * Rated
+             * @description the caller has rated this reply in this round
+             */
+            rated: boolean;
+            /**
+             * Replied At
+             * Format: date-time
+             */
+            replied_at: string;
+            /** Reply Id */
+            reply_id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
+        };
         /**
          * Referral
          * @description Where a declined text is passed on to, if anywhere.
@@ -4558,6 +4834,8 @@ export interface components {
             at: string;
             /** From Status */
             from_status: string | null;
+            /** Id */
+            id: string;
             /** Note */
             note: string | null;
             /** To Status */
@@ -5590,7 +5868,10 @@ export interface operations {
     decide_adjustment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 request_id: string;
             };
@@ -6283,7 +6564,10 @@ export interface operations {
     acknowledge_assignment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 assignment_id: string;
             };
@@ -6394,7 +6678,12 @@ export interface operations {
     };
     list_adjustment_requests: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 assignment_id: string;
@@ -6409,7 +6698,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdjustmentRequestPublic"][];
+                    "application/json": components["schemas"]["Page_AdjustmentRequestPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -6507,7 +6796,10 @@ export interface operations {
     request_adjustment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 assignment_id: string;
             };
@@ -6622,7 +6914,12 @@ export interface operations {
     };
     list_extensions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 assignment_id: string;
@@ -6637,7 +6934,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExtensionPublic"][];
+                    "application/json": components["schemas"]["Page_ExtensionPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -6735,7 +7032,10 @@ export interface operations {
     request_extension: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 assignment_id: string;
             };
@@ -6850,7 +7150,12 @@ export interface operations {
     };
     list_handling_records: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 assignment_id: string;
@@ -6865,7 +7170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HandlingRecordPublic"][];
+                    "application/json": components["schemas"]["Page_HandlingRecordPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -6963,7 +7268,10 @@ export interface operations {
     add_handling_record: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 assignment_id: string;
             };
@@ -7079,7 +7387,10 @@ export interface operations {
     reply_to_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 assignment_id: string;
             };
@@ -8101,7 +8412,10 @@ export interface operations {
     open_ballot: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8327,7 +8641,10 @@ export interface operations {
     close_ballot: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 ballot_id: string;
             };
@@ -8439,7 +8756,10 @@ export interface operations {
     cast_ballot_vote: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 ballot_id: string;
             };
@@ -8554,7 +8874,12 @@ export interface operations {
     };
     list_bodies: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8567,7 +8892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BodyPublic"][];
+                    "application/json": components["schemas"]["Page_BodyPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -8665,7 +8990,10 @@ export interface operations {
     create_body: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8890,7 +9218,12 @@ export interface operations {
     };
     list_categories: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 body_id: string;
@@ -8905,7 +9238,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CategoryPublic"][];
+                    "application/json": components["schemas"]["Page_CategoryPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -9006,6 +9339,8 @@ export interface operations {
             header?: {
                 /** @description the ETag read before (GET gives it); a stale one is a 412 precondition_failed and nothing is changed; without it the update is not checked */
                 "if-match"?: string | null;
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 body_id: string;
@@ -9939,7 +10274,10 @@ export interface operations {
     create_member: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 body_id: string;
             };
@@ -10058,7 +10396,10 @@ export interface operations {
                 /** @description check the file and list every bad row; nothing is written */
                 dry_run?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 body_id: string;
             };
@@ -10405,7 +10746,12 @@ export interface operations {
     };
     list_sessions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 body_id: string;
@@ -10420,7 +10766,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionPublic"][];
+                    "application/json": components["schemas"]["Page_SessionPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -10518,7 +10864,10 @@ export interface operations {
     create_session: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 body_id: string;
             };
@@ -10749,7 +11098,10 @@ export interface operations {
     fulfil_commitment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 commitment_id: string;
             };
@@ -10985,7 +11337,10 @@ export interface operations {
     decide_extension: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 extension_id: string;
             };
@@ -12004,7 +12359,10 @@ export interface operations {
     create_push_subscription: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12338,7 +12696,10 @@ export interface operations {
     mark_all_notifications_read: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12670,7 +13031,10 @@ export interface operations {
     mark_notification_read: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 notification_id: string;
             };
@@ -13010,7 +13374,10 @@ export interface operations {
     report_plan_stage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 task_id: string;
             };
@@ -13141,6 +13508,8 @@ export interface operations {
                 proposer?: string | null;
                 /** @description handling unit */
                 unit_id?: string | null;
+                /** @description summary: the text as an excerpt; full: the whole text */
+                fields?: components["schemas"]["ListFields"];
             };
             header?: never;
             path?: never;
@@ -13154,7 +13523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ProposalPublic_"];
+                    "application/json": components["schemas"]["Page_ProposalListItem_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -13252,7 +13621,10 @@ export interface operations {
     draft_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13596,7 +13968,12 @@ export interface operations {
     };
     list_proposal_assignments: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 proposal_id: string;
@@ -13611,7 +13988,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssignmentPublic"][];
+                    "application/json": components["schemas"]["Page_AssignmentPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -13709,7 +14086,10 @@ export interface operations {
     assign_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -13825,7 +14205,10 @@ export interface operations {
     confirm_assignment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -13937,7 +14320,10 @@ export interface operations {
     change_proposal_category: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -14053,7 +14439,10 @@ export interface operations {
     answer_cosign_invitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -14169,7 +14558,10 @@ export interface operations {
     invite_cosigners: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -14285,7 +14677,10 @@ export interface operations {
     decline_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -14512,7 +14907,12 @@ export interface operations {
     };
     list_evaluations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 proposal_id: string;
@@ -14527,7 +14927,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EvaluationPublic"][];
+                    "application/json": components["schemas"]["Page_EvaluationPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -14625,7 +15025,10 @@ export interface operations {
     evaluate_reply: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -14741,7 +15144,10 @@ export interface operations {
     mark_key_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -14857,7 +15263,10 @@ export interface operations {
     merge_proposals: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -15085,7 +15494,10 @@ export interface operations {
     create_handling_plan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -15201,7 +15613,10 @@ export interface operations {
     record_plan_deliberation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -15317,7 +15732,10 @@ export interface operations {
     decide_motion: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -15430,10 +15848,125 @@ export interface operations {
             };
         };
     };
-    register_proposal: {
+    get_rating_window: {
         parameters: {
             query?: never;
             header?: never;
+            path: {
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingWindow"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    register_proposal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -15548,7 +16081,12 @@ export interface operations {
     };
     list_replies: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 proposal_id: string;
@@ -15563,7 +16101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReplyPublic"][];
+                    "application/json": components["schemas"]["Page_ReplyPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -15675,7 +16213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoutingSuggestion"][];
+                    "application/json": components["schemas"]["Page_RoutingSuggestion_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -15772,7 +16310,12 @@ export interface operations {
     };
     list_similar_proposals: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 proposal_id: string;
@@ -15787,7 +16330,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SimilarItem"][];
+                    "application/json": components["schemas"]["Page_SimilarItem_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -15885,7 +16428,10 @@ export interface operations {
     submit_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -15996,7 +16542,12 @@ export interface operations {
     };
     get_proposal_timeline: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page; absent for the first */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 proposal_id: string;
@@ -16011,7 +16562,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TimelineEntryPublic"][];
+                    "application/json": components["schemas"]["Page_TimelineEntryPublic_"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */
@@ -16109,7 +16660,10 @@ export interface operations {
     withdraw_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 proposal_id: string;
             };
@@ -17621,7 +18175,10 @@ export interface operations {
     scan_deadlines: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -17846,7 +18403,10 @@ export interface operations {
     create_unit: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -17963,7 +18523,10 @@ export interface operations {
                 /** @description check the file and list every bad row; nothing is written */
                 dry_run?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -18305,7 +18868,10 @@ export interface operations {
     create_webhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -18536,7 +19102,10 @@ export interface operations {
     redeliver_webhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 webhook_id: string;
                 delivery_id: number;

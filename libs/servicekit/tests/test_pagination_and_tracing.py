@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from servicekit.errors import Problem
-from servicekit.pagination import decode_cursor, encode_cursor, page_of
+from servicekit.pagination import decode_cursor, encode_cursor, page_after, page_of
 from servicekit.tracing import child_traceparent, trace_id_of
 
 
@@ -75,6 +75,24 @@ def test_page_of_descending_and_exact_fit() -> None:
     assert first == newest_first[:4] and cursor is not None
     rest, end = page_of(newest_first, key=lambda r: r, types=(date, str), cursor=cursor, limit=4, descending=True)
     assert rest == newest_first[4:] and end is None
+
+
+def test_page_after_keeps_the_lists_own_order_and_refuses_an_id_not_in_it() -> None:
+    ranked = [("p-9", 0.91), ("p-2", 0.88), ("p-5", 0.88), ("p-1", 0.40), ("p-7", 0.12)]  # by score
+    seen: list[tuple[str, float]] = []
+    cursor = None
+    while True:
+        page, cursor = page_after(ranked, id_of=lambda r: r[0], cursor=cursor, limit=2)
+        seen += page
+        if cursor is None:
+            break
+    assert seen == ranked
+    whole, end = page_after(ranked, id_of=lambda r: r[0], cursor=None, limit=5)
+    assert whole == ranked and end is None
+    for bad in (encode_cursor(["p-404"]), encode_cursor([3]), "zzz"):
+        with pytest.raises(Problem) as caught:
+            page_after(ranked, id_of=lambda r: r[0], cursor=bad, limit=2)
+        assert caught.value.status == 422
 
 
 @pytest.mark.parametrize("bad", ["zzz", encode_cursor(["2026-01-01", 5]), encode_cursor(["x", "y"])])

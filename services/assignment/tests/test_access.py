@@ -61,7 +61,7 @@ async def test_every_route_answers_each_caller_as_it_should(world: HandlingWorld
             if expected in (401, 403, 404):
                 assert TITLE not in response.text
     # Lists hold only what the caller may see: the co-handler sees the lead it works with, no more.
-    assert {a["unit_id"] for a in ok(await c.get(f"/proposals/{pid}/assignments", headers=w.unit("CZJ")))} == {
+    assert {a["unit_id"] for a in ok(await c.get(f"/proposals/{pid}/assignments", headers=w.unit("CZJ")))["items"]} == {
         w.units["FGW"],
         w.units["CZJ"],
     }

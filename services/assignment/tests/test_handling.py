@@ -78,9 +78,9 @@ async def test_a_lead_with_a_co_handler_handles_and_replies(
         ),
         201,
     )
-    records = ok(await c.get(f"/assignments/{lead['id']}/records", headers=w.unit("FGW")))
+    records = ok(await c.get(f"/assignments/{lead['id']}/records", headers=w.unit("FGW")))["items"]
     assert [r["kind"] for r in records] == ["opinion", "contact"]  # the co-handler's opinion reaches the lead
-    assert [r["kind"] for r in ok(await c.get(f"/assignments/{co['id']}/records", headers=w.unit("CZJ")))] == [
+    assert [r["kind"] for r in ok(await c.get(f"/assignments/{co['id']}/records", headers=w.unit("CZJ")))["items"]] == [
         "opinion"
     ]
 
@@ -103,8 +103,8 @@ async def test_a_lead_with_a_co_handler_handles_and_replies(
     # The co-handler's part ends with the lead's reply: it is no longer open (nor overdue).
     assert ok(await c.get(f"/assignments/{co['id']}", headers=w.unit("CZJ")))["status"] == "closed"
     # The member sees the units and the publishable reply of their own item.
-    assert len(ok(await c.get(f"/proposals/{pid}/assignments", headers=w.member()))) == 2
-    assert [r["id"] for r in ok(await c.get(f"/proposals/{pid}/replies", headers=w.member("cosigner")))] == [
+    assert len(ok(await c.get(f"/proposals/{pid}/assignments", headers=w.member()))["items"]) == 2
+    assert [r["id"] for r in ok(await c.get(f"/proposals/{pid}/replies", headers=w.member("cosigner")))["items"]] == [
         reply["id"]
     ]
     done = ok(await c.post(f"/commitments/{reply['commitments'][0]['id']}/done", headers=w.unit("FGW")))
@@ -261,7 +261,7 @@ async def test_separate_units_each_reply_and_an_unsatisfied_rating_reopens_one(
     )
     view = await w.until(f"/proposals/{pid}", lambda v: v["status"] == "replied")
     assert view["outcome"] == "A"
-    replies = ok(await c.get(f"/proposals/{pid}/replies", headers=w.staff()))
+    replies = ok(await c.get(f"/proposals/{pid}/replies", headers=w.staff()))["items"]
     assert [(r["round"], r["outcome"], r["current"]) for r in replies] == [
         (1, "A", True),
         (1, "C", False),
@@ -457,7 +457,7 @@ async def test_routing_suggestions_learn_from_past_assignments(world: HandlingWo
         for title in titles:
             await w.assign(await w.registered(title), (code, "lead"))
     fresh = await w.registered("关于解决暴雨渍水问题的建议")
-    suggestions = ok(await c.get(f"/proposals/{fresh}/routing-suggestions", headers=w.staff()))
+    suggestions = ok(await c.get(f"/proposals/{fresh}/routing-suggestions", headers=w.staff()))["items"]
     assert suggestions and suggestions[0]["unit_name"] == "市水务局"
     problem(await c.get(f"/proposals/{fresh}/routing-suggestions", headers=w.unit("SWJ")), 404, "not_found")
 

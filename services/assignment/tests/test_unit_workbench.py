@@ -49,7 +49,7 @@ async def test_a_units_inbox_is_filtered_and_explained_by_the_server(world: Hand
     item = ok(await c.get(f"/proposals/{first}", headers=w.unit("CZJ")))
     assert item["content"].startswith("建议完善梯度培育体系")
     for code in ("FGW", "CZJ"):
-        units = ok(await c.get(f"/proposals/{first}/assignments", headers=w.unit(code)))
+        units = ok(await c.get(f"/proposals/{first}/assignments", headers=w.unit(code)))["items"]
         assert {(a["id"], a["role"]) for a in units} == {(lead["id"], "lead"), (co["id"], "co")}
     problem(await c.get(f"/proposals/{first}", headers=w.unit("SWJ")), 404, "not_found")
     problem(await c.get(f"/proposals/{first}/assignments", headers=w.unit("SWJ")), 404, "not_found")
@@ -59,7 +59,9 @@ async def test_separate_units_see_only_their_own_assignment(world: HandlingWorld
     w, c = world, world.client
     pid = await w.registered("关于治理南湖片区渍水的建议")
     a, _ = await w.assign(pid, ("SWJ", "separate"), ("HS-SW", "separate"))
-    assert [x["id"] for x in ok(await c.get(f"/proposals/{pid}/assignments", headers=w.unit("SWJ")))] == [a["id"]]
+    assert [x["id"] for x in ok(await c.get(f"/proposals/{pid}/assignments", headers=w.unit("SWJ")))["items"]] == [
+        a["id"]
+    ]
 
 
 async def test_an_assignments_requests_are_listed_for_its_unit_only(world: HandlingWorld) -> None:
@@ -67,16 +69,16 @@ async def test_an_assignments_requests_are_listed_for_its_unit_only(world: Handl
     pid = await w.registered()
     lead, _co = await w.assign(pid, ("FGW", "lead"), ("CZJ", "co"))
     path = f"/assignments/{lead['id']}"
-    assert ok(await c.get(f"{path}/adjustment-requests", headers=w.unit("FGW"))) == []
+    assert ok(await c.get(f"{path}/adjustment-requests", headers=w.unit("FGW")))["items"] == []
     ok(await c.post(f"{path}/adjustment-requests", json={"reason": "非本单位职责"}, headers=w.unit("FGW")), 201)
     later = (date.fromisoformat(lead["due_date"]) + timedelta(days=20)).isoformat()
     ok(
         await c.post(f"{path}/extensions", json={"due_date": later, "reason": "需多部门协调"}, headers=w.unit("FGW")),
         201,
     )
-    (request,) = ok(await c.get(f"{path}/adjustment-requests", headers=w.unit("FGW")))
+    (request,) = ok(await c.get(f"{path}/adjustment-requests", headers=w.unit("FGW")))["items"]
     assert (request["reason"], request["status"]) == ("非本单位职责", "pending")
-    (extension,) = ok(await c.get(f"{path}/extensions", headers=w.staff()))
+    (extension,) = ok(await c.get(f"{path}/extensions", headers=w.staff()))["items"]
     assert (extension["due_date"], extension["status"]) == (later, "pending")
     for code in ("CZJ", "SWJ"):  # the co-handler and a stranger: as if it did not exist
         problem(await c.get(f"{path}/adjustment-requests", headers=w.unit(code)), 404, "not_found")

@@ -6,6 +6,7 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 import pytest
 from fastapi import FastAPI
+from rating_scene import Scene
 
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
@@ -33,3 +34,12 @@ async def evaluation(
     app = create_app(evaluation_settings)
     async with serve(app) as client:
         yield app, client
+
+
+@pytest.fixture
+async def scene(
+    evaluation: tuple[FastAPI, httpx.AsyncClient], kafka: KafkaBroker, namespace: str, dev_keys: DevKeys
+) -> AsyncIterator[Scene]:
+    """The rating tests' scene (rating_scene.py); test_access.py has a scene of its own."""
+    app, client = evaluation
+    yield Scene(client, app, dev_keys, kafka.bootstrap, namespace)

@@ -61,20 +61,13 @@ from fastapi import FastAPI
 from notification_world import BODY, World
 from sqlmodel import col, func, select
 
+from devstack.answers import app_routes
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from notification_service.main import create_app
 from notification_service.models import Contact, WebhookDelivery, WebhookSubscription
 from notification_service.settings import NotificationSettings
 from servicekit.runtime import service_runtime
-
-try:  # FastAPI >= 0.120 nests included routers; this flattens them
-    from fastapi.routing import iter_route_contexts
-except ImportError:  # pragma: no cover - older FastAPI lists every route in app.routes
-
-    def iter_route_contexts(routes: Any) -> Any:  # type: ignore[misc]
-        return routes
-
 
 pytestmark = pytest.mark.integration
 
@@ -84,9 +77,6 @@ CONTACT = {"email": EMAIL, "phone": PHONE, "sms_enabled": True, "quiet_start": "
 OTHER_BODY = "body-2"
 QUIET_HOURS = {"sms_quiet_start": "22:30", "sms_quiet_end": "07:00"}
 STREAM = "/notifications/stream"
-# Routes that are infrastructure, not the service's API: no matrix row.
-INFRASTRUCTURE = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/metrics"}
-INFRASTRUCTURE_PREFIXES = ("/health/",)
 
 # The order the matrix calls them in: whoever may change or remove a thing comes after those who
 # may not, so a refusal is not hidden by a thing already gone.
@@ -258,16 +248,6 @@ def matrix(ids: Ids) -> list[Row]:
         Row("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", nowhere,
             {**unknown_hook, "delivery_id": ids.deliveries["system"]}, label="unknown webhook"),
     ]  # fmt: skip
-
-
-def app_routes(app: FastAPI) -> set[tuple[str, str]]:
-    routes = set()
-    for route in iter_route_contexts(app.routes):
-        path = getattr(route, "path", None)
-        if path is None or path in INFRASTRUCTURE or path.startswith(INFRASTRUCTURE_PREFIXES):
-            continue
-        routes |= {(method, path) for method in getattr(route, "methods", None) or () if method != "HEAD"}
-    return routes
 
 
 def test_every_route_has_a_row(tmp_path: Path) -> None:

@@ -41,6 +41,15 @@ def test_a_window_within_one_day_and_none() -> None:
     assert quiet_until(at(3, 0), None, None, SHANGHAI) is None
 
 
+def test_quiet_hours_are_hh_mm_both_ways() -> None:
+    update = ContactUpdate.model_validate({"quiet_start": "22:00", "quiet_end": "07:30"})
+    assert (update.quiet_start, update.quiet_end) == (time(22, 0), time(7, 30))
+    assert update.model_dump(mode="json")["quiet_start"] == "22:00"
+    for bad in ("22:00:00", "24:00", "7:30", "22:00+08:00", 0, 79200, True):
+        with pytest.raises(ValidationError, match="HH:MM"):
+            ContactUpdate.model_validate({"quiet_start": bad, "quiet_end": "07:30"})
+
+
 def test_quiet_hours_come_in_pairs() -> None:
     with pytest.raises(ValidationError, match="quiet_start and quiet_end"):
         ContactUpdate(quiet_start=time(22, 0))

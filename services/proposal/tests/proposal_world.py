@@ -40,7 +40,7 @@ class World:
             201,
         )
         self.session = await self.new_session(14, 3)
-        cats = ok(await self.client.get(f"/bodies/{self.body['id']}/categories"))
+        cats = ok(await self.client.get(f"/bodies/{self.body['id']}/categories"))["items"]
         self.categories = {c["name"]: c["id"] for c in cats}
         for i, name in enumerate(names):
             m = ok(

@@ -71,7 +71,7 @@ async def test_a_joint_item_is_drafted_cosigned_submitted_and_registered(
     for event in events:
         assert (event.data["body_name"], event.data["session_name"]) == ("政协武汉市委员会", "十四届三次会议")
 
-    timeline = ok(await c.get(f"/proposals/{item['id']}/timeline", headers=w.member("刘洋")))
+    timeline = ok(await c.get(f"/proposals/{item['id']}/timeline", headers=w.member("刘洋")))["items"]
     assert [e["action"] for e in timeline] == [
         "drafted",
         "cosigners_invited",
@@ -265,7 +265,7 @@ async def test_a_public_timeline_shows_status_changes_by_office_not_accounts_dec
     url = f"/proposals/{item['id']}/timeline"
 
     for reader in ({}, w.member("赵敏")):  # anonymous; a member who is not on the item
-        public = ok(await c.get(url, headers=reader))
+        public = ok(await c.get(url, headers=reader))["items"]
         assert [e["action"] for e in public] == ["submitted", "registered"]
         assert [e["actor"] for e in public] == ["提案人", "提案委"]
         assert {e["actor_name"] for e in public} == {None}
@@ -287,10 +287,34 @@ async def test_a_public_timeline_shows_status_changes_by_office_not_accounts_dec
         assert [x["status"] for x in seen["cosigners"]] == ["accepted", "declined"]
 
     for insider in (w.member("刘洋"), w.member("陈刚"), w.staff()):
-        full = ok(await c.get(url, headers=insider))
+        full = ok(await c.get(url, headers=insider))["items"]
         assert "cosign_declined" in [e["action"] for e in full]
         assert full[-1]["action"] == "key_marked" and full[-1]["note"] == "李副市长"
         assert full[-1]["actor"] == "staff:staff-1"
+
+
+async def test_lists_give_an_excerpt_of_the_text_and_the_whole_text_when_asked(world: World) -> None:
+    w, c = world, world.client
+    long_text = "建议统筹规划社区养老服务设施。\n\n" + "完善日间照料、助餐助浴和上门服务网络，" * 10
+    item = await w.filed("刘洋", title="关于完善社区养老服务网络的建议", content=long_text)
+    short = await w.filed("王芳", title="关于增设护学岗的建议", content="建议在学校周边增设护学岗。")
+
+    def by_id(page: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {x["id"]: x for x in page["items"]}
+
+    listed = by_id(ok(await c.get("/proposals", headers=w.staff())))
+    compact = listed[item["id"]]
+    assert compact["content"] is None and compact["title"] == item["title"]
+    assert compact["excerpt"] == " ".join(long_text.split())[:100] + "…"
+    assert listed[short["id"]]["excerpt"] == "建议在学校周边增设护学岗。"  # short enough: whole, no ellipsis
+    whole = by_id(ok(await c.get("/proposals", params={"fields": "full"}, headers=w.staff())))
+    assert whole[item["id"]]["content"] == long_text and whole[item["id"]]["excerpt"] == compact["excerpt"]
+    # The item itself is always whole.
+    assert ok(await c.get(f"/proposals/{item['id']}", headers=w.staff()))["content"] == long_text
+    bad = problem(
+        await c.get("/proposals", params={"fields": "everything"}, headers=w.staff()), 422, "validation_failed"
+    )
+    assert bad["errors"][0]["field"] == "fields"
 
 
 async def test_search_filters_and_stable_pages(world: World) -> None:
@@ -358,7 +382,7 @@ async def test_similar_items_are_offered_at_submission_and_in_review(world: Worl
     result = ok(await c.post(f"/proposals/{draft['id']}/submit", headers=w.member("刘洋")))
     # Other members' unregistered items are not the proposer's to see; the review sees them all.
     assert result["similar"] == []
-    review = ok(await c.get(f"/proposals/{draft['id']}/similar", headers=w.staff()))
+    review = ok(await c.get(f"/proposals/{draft['id']}/similar", headers=w.staff()))["items"]
     assert [x["same_session"] for x in review] == [True, False]
     assert review[1]["id"] == past["id"] and all(0 < x["score"] <= 1 for x in review)
 
@@ -433,8 +457,8 @@ async def test_a_category_edit_on_a_stale_list_is_refused_with_412(world: World)
         "precondition_failed",
     )
     now = await c.get(url)
-    assert {x["name"]: x["active"] for x in ok(now)}["城乡建设"] is True
-    assert "生态环境" not in {x["name"] for x in ok(now)}
+    assert {x["name"]: x["active"] for x in ok(now)["items"]}["城乡建设"] is True
+    assert "生态环境" not in {x["name"] for x in ok(now)["items"]}
     # Read again, then the edit goes through: deactivated, it is refused for new items.
     off = await c.patch(f"{url}/{city}", json={"active": False}, headers={**w.staff(), "If-Match": now.headers["ETag"]})
     assert ok(off)["active"] is False
@@ -498,7 +522,7 @@ async def test_decline_withdraw_key_and_category_are_published_and_audited(
         withdrawn["id"]: ["proposal.submitted", "proposal.withdrawn"],  # the draft's withdrawal is not announced
         key["id"]: ["proposal.submitted", "proposal.registered", "proposal.key_marked", "proposal.category_changed"],
     }
-    timeline = ok(await c.get(f"/proposals/{declined['id']}/timeline", headers=w.member("刘洋")))
+    timeline = ok(await c.get(f"/proposals/{declined['id']}/timeline", headers=w.member("刘洋")))["items"]
     assert timeline[-1]["note"] == "private_matter: 属个人纠纷，转社情民意"
 
 
@@ -519,6 +543,28 @@ async def test_a_stale_update_is_refused_with_412(world: World) -> None:
     assert await snapshot(w) == before
     current = {**w.member("刘洋"), "If-Match": first.headers["ETag"]}
     assert ok(await c.patch(f"/proposals/{draft['id']}", json={"title": "改二"}, headers=current))["title"] == "改二"
+
+
+async def test_an_item_is_not_modified_only_while_what_its_reader_sees_is_the_same(world: World) -> None:
+    """If-None-Match (ADR 26): the item's ETag covers the reader's view, not only its version, so a
+    renamed category is a new answer though the item did not change; If-Match still goes by version."""
+    w, c = world, world.client
+    draft = await w.draft("刘洋", category_id=w.categories["城市建设"])
+    mine = w.member("刘洋")
+    url = f"/proposals/{draft['id']}"
+    read = await c.get(url, headers=mine)
+    etag = read.headers["ETag"]
+    assert etag.startswith('W/"1.')
+    again = await c.get(url, headers={**mine, "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+    categories = f"/bodies/{w.body['id']}/categories"
+    ok(await c.patch(f"{categories}/{w.categories['城市建设']}", json={"name": "城乡建设"}, headers=w.staff()))
+    renamed = await c.get(url, headers={**mine, "If-None-Match": etag})
+    assert renamed.status_code == 200 and ok(renamed)["category"] == "城乡建设"
+    assert renamed.headers["ETag"] != etag and renamed.headers["ETag"].startswith('W/"1.')
+    # The version decides a write: the tag read before the rename (or plain W/"1") still holds.
+    assert ok(await c.patch(url, json={"title": "改一"}, headers={**mine, "If-Match": etag}))["title"] == "改一"
+    problem(await c.patch(url, json={"title": "改二"}, headers={**mine, "If-Match": etag}), 412, "precondition_failed")
 
 
 async def test_a_stale_session_update_is_refused_with_412(world: World) -> None:

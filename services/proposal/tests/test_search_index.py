@@ -129,7 +129,9 @@ async def test_similar_items_through_the_index_on_labelled_pairs(world: World) -
     for pair, b in zip(chosen, filed_b, strict=True):
         a = await w.filed("刘洋", **pair["a"])
         # the proposer sees only what is visible to them (not 王芳's submitted items); the staff see the body's
-        similar = {s["id"]: s["score"] for s in ok(await c.get(f"/proposals/{a['id']}/similar", headers=w.staff()))}
+        similar = {
+            s["id"]: s["score"] for s in ok(await c.get(f"/proposals/{a['id']}/similar", headers=w.staff()))["items"]
+        }
         assert all(score >= SIMILARITY_THRESHOLD for score in similar.values())
         if pair["similar"]:
             assert b["id"] in similar, pair["a"]["title"]

@@ -1,22 +1,18 @@
 // The committee staff's data: the body's sessions, categories and units (loaded once), the review
 // queue and the assignment queue (server-side paging and filters: a page at a time, never a year).
 import { defineStore } from "pinia";
-import { api, call, type Page, type Schemas } from "../api";
+import { allPages, api, call, type Schemas } from "../api";
 import { useAuth } from "./auth";
 
 export type Proposal = Schemas["ProposalPublic"];
+/** An item as lists give it: the text as an excerpt (content null unless fields=full). */
+export type ProposalListItem = Schemas["ProposalListItem"];
 export type SimilarItem = Schemas["SimilarItem"];
 export type Category = Schemas["CategoryPublic"];
 export type SessionInfo = Schemas["SessionPublic"];
 export type Unit = Schemas["UnitPublic"];
 export type ProposalKind = Schemas["ProposalKind"];
 export type ProposalStatus = Schemas["ProposalStatus"];
-
-/** A list answered either as a bare array or as the page envelope {items, next_cursor}. */
-export function itemsOf<T>(data: T[] | Page<T> | null | undefined): T[] {
-  if (!data) return [];
-  return Array.isArray(data) ? data : data.items;
-}
 
 export const useStaffContext = defineStore("staffContext", {
   state: () => ({
@@ -37,20 +33,20 @@ export const useStaffContext = defineStore("staffContext", {
       if (!bodyId) return;
       const path = { body_id: bodyId };
       const [sessions, categories] = await Promise.all([
-        call(api.GET("/api/v1/bodies/{body_id}/sessions", { params: { path } })),
-        call(api.GET("/api/v1/bodies/{body_id}/categories", { params: { path } })),
+        allPages((cursor) => call(api.GET("/api/v1/bodies/{body_id}/sessions", { params: { path, query: { cursor } } }))),
+        allPages((cursor) =>
+          call(api.GET("/api/v1/bodies/{body_id}/categories", { params: { path, query: { cursor } } })),
+        ),
       ]);
-      this.sessions = itemsOf(sessions as SessionInfo[] | Page<SessionInfo>);
-      this.categories = itemsOf(categories as Category[] | Page<Category>).filter((c) => c.active);
+      this.sessions = sessions;
+      this.categories = categories.filter((c) => c.active);
       // Units: a few hundred at most in a body; paged by the server, read in pages of 200.
       const units: Unit[] = [];
       let cursor: string | undefined;
       for (let i = 0; i < 20; i++) {
-        const page = (await call(api.GET("/api/v1/units", { params: { query: { limit: 200, cursor } } }))) as
-          | Unit[]
-          | Page<Unit>;
-        units.push(...itemsOf(page));
-        cursor = Array.isArray(page) ? undefined : (page.next_cursor ?? undefined);
+        const page = await call(api.GET("/api/v1/units", { params: { query: { limit: 200, cursor } } }));
+        units.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
         if (!cursor) break;
       }
       this.units = units.filter((u) => u.active);
@@ -91,7 +87,7 @@ function queueStore(id: string, status: ProposalStatus) {
   return defineStore(id, {
     state: () => ({
       filters: { session_id: "", kind: "", category_id: "", q: "", similar: false, sort: "created_at" } as QueueFilters,
-      items: [] as Proposal[],
+      items: [] as ProposalListItem[],
       cursors: [undefined] as (string | undefined)[], // cursors[i]: the cursor of page i
       page: 0,
       next: null as string | null,
@@ -127,9 +123,10 @@ function queueStore(id: string, status: ProposalStatus) {
       drop(ids: string[]) {
         this.items = this.items.filter((p) => !ids.includes(p.id));
       },
+      /** Puts an item read whole (after a decision) back in its row, as a list item. */
       replace(item: Proposal) {
         const i = this.items.findIndex((p) => p.id === item.id);
-        if (i >= 0) this.items.splice(i, 1, item);
+        if (i >= 0) this.items.splice(i, 1, { ...item, excerpt: this.items[i].excerpt });
       },
     },
   });

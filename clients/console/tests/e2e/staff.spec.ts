@@ -16,7 +16,7 @@ let staff: Session;
 
 async function file(request: APIRequestContext, key: string, title: string, content: string) {
   const sessions = await (await request.get(`${GATEWAY}/api/v1/bodies/${member.account.body_id}/sessions`, { headers: bearer(member) })).json();
-  const list = Array.isArray(sessions) ? sessions : sessions.items;
+  const list = sessions.items;
   const session = list[list.length - 1];
   const draft = await request.post(`${GATEWAY}/api/v1/proposals`, {
     headers: bearer(member),
@@ -116,7 +116,7 @@ test("review: similar items side by side, merge, register once, decline, bulk re
 
 test("assignment: a key item, suggestions pre-filled, due date explained, bulk to the same units", async ({ page, request }) => {
   for (const k of ["a", "c", "d"]) {
-    await until(request, `/proposals/${ids[k]}/routing-suggestions`, bearer(staff), (s: unknown[]) => s.length > 0);
+    await until(request, `/proposals/${ids[k]}/routing-suggestions`, bearer(staff), (s: { items: unknown[] }) => s.items.length > 0);
   }
   await signIn(page, STAFF);
   await page.getByTestId("menu-staff-assignment").click();

@@ -48,8 +48,8 @@ function field(page: Page, id: string) {
   return page.locator(`textarea[data-test="${id}"], input[data-test="${id}"], [data-test="${id}"] textarea, [data-test="${id}"] input`).first();
 }
 
-function listOf<T>(body: unknown): T[] {
-  return Array.isArray(body) ? (body as T[]) : ((body as { items: T[] }).items ?? []);
+interface Page<T> {
+  items: T[];
 }
 
 async function ok<T>(response: import("@playwright/test").APIResponse): Promise<T> {
@@ -59,10 +59,10 @@ async function ok<T>(response: import("@playwright/test").APIResponse): Promise<
 
 /** A congress suggestion filed by a deputy, registered and assigned (lead and co) by the staff. */
 async function assignedItem(title: string, deputy: Session, units: Record<string, string>): Promise<Made> {
-  const sessions = listOf<{ id: string }>(await ok(await api.get(`${GATEWAY}/api/v1/bodies/${bodyId}/sessions`)));
-  const categories = listOf<{ id: string; active?: boolean }>(
-    await ok(await api.get(`${GATEWAY}/api/v1/bodies/${bodyId}/categories`)),
-  ).filter((c) => c.active !== false);
+  const sessions = (await ok<Page<{ id: string }>>(await api.get(`${GATEWAY}/api/v1/bodies/${bodyId}/sessions`))).items;
+  const categories = (
+    await ok<Page<{ id: string; active?: boolean }>>(await api.get(`${GATEWAY}/api/v1/bodies/${bodyId}/categories`))
+  ).items.filter((c) => c.active !== false);
   const draft = {
     session_id: sessions[sessions.length - 1].id,
     kind: "suggestion",
@@ -93,7 +93,7 @@ test.beforeAll(async () => {
   bodyId = staff.account.body_id!;
   const deputy = await apiLogin(api, "d005");
   const units: Record<string, string> = {};
-  for (const u of listOf<{ id: string; code: string }>(await ok(await api.get(`${GATEWAY}/api/v1/units?limit=200`)))) {
+  for (const u of (await ok<Page<{ id: string; code: string }>>(await api.get(`${GATEWAY}/api/v1/units?limit=200`))).items) {
     units[u.code] = u.id;
   }
   made = [await assignedItem(FIRST, deputy, units), await assignedItem(SECOND, deputy, units)];

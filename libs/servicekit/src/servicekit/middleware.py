@@ -1,14 +1,16 @@
-"""ASGI middleware shared by the services: trace context and body size limit."""
+"""ASGI middleware shared by the services: trace context, body size limit, security headers and
+conditional GETs (If-None-Match)."""
 
 import json
 import logging
 import time
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit import telemetry
 from servicekit.errors import PROBLEM_JSON, problem_type
+from servicekit.preconditions import if_none_match_names
 from servicekit.tracing import TraceContext, child_traceparent, new_request_id, set_trace
 
 log = logging.getLogger("servicekit.access")
@@ -160,3 +162,58 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# What a 304 keeps of the 200 it stands for (RFC 9110 section 15.4.5): the validator and the
+# caching fields. The headers that describe the body (Content-Type, Content-Length, Content-Encoding,
+# Content-Disposition ...) go with it.
+_NOT_MODIFIED_KEEPS = frozenset({b"etag", b"cache-control", b"vary", b"expires", b"date", b"content-location"})
+
+
+class NotModifiedMiddleware:
+    """If-None-Match on GET and HEAD (RFC 9110 section 13.1.2, ADR 26): a 200 that carries an ETag
+    the request names (weak comparison: W/"3" matches "3"; "*" matches any ETag) is answered
+    304 Not Modified, with the ETag, Cache-Control and Vary and no body: the client's copy is current.
+
+    Decided on the response's status and headers alone, so nothing is buffered: every other answer
+    (no If-None-Match, another method or status, no ETag or another one) passes through as the app
+    sends it, streamed or not, and a Server-Sent Events stream is never touched. Only GETs that
+    set an ETag take part. The app still runs to the end; the body it sends after the 304 is dropped.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        condition = ", ".join(Headers(scope=scope).getlist("if-none-match"))
+        if not condition.strip():
+            await self.app(scope, receive, send)
+            return
+        answered = False
+
+        async def send_not_modified(message: Message) -> None:
+            nonlocal answered
+            if answered:
+                return  # the rest of the 200 the client already has
+            if message["type"] == "http.response.start" and _not_modified(message, condition):
+                answered = True
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() in _NOT_MODIFIED_KEEPS]
+                await send({"type": "http.response.start", "status": 304, "headers": headers})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app(scope, receive, send_not_modified)
+
+
+def _not_modified(start: Message, condition: str) -> bool:
+    if start["status"] != 200:
+        return False
+    headers = Headers(raw=list(start.get("headers", [])))
+    etag = headers.get("etag")
+    if etag is None or headers.get("content-type", "").lower().startswith("text/event-stream"):
+        return False
+    return if_none_match_names(condition, etag)

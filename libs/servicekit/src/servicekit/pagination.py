@@ -2,7 +2,9 @@
 
 Every list the API serves answers one envelope, ``Page`` (``items`` and ``next_cursor``; ADR 20):
 ``paginate`` pages a query in the database, ``page_of`` pages a list already built and sorted in
-memory (short lists computed in Python), both with the same cursors."""
+memory (short lists computed in Python), both with the same cursors; ``page_after`` pages a short
+list whose order is not a key (a ranking by score, an order computed from several tables) after
+the entry the cursor names."""
 
 import base64
 import json
@@ -154,3 +156,22 @@ def page_of(
     if len(rest) <= limit:
         return list(rest), None
     return list(rest[:limit]), encode_cursor(list(key(rest[limit - 1])))
+
+
+def page_after(
+    items: Sequence[M], *, id_of: Callable[[M], str], cursor: str | None, limit: int
+) -> tuple[list[M], str | None]:
+    """The ``limit`` entries after the one whose id the cursor carries, in the list's own order:
+    for short lists bounded by what they belong to (an item's similar items, its timeline) whose
+    order is not a sortable key. An id no longer in the list is a 422 naming ``cursor``."""
+    start = 0
+    if cursor:
+        [after] = decode_cursor(cursor, (str,))
+        ids = [id_of(i) for i in items]
+        if after not in ids:
+            raise invalid_cursor()
+        start = ids.index(after) + 1
+    rest = items[start:]
+    if len(rest) <= limit:
+        return list(rest), None
+    return list(rest[:limit]), encode_cursor([id_of(rest[limit - 1])])

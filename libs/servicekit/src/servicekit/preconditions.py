@@ -1,4 +1,5 @@
-"""Optimistic concurrency for updates: ETags and If-Match (DESIGN section 5).
+"""Optimistic concurrency for updates: ETags and If-Match (DESIGN section 5); and the
+If-None-Match comparison of conditional GETs (middleware.NotModifiedMiddleware, ADR 26).
 
 A resource without a version column gets a weak ETag computed from its public JSON form;
 an update checks the client's If-Match against the current one before it writes, in the
@@ -53,3 +54,16 @@ def check_if_match(if_match: str | None, current: str) -> None:
         raise Problem(
             412, "precondition_failed", "Precondition Failed", "the item has changed since you read it; read it again"
         )
+
+
+def if_none_match_names(if_none_match: str, etag: str) -> bool:
+    """Whether If-None-Match ``if_none_match`` (a comma-separated list of entity tags, or "*") names
+    ``etag``, the current representation's: then the client's copy is current and a GET is answered
+    304. The weak comparison of RFC 9110 section 13.1.2: W/"3" and "3" are the same tag; "*" names
+    any tag. A malformed ``etag`` matches only "*"."""
+    if if_none_match.strip() == "*":
+        return True
+    if not _ENTITY_TAG.fullmatch(etag.strip()):
+        return False
+    opaque = etag.strip().removeprefix("W/")
+    return any(tag.removeprefix("W/") == opaque for tag in _ENTITY_TAG.findall(if_none_match))

@@ -27,7 +27,12 @@ from servicekit.inbox import EventConsumer, Subscriptions
 from servicekit.kafka import KafkaClientConfig, KafkaConnector
 from servicekit.logs import configure_logging
 from servicekit.metrics import RequestMetricsMiddleware, ServiceMetrics, metrics_router, outbox_backlog_query
-from servicekit.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, TraceMiddleware
+from servicekit.middleware import (
+    BodyLimitMiddleware,
+    NotModifiedMiddleware,
+    SecurityHeadersMiddleware,
+    TraceMiddleware,
+)
 from servicekit.migrations import upgrade_async
 from servicekit.outbox import Outbox, OutboxRelay
 from servicekit.settings import ServiceSettings
@@ -97,6 +102,8 @@ class ServiceRuntime:
         app.state.runtime = self
         install_problem_handlers(app)
         app.add_middleware(GZipMiddleware, minimum_size=2048)
+        # Outside GZip, so that a 304 carries the Vary the 200 would have (Accept-Encoding).
+        app.add_middleware(NotModifiedMiddleware)
         app.add_middleware(BodyLimitMiddleware, max_bytes=self.settings.max_body_bytes)
         app.add_middleware(SecurityHeadersMiddleware, hsts=self.settings.environment == "production")
         app.add_middleware(TraceMiddleware)

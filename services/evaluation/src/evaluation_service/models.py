@@ -183,6 +183,32 @@ class EvaluationPublic(SQLModel):
     window_closes_on: date | None
 
 
+class RatingWindowReply(SQLModel):
+    """A reply of the open round, as its rater sees it."""
+
+    reply_id: str
+    unit_id: str
+    unit_name: str
+    replied_at: datetime
+    rated: bool = Field(description="the caller has rated this reply in this round")
+
+
+class RatingWindow(SQLModel):
+    """The open round's evaluation window, for one of the item's raters, before (or after) they rate."""
+
+    proposal_id: str
+    round: int = Field(description="the round open for rating; 0 while no round has been replied")
+    window_days: int = Field(description="the body's rule: working days after the round's replies to rate them")
+    opened_on: date | None = Field(description="the day the round's last reply came in (Asia/Shanghai)")
+    window_closes_on: date | None = Field(description="the last day a rating is taken; null while nothing is replied")
+    working_days_left: int | None = Field(
+        description="working days from today to window_closes_on on the working-day calendar (0 on the last day, "
+        "negative once closed); null while nothing is replied"
+    )
+    open: bool = Field(description="a rating is taken today")
+    replies: list[RatingWindowReply] = Field(description="the open round's replies, each with the caller's rated flag")
+
+
 # --- statistics (办理情况统计), projected from proposal and assignment events ---------------------
 
 # 提案 proper (个人, 联名, 集体) and a congress's 建议: the items the outcome shares, reply and

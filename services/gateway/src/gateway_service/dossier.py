@@ -10,7 +10,7 @@ The item itself is required: if the proposal service cannot show it, that answer
 
 import asyncio
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -48,17 +48,26 @@ def dossier_router(upstreams: Upstreams) -> APIRouter:
     router = APIRouter(tags=["dossier"])
 
     async def part(request: Request, service: str, path: str) -> tuple[Any, str | None]:
-        """A part's data, or None and why it is missing. A 404 is an empty part: the service
-        has nothing on the item that the caller may see (not assigned yet, for instance)."""
-        try:
-            response = await upstreams.call(service, "GET", path, request)
-        except Problem as problem:
-            return None, problem.detail or problem.title
-        if response.status_code == 404:
-            return [], None
-        if response.status_code != 200:
-            return None, f"the {service} service answered {response.status_code}"
-        return response.json(), None
+        """A part's entries (every page of the list), or None and why it is missing. A 404 is an
+        empty part: the service has nothing on the item that the caller may see (not assigned
+        yet, for instance)."""
+        entries: list[Any] = []
+        cursor: str | None = None
+        while True:
+            query = urlencode({"limit": 200, **({"cursor": cursor} if cursor else {})})
+            try:
+                response = await upstreams.call(service, "GET", path, request, query=query)
+            except Problem as problem:
+                return None, problem.detail or problem.title
+            if response.status_code == 404:
+                return [], None
+            if response.status_code != 200:
+                return None, f"the {service} service answered {response.status_code}"
+            page = response.json()
+            entries += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return entries, None
 
     @router.get(f"{API}/proposals/{{proposal_id}}/dossier", operation_id="get_dossier", response_model=Dossier)
     async def get_dossier(proposal_id: str, request: Request) -> Any:

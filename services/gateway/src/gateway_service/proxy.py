@@ -31,6 +31,10 @@ _REQUEST_HEADERS = (
     "if-match",
     "if-none-match",
 )
+# The caller's conditions on the representation it asked for: passed on with the request forwarded
+# as it is, not with the calls the gateway makes to compose an answer of its own (a dossier's parts:
+# an If-None-Match meant for the whole would make a part a 304 without a body).
+_CONDITIONAL_HEADERS = frozenset({"if-match", "if-none-match"})
 # Requests that change nothing, so sending one twice is harmless (RFC 9110 §9.2.1).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RESPONSE_HEADERS = ("content-type", "content-disposition", "location", "etag", "retry-after", "cache-control")
@@ -82,11 +86,17 @@ class Upstreams:
         query: str = "",
         body: bytes = b"",
         authorization: str | None = None,
+        conditional: bool = False,
     ) -> httpx.Response:
         """One request to a service on behalf of ``request``: its caller's headers and the trace
-        context go along; an unreachable or slow service is a 503 or 504 problem."""
+        context go along (If-Match and If-None-Match only when ``conditional``: the request is
+        forwarded as it is); an unreachable or slow service is a 503 or 504 problem."""
         trace = current_trace()
-        headers = {k: v for k in _REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
+        headers = {
+            k: v
+            for k in _REQUEST_HEADERS
+            if (conditional or k not in _CONDITIONAL_HEADERS) and (v := request.headers.get(k)) is not None
+        }
         if authorization is not None:
             headers["authorization"] = authorization
         headers.update(
@@ -158,7 +168,10 @@ class Upstreams:
             query=request.url.query,
             body=await request.body(),
             authorization=authorization,
+            conditional=True,
         )
+        # A 304 (If-None-Match named the current ETag) goes back as the service sent it: no body,
+        # its ETag and Cache-Control.
         out = {k: v for k in _RESPONSE_HEADERS if (v := upstream.headers.get(k)) is not None}
         if "location" in out and out["location"].startswith("/"):
             out["location"] = API + out["location"]
@@ -228,7 +241,7 @@ def route_handler(
         if route.stream:
             return await forward_stream(upstreams, route, request, authorization)
         key = request.headers.get(IDEMPOTENCY_HEADER)
-        if route.method != "POST" or key is None:
+        if not route.takes_idempotency_key or key is None:
             return await upstreams.forward(route, request, authorization=authorization)
         scope, replay = await idempotency.begin(request, key)
         if replay is not None:

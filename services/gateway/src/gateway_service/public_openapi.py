@@ -3,6 +3,13 @@ with the request and response schemas of the service operation it forwards to, u
 path and operation id, and OpenAPI links from the operations that create a resource to those that
 use it (``LINKS``), which schemathesis follows in its stateful tests.
 
+It is made to generate a typed client (ADR 26): every schema has a title of its own; the security
+schemes are declared (``bearerAuth``, ``apiKey``) with each operation's ``security``: a bearer token,
+an API key where a scope opens the operation (api_keys.SCOPES), nothing where the request needs no
+credentials (``OPEN``) and an empty alternative ``{}`` where an anonymous request is answered
+(``PUBLIC_READS``); and the Idempotency-Key header is a parameter of every operation the gateway
+honours it on (Route.takes_idempotency_key), beside the services' own If-Match.
+
 It is built from the services' documents by ``python -m devstack.contracts write`` (the gateway
 cannot import the services) into ``public_openapi.json`` beside this module, which the gateway
 serves at /api/v1/openapi.json; the contracts drift test keeps it current.
@@ -13,6 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gateway_service.api_keys import SCOPES
 from gateway_service.routes import ROUTES
 
 DOCUMENT = Path(__file__).with_name("public_openapi.json")
@@ -78,10 +86,57 @@ LINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 BODY = "body."
 
+BEARER = "bearerAuth"
+API_KEY = "apiKey"
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    BEARER: {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "an access token of the gateway's (POST /api/v1/auth/login, /auth/refresh or "
+        "/auth/activate): a JWT signed with EdDSA, short-lived; every service verifies it too",
+    },
+    API_KEY: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "a key for another system, issued by an administrator (POST /api/v1/api-keys); it opens "
+        "only the operations of its scopes, which each operation lists under x-api-key-scopes",
+    },
+}
+# Operations that take no credentials at all: signing in, the keys, this document, health.
+OPEN = frozenset(
+    {"login", "refresh_tokens", "logout", "activate_with_code", "get_jwks", "get_public_openapi", "health_live",
+     "health_ready"}
+)  # fmt: skip
+# Reads the door forwards without credentials and whose service answers an anonymous caller (what
+# the public may see: registered items of published sessions, published statistics ...; an item the
+# public may not see is a 404, as it is to a signed-in caller who may not) instead of refusing it
+# with 401 or 403. A token, or a key, may see more. tests/contracts checks this against the code.
+PUBLIC_READS = frozenset(
+    {"list_bodies", "get_body", "list_sessions", "get_session", "list_categories", "list_proposals", "get_proposal",
+     "list_similar_proposals", "get_proposal_timeline", "get_dossier", "open_data_items", "list_units", "get_unit",
+     "get_handling_rules", "get_handling_proposal", "list_proposal_assignments", "list_replies",
+     "get_handling_plan", "get_assignment", "list_handling_records", "list_evaluations", "get_evaluation_rules",
+     "get_statistics", "get_unit_statistics", "get_performance_weights", "get_annual_report"}
+)  # fmt: skip
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "makes a retry safe: the gateway keeps the first answer to a request with this key (for the "
+    "same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, "
+    "marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a "
+    "422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with "
+    "Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
 
 def merge(gateway: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """``gateway``'s own paths, plus each route's upstream operation. A service's schema whose name is
-    taken by a different schema is renamed with the service's name in front (Role → AssignmentRole)."""
+    taken by a different schema is renamed, title included, with the service's name in front
+    (Role → AssignmentRole)."""
     merged = copy.deepcopy(gateway)
     merged["info"] = {"title": "提案办理平台 API", "version": gateway["info"]["version"]}
     paths: dict[str, Any] = {p: item for p, item in merged["paths"].items() if not _proxied(p, item)}
@@ -93,16 +148,50 @@ def merge(gateway: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[
             name: service.title() + name for name, schema in own.items() if name in schemas and schemas[name] != schema
         }
         for name, schema in own.items():
-            schemas[renames[service].get(name, name)] = _renamed(schema, renames[service])
+            new_name = renames[service].get(name, name)
+            schemas[new_name] = _renamed(schema if new_name == name else _titled(new_name, schema), renames[service])
     for route in ROUTES:
         upstream = services[route.service]["paths"][route.upstream_path][route.method.lower()]
         operation = _renamed(copy.deepcopy(upstream), renames[route.service])
         operation.update(operationId=route.operation_id, summary=route.summary, tags=[route.service])
+        if route.takes_idempotency_key:
+            operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     merged["paths"] = dict(sorted(paths.items()))
     merged["components"]["schemas"] = dict(sorted(schemas.items()))
+    merged["components"]["securitySchemes"] = SECURITY_SCHEMES
+    _add_security(merged["paths"])
     _add_links(merged["paths"])
     return merged
+
+
+def _titled(name: str, schema: Any) -> Any:
+    """A renamed schema's title is its new name: two schemas with one title make a typed client's
+    generator name two types alike (or silently merge them)."""
+    if isinstance(schema, dict) and "title" in schema:
+        return {**schema, "title": name}
+    return schema
+
+
+def _add_security(paths: dict[str, Any]) -> None:
+    """Each operation's ``security``: who may call it (see ``OPEN``, ``PUBLIC_READS``, ``SCOPES``)."""
+    scopes: dict[str, list[str]] = {}
+    for scope, operation_ids in sorted(SCOPES.items()):
+        for operation_id in operation_ids:
+            scopes.setdefault(operation_id, []).append(scope)
+    for item in paths.values():
+        for operation in item.values():
+            operation_id = operation["operationId"]
+            if operation_id in OPEN:
+                operation["security"] = []
+                continue
+            alternatives: list[dict[str, list[str]]] = [{BEARER: []}]
+            if operation_id in scopes:
+                alternatives.append({API_KEY: []})
+                operation["x-api-key-scopes"] = scopes[operation_id]
+            if operation_id in PUBLIC_READS:
+                alternatives.append({})
+            operation["security"] = alternatives
 
 
 def _add_links(paths: dict[str, Any]) -> None:

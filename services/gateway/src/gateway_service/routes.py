@@ -18,6 +18,11 @@ class Route:
     # Passed through as it arrives (Server-Sent Events), not read whole first; GET only.
     stream: bool = False
 
+    @property
+    def takes_idempotency_key(self) -> bool:
+        """The gateway honours Idempotency-Key on it (idempotency.py): a POST, read whole."""
+        return self.method == "POST" and not self.stream
+
 
 API = "/api/v1"
 
@@ -141,6 +146,13 @@ ROUTES: tuple[Route, ...] = (
     # evaluations
     public("POST", "/proposals/{proposal_id}/evaluations", "evaluation", "evaluate_reply", "满意度测评"),
     public("GET", "/proposals/{proposal_id}/evaluations", "evaluation", "list_evaluations", "测评结果"),
+    public(
+        "GET",
+        "/proposals/{proposal_id}/rating-window",
+        "evaluation",
+        "get_rating_window",
+        "测评期限（截止日与剩余工作日）",
+    ),
     public("GET", "/bodies/{body_id}/evaluation-rules", "evaluation", "get_evaluation_rules", "测评规则"),
     public("PUT", "/bodies/{body_id}/evaluation-rules", "evaluation", "set_evaluation_rules", "设置测评规则"),
     # assembly evaluations (民主测评)

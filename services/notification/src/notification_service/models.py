@@ -5,6 +5,7 @@ or ``unit:<unit_id>``. The inbox API finds the caller's address from their token
 """
 
 import base64
+import re
 import uuid
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -12,7 +13,15 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from pydantic import EmailStr, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    EmailStr,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -195,6 +204,27 @@ class Contact(SQLModel, table=True):
     updated_by: str = Field(max_length=120)
 
 
+def _clock_time(value: object) -> object:
+    """A local time of day given as HH:MM (the API's form; not seconds, not an offset); a time
+    object (from code) passes through."""
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str) or not _HH_MM.fullmatch(value):
+        raise ValueError("a time of day as HH:MM, e.g. 22:00")
+    return time(int(value[:2]), int(value[3:]))
+
+
+_HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+# A local time of day in the service's time zone, written HH:MM both ways: JSON Schema's
+# "format: time" would require a UTC offset, which a daily window in local time does not have.
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock_time),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": f"^{_HH_MM.pattern}$", "examples": ["22:00"]}),
+]
+
+
 def _check_window(start: time | None, end: time | None, names: str) -> None:
     """A quiet-hours window: both ends or neither, and not empty."""
     if (start is None) != (end is None) or (start is not None and start == end):
@@ -210,8 +240,10 @@ class ContactUpdate(SQLModel):
     email_enabled: bool = True
     sms_enabled: bool = Field(default=False, description="SMS to the phone number (off unless turned on)")
     push_enabled: bool = Field(default=True, description="Web Push to the browsers this recipient subscribed")
-    quiet_start: time | None = Field(default=None, description="免打扰 from, e.g. 22:00 (the service's time zone)")
-    quiet_end: time | None = Field(default=None, description="免打扰 until, e.g. 07:30; may be earlier than the start")
+    quiet_start: ClockTime | None = Field(default=None, description="免打扰 from, e.g. 22:00 (the service's time zone)")
+    quiet_end: ClockTime | None = Field(
+        default=None, description="免打扰 until, e.g. 07:30; may be earlier than the start"
+    )
     muted: dict[NotificationKind, list[Channel]] = Field(
         default_factory=dict,
         description="per notification kind, the channels turned off for it (the in-app inbox cannot be)",
@@ -237,8 +269,8 @@ class ContactPublic(SQLModel):
     email_enabled: bool
     sms_enabled: bool
     push_enabled: bool = True
-    quiet_start: time | None
-    quiet_end: time | None
+    quiet_start: ClockTime | None
+    quiet_end: ClockTime | None
     muted: dict[str, list[str]] = Field(default_factory=dict)
     masked: bool = Field(description="true when the caller is neither the recipient nor an administrator")
     updated_at: datetime
@@ -260,8 +292,8 @@ class BodyQuietHours(SQLModel, table=True):
 
 
 class BodyQuietHoursUpdate(SQLModel):
-    sms_quiet_start: time | None = Field(description="no SMS from, e.g. 22:00; null with the end: none")
-    sms_quiet_end: time | None = Field(description="until, e.g. 08:00; may be earlier than the start")
+    sms_quiet_start: ClockTime | None = Field(description="no SMS from, e.g. 22:00; null with the end: none")
+    sms_quiet_end: ClockTime | None = Field(description="until, e.g. 08:00; may be earlier than the start")
 
     @model_validator(mode="after")
     def _in_pairs(self) -> "BodyQuietHoursUpdate":

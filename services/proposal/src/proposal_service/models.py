@@ -406,6 +406,7 @@ class TimelineEntry(SQLModel, table=True):
 
 
 class TimelineEntryPublic(SQLModel):
+    id: str
     at: datetime
     actor: str
     actor_name: str | None
@@ -556,6 +557,20 @@ class ProposalPublic(ProposalText):
         default=None, description="a motion's presidium decision: on_agenda, to_committee or as_suggestion"
     )
     presidium_decided_on: date | None = None
+
+
+class ListFields(StrEnum):
+    summary = "summary"  # the text cut to an excerpt: what a list screen shows
+    full = "full"  # the whole text too (an export, a reviewer reading through a queue)
+
+
+class ProposalListItem(ProposalPublic):
+    """An item in a list: its text as an ``excerpt`` (the first 100 characters), ``content``
+    null unless the list was asked for ``fields=full``. Lists answer 50 items a page; whole
+    texts (up to 20,000 characters each) would be most of what a phone downloads."""
+
+    content: str | None = Field(default=None, description="正文: only with fields=full")  # type: ignore[assignment]
+    excerpt: str = Field(description="the text's first 100 characters, whitespace collapsed (… when cut)")
 
 
 class SimilarItem(SQLModel):

@@ -80,7 +80,7 @@ class DemoLoader:
         done = 0
         for key, part in plan.items():
             body_id = self.bodies[key]["id"]
-            categories = {c["name"]: c["id"] for c in self._call("GET", f"/bodies/{body_id}/categories", {})}
+            categories = {c["name"]: c["id"] for c in self._all(f"/bodies/{body_id}/categories", {})}
             sessions = {}
             for which in ("past_session", "session"):
                 if which in part:

@@ -56,7 +56,9 @@ class FilingDesk:
             )
             for i in range(members)
         ]
-        categories = {c["name"]: c["id"] for c in _ok(await client.get(f"{prefix}/bodies/{body['id']}/categories"))}
+        categories = {
+            c["name"]: c["id"] for c in _ok(await client.get(f"{prefix}/bodies/{body['id']}/categories"))["items"]
+        }
         return cls(keys, prefix, body, session, people, categories)
 
     def staff(self) -> dict[str, str]:

@@ -56,17 +56,12 @@ export interface Page<T> {
   next_cursor?: string | null;
 }
 
-/** A list that may still be a bare array (before the page envelope) or a page. */
-export function itemsOf<T>(answer: Page<T> | T[]): Page<T> {
-  return Array.isArray(answer) ? { items: answer, next_cursor: null } : answer;
-}
-
 /** Every page of a small list (members of a body for a ballot's electorate, units for a picker). */
 export async function everything<T>(path: string, query: Query = {}, max = 50): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | undefined;
   for (let i = 0; i < max; i++) {
-    const page = itemsOf(await get<Page<T> | T[]>(path, { ...query, limit: 200, cursor }));
+    const page = await get<Page<T>>(path, { ...query, limit: 200, cursor });
     out.push(...page.items);
     if (!page.next_cursor) break;
     cursor = page.next_cursor;
@@ -143,6 +138,6 @@ export interface Session {
 
 /** The body's sessions, latest first. */
 export async function sessionsOf(bodyId: string): Promise<Session[]> {
-  const list = itemsOf(await get<Page<Session> | Session[]>(`/bodies/${bodyId}/sessions`)).items;
+  const list = await everything<Session>(`/bodies/${bodyId}/sessions`);
   return [...list].sort((a, b) => b.term - a.term || b.meeting - a.meeting);
 }

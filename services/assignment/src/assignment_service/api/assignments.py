@@ -26,7 +26,7 @@ from assignment_service.models import (
     UnitCommitment,
 )
 from servicekit.auth import PrincipalDep, Role, SignedInDep, forbidden
-from servicekit.pagination import Cursor, Limit, Page
+from servicekit.pagination import Cursor, Limit, Page, page_after
 from servicekit.runtime import OutboxDep, SessionDep, runtime_of
 
 router = APIRouter(tags=["handling"])
@@ -169,13 +169,14 @@ async def add_handling_record(
 @router.get(
     "/assignments/{assignment_id}/records",
     operation_id="list_handling_records",
-    response_model=list[HandlingRecordPublic],
+    response_model=Page[HandlingRecordPublic],
 )
 async def list_handling_records(
-    assignment_id: str, session: SessionDep, principal: PrincipalDep
-) -> list[HandlingRecordPublic]:
-    rows = await handling.list_records(session=session, principal=principal, assignment_id=assignment_id)
-    return [HandlingRecordPublic.model_validate(r) for r in rows]
+    assignment_id: str, session: SessionDep, principal: PrincipalDep, limit: Limit = 200, cursor: Cursor = None
+) -> Page[HandlingRecordPublic]:
+    records = await handling.list_records(session=session, principal=principal, assignment_id=assignment_id)
+    rows, next_cursor = page_after(records, id_of=lambda r: r.id, cursor=cursor, limit=limit)
+    return Page(items=[HandlingRecordPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post(
@@ -220,25 +221,29 @@ async def list_commitments(
 @router.get(
     "/assignments/{assignment_id}/adjustment-requests",
     operation_id="list_adjustment_requests",
-    response_model=list[AdjustmentRequestPublic],
+    response_model=Page[AdjustmentRequestPublic],
 )
 async def list_adjustment_requests(
-    assignment_id: str, session: SessionDep, principal: SignedInDep
-) -> list[AdjustmentRequestPublic]:
+    assignment_id: str, session: SessionDep, principal: SignedInDep, limit: Limit = 200, cursor: Cursor = None
+) -> Page[AdjustmentRequestPublic]:
     """The assignment's adjustment requests, newest first (its unit and the body's staff)."""
     adjustments, _ = await assigning.list_requests(session=session, principal=principal, assignment_id=assignment_id)
-    return [AdjustmentRequestPublic.model_validate(r) for r in adjustments]
+    rows, next_cursor = page_after(adjustments, id_of=lambda r: r.id, cursor=cursor, limit=limit)
+    return Page(items=[AdjustmentRequestPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get(
     "/assignments/{assignment_id}/extensions",
     operation_id="list_extensions",
-    response_model=list[ExtensionPublic],
+    response_model=Page[ExtensionPublic],
 )
-async def list_extensions(assignment_id: str, session: SessionDep, principal: SignedInDep) -> list[ExtensionPublic]:
+async def list_extensions(
+    assignment_id: str, session: SessionDep, principal: SignedInDep, limit: Limit = 200, cursor: Cursor = None
+) -> Page[ExtensionPublic]:
     """The assignment's extension requests, newest first (its unit and the body's staff)."""
     _, extensions = await assigning.list_requests(session=session, principal=principal, assignment_id=assignment_id)
-    return [ExtensionPublic.model_validate(e) for e in extensions]
+    rows, next_cursor = page_after(extensions, id_of=lambda e: e.id, cursor=cursor, limit=limit)
+    return Page(items=[ExtensionPublic.model_validate(e) for e in rows], next_cursor=next_cursor)
 
 
 @router.post("/commitments/{commitment_id}/done", operation_id="fulfil_commitment", response_model=CommitmentPublic)

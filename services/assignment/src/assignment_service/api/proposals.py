@@ -17,7 +17,7 @@ from assignment_service.models import (
     RoutingSuggestion,
 )
 from servicekit.auth import PrincipalDep, SignedInDep
-from servicekit.pagination import Page
+from servicekit.pagination import Cursor, Limit, Page, page_after
 from servicekit.runtime import OutboxDep, SessionDep
 
 router = APIRouter(prefix="/proposals", tags=["handling"])
@@ -74,31 +74,39 @@ async def confirm_assignment(
 
 
 @router.get(
-    "/{proposal_id}/assignments", operation_id="list_proposal_assignments", response_model=list[AssignmentPublic]
+    "/{proposal_id}/assignments", operation_id="list_proposal_assignments", response_model=Page[AssignmentPublic]
 )
 async def list_proposal_assignments(
-    proposal_id: str, session: SessionDep, principal: PrincipalDep
-) -> list[AssignmentPublic]:
+    proposal_id: str, session: SessionDep, principal: PrincipalDep, limit: Limit = 200, cursor: Cursor = None
+) -> Page[AssignmentPublic]:
     """The body's staff and the proposers see every unit; a unit sees its own assignment."""
     rows = await visible_assignments(session=session, principal=principal, proposal_id=proposal_id)
-    return await assignment_views(session, rows)
+    page, next_cursor = page_after(rows, id_of=lambda a: a.id, cursor=cursor, limit=limit)
+    return Page(items=await assignment_views(session, page), next_cursor=next_cursor)
 
 
-@router.get("/{proposal_id}/replies", operation_id="list_replies", response_model=list[ReplyPublic])
-async def list_replies(proposal_id: str, session: SessionDep, principal: PrincipalDep) -> list[ReplyPublic]:
-    return await handling.list_replies(session=session, principal=principal, proposal_id=proposal_id)
+@router.get("/{proposal_id}/replies", operation_id="list_replies", response_model=Page[ReplyPublic])
+async def list_replies(
+    proposal_id: str, session: SessionDep, principal: PrincipalDep, limit: Limit = 200, cursor: Cursor = None
+) -> Page[ReplyPublic]:
+    replies = await handling.list_replies(session=session, principal=principal, proposal_id=proposal_id)
+    rows, next_cursor = page_after(replies, id_of=lambda r: r.id, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=next_cursor)
 
 
 @router.get(
     "/{proposal_id}/routing-suggestions",
     operation_id="suggest_units",
-    response_model=list[RoutingSuggestion],
+    response_model=Page[RoutingSuggestion],
 )
 async def suggest_units(
     proposal_id: str, session: SessionDep, models: RoutingModelsDep, principal: SignedInDep
-) -> list[RoutingSuggestion]:
-    """The three units most likely to handle the item, learned from past assignments."""
-    return await suggestions.suggest_units(session=session, models=models, principal=principal, proposal_id=proposal_id)
+) -> Page[RoutingSuggestion]:
+    """The three units most likely to handle the item, learned from past assignments (one page)."""
+    found = await suggestions.suggest_units(
+        session=session, models=models, principal=principal, proposal_id=proposal_id
+    )
+    return Page(items=found)
 
 
 @router.post("/{proposal_id}/plan", operation_id="create_handling_plan", status_code=201, response_model=PlanPublic)

@@ -4,6 +4,7 @@ from evaluation_service.api.deps import CalendarDep
 from evaluation_service.domain import ratings
 from evaluation_service.models import EvaluationCreate, EvaluationPublic, EvaluationRulesPublic, EvaluationRulesUpdate
 from servicekit.auth import PrincipalDep, SignedInDep
+from servicekit.pagination import Cursor, Limit, Page, page_after
 from servicekit.preconditions import IfMatch
 from servicekit.runtime import OutboxDep, SessionDep
 
@@ -39,14 +40,21 @@ async def evaluate_reply(
 
 
 @router.get(
-    "/proposals/{proposal_id}/evaluations", operation_id="list_evaluations", response_model=list[EvaluationPublic]
+    "/proposals/{proposal_id}/evaluations", operation_id="list_evaluations", response_model=Page[EvaluationPublic]
 )
 async def list_evaluations(
-    proposal_id: str, session: SessionDep, calendar: CalendarDep, principal: PrincipalDep
-) -> list[EvaluationPublic]:
-    return await ratings.list_evaluations(
+    proposal_id: str,
+    session: SessionDep,
+    calendar: CalendarDep,
+    principal: PrincipalDep,
+    limit: Limit = 200,
+    cursor: Cursor = None,
+) -> Page[EvaluationPublic]:
+    found = await ratings.list_evaluations(
         session=session, calendar=calendar, principal=principal, proposal_id=proposal_id
     )
+    rows, next_cursor = page_after(found, id_of=lambda e: e.id, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=next_cursor)
 
 
 @router.get(

@@ -17,8 +17,8 @@ from proposal_service.models import (
     SessionPublic,
     SessionUpdate,
 )
-from servicekit.auth import PrincipalDep, SignedInDep
-from servicekit.pagination import Cursor, Limit, Page
+from servicekit.auth import SignedInDep
+from servicekit.pagination import Cursor, Limit, Page, page_after
 from servicekit.preconditions import IfMatch
 from servicekit.problem_i18n import row_problems, wants_chinese
 from servicekit.runtime import SessionDep
@@ -42,9 +42,13 @@ async def create_body(data: BodyCreate, session: SessionDep, principal: SignedIn
     return BodyPublic.model_validate(body)
 
 
-@router.get("/bodies", operation_id="list_bodies", response_model=list[BodyPublic])
-async def list_bodies(session: SessionDep) -> list[BodyPublic]:
-    return [BodyPublic.model_validate(b) for b in await bodies.list_bodies(session=session)]
+@router.get("/bodies", operation_id="list_bodies", response_model=Page[BodyPublic])
+async def list_bodies(session: SessionDep, limit: Limit = 200, cursor: Cursor = None) -> Page[BodyPublic]:
+    """By name (a form loads them whole: 200 a page by default)."""
+    rows, next_cursor = page_after(
+        await bodies.list_bodies(session=session), id_of=lambda b: b.id, cursor=cursor, limit=limit
+    )
+    return Page(items=[BodyPublic.model_validate(b) for b in rows], next_cursor=next_cursor)
 
 
 @router.get("/bodies/{body_id}", operation_id="get_body", response_model=BodyPublic)
@@ -67,9 +71,15 @@ async def create_session(
     return SessionPublic.model_validate(row)
 
 
-@router.get("/bodies/{body_id}/sessions", operation_id="list_sessions", response_model=list[SessionPublic])
-async def list_sessions(body_id: str, session: SessionDep) -> list[SessionPublic]:
-    return [SessionPublic.model_validate(s) for s in await bodies.list_sessions(session=session, body_id=body_id)]
+@router.get("/bodies/{body_id}/sessions", operation_id="list_sessions", response_model=Page[SessionPublic])
+async def list_sessions(
+    body_id: str, session: SessionDep, limit: Limit = 200, cursor: Cursor = None
+) -> Page[SessionPublic]:
+    """By term and meeting."""
+    rows, next_cursor = page_after(
+        await bodies.list_sessions(session=session, body_id=body_id), id_of=lambda s: s.id, cursor=cursor, limit=limit
+    )
+    return Page(items=[SessionPublic.model_validate(s) for s in rows], next_cursor=next_cursor)
 
 
 @router.get("/sessions/{session_id}", operation_id="get_session", response_model=SessionPublic)
@@ -120,12 +130,16 @@ async def create_category(
     return result
 
 
-@router.get("/bodies/{body_id}/categories", operation_id="list_categories", response_model=list[CategoryPublic])
-async def list_categories(body_id: str, session: SessionDep, response: Response) -> list[CategoryPublic]:
-    """The body's categories, active or not; the ETag covers the whole list (If-Match of the edits)."""
+@router.get("/bodies/{body_id}/categories", operation_id="list_categories", response_model=Page[CategoryPublic])
+async def list_categories(
+    body_id: str, session: SessionDep, response: Response, limit: Limit = 200, cursor: Cursor = None
+) -> Page[CategoryPublic]:
+    """The body's categories by name, active or not; the ETag covers the whole list, every page
+    (If-Match of the edits)."""
     categories = await bodies.list_categories(session=session, body_id=body_id)
     response.headers["ETag"] = bodies.categories_etag(categories)
-    return [CategoryPublic.model_validate(c) for c in categories]
+    rows, next_cursor = page_after(categories, id_of=lambda c: c.id, cursor=cursor, limit=limit)
+    return Page(items=[CategoryPublic.model_validate(c) for c in rows], next_cursor=next_cursor)
 
 
 @router.patch(
@@ -165,12 +179,12 @@ async def create_member(body_id: str, data: MemberCreate, session: SessionDep, p
 async def list_members(
     body_id: str,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: SignedInDep,
     q: Annotated[str | None, Query(max_length=50, description="part of the name")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[MemberPublic]:
-    """The body's members by name, a page at a time."""
+    """The body's members by name, a page at a time (signed in: the public gets 401)."""
     members, next_cursor = await bodies.list_members(
         session=session, principal=principal, body_id=body_id, q=q, limit=limit, cursor=cursor
     )

@@ -1,9 +1,10 @@
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
 from proposal_service.domain import filing, queries, review, similar, timeline
-from proposal_service.domain.items import etag, view, views
+from proposal_service.domain.items import etag, list_item, view, views
 from proposal_service.models import (
     CategoryChange,
     CosignAnswer,
@@ -11,11 +12,13 @@ from proposal_service.models import (
     CosignInvite,
     Declination,
     KeyMarking,
+    ListFields,
     Member,
     Merger,
     PresidiumDecision,
     ProposalCreate,
     ProposalKind,
+    ProposalListItem,
     ProposalPublic,
     ProposalStatus,
     ProposalUpdate,
@@ -26,7 +29,7 @@ from proposal_service.models import (
     Withdrawal,
 )
 from servicekit.auth import PrincipalDep, SignedInDep
-from servicekit.pagination import Page
+from servicekit.pagination import Cursor, Limit, Page, page_after, page_of
 from servicekit.runtime import OutboxDep, SessionDep
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
@@ -39,12 +42,13 @@ async def draft_proposal(
     data: ProposalCreate, session: SessionDep, principal: SignedInDep, response: Response
 ) -> ProposalPublic:
     item = await filing.draft_proposal(session=session, principal=principal, data=data)
+    shown = await view(session, item)
     response.headers["Location"] = f"/proposals/{item.id}"
-    response.headers["ETag"] = etag(item)
-    return await view(session, item)
+    response.headers["ETag"] = etag(item, shown)
+    return shown
 
 
-@router.get("", operation_id="list_proposals", response_model=Page[ProposalPublic])
+@router.get("", operation_id="list_proposals", response_model=Page[ProposalListItem])
 async def list_proposals(
     session: SessionDep,
     principal: PrincipalDep,
@@ -60,7 +64,10 @@ async def list_proposals(
     key: bool | None = None,
     proposer: Annotated[str | None, Query(max_length=36, description="member id: lead or accepted cosigner")] = None,
     unit_id: Annotated[str | None, Query(max_length=36, description="handling unit")] = None,
-) -> Page[ProposalPublic]:
+    fields: Annotated[ListFields, Query(description="summary: the text as an excerpt; full: the whole text")] = (
+        ListFields.summary
+    ),
+) -> Page[ProposalListItem]:
     rows, next_cursor = await queries.list_proposals(
         session=session,
         principal=principal,
@@ -77,7 +84,8 @@ async def list_proposals(
         proposer=proposer,
         unit_id=unit_id,
     )
-    items = [timeline.for_reader(v, principal) for v in await views(session, rows)]
+    full = fields == ListFields.full
+    items = [list_item(timeline.for_reader(v, principal), full=full) for v in await views(session, rows)]
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -86,8 +94,9 @@ async def get_proposal(
     proposal_id: str, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> ProposalPublic:
     item = await queries.get_proposal(session=session, principal=principal, proposal_id=proposal_id)
-    response.headers["ETag"] = etag(item)
-    return timeline.for_reader(await view(session, item), principal)
+    shown = timeline.for_reader(await view(session, item), principal)
+    response.headers["ETag"] = etag(item, shown)
+    return shown
 
 
 @router.patch("/{proposal_id}", operation_id="edit_proposal", response_model=ProposalPublic)
@@ -102,8 +111,9 @@ async def edit_proposal(
     item = await filing.edit_draft(
         session=session, principal=principal, proposal_id=proposal_id, data=data, if_match=if_match
     )
-    response.headers["ETag"] = etag(item)
-    return await view(session, item)
+    shown = await view(session, item)
+    response.headers["ETag"] = etag(item, shown)
+    return shown
 
 
 @router.post("/{proposal_id}/cosigners", operation_id="invite_cosigners", response_model=ProposalPublic)
@@ -211,16 +221,23 @@ async def change_proposal_category(
     return await view(session, item)
 
 
-@router.get("/{proposal_id}/similar", operation_id="list_similar_proposals", response_model=list[SimilarItem])
-async def list_similar_proposals(proposal_id: str, session: SessionDep, principal: PrincipalDep) -> list[SimilarItem]:
+@router.get("/{proposal_id}/similar", operation_id="list_similar_proposals", response_model=Page[SimilarItem])
+async def list_similar_proposals(
+    proposal_id: str, session: SessionDep, principal: PrincipalDep, limit: Limit = 200, cursor: Cursor = None
+) -> Page[SimilarItem]:
+    """Most similar first."""
     item = await queries.get_proposal(session=session, principal=principal, proposal_id=proposal_id)
-    return await similar.similar_items(session=session, principal=principal, item=item)
+    found = await similar.similar_items(session=session, principal=principal, item=item)
+    rows, next_cursor = page_after(found, id_of=lambda s: s.id, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=next_cursor)
 
 
-@router.get("/{proposal_id}/timeline", operation_id="get_proposal_timeline", response_model=list[TimelineEntryPublic])
+@router.get("/{proposal_id}/timeline", operation_id="get_proposal_timeline", response_model=Page[TimelineEntryPublic])
 async def get_proposal_timeline(
-    proposal_id: str, session: SessionDep, principal: PrincipalDep
-) -> list[TimelineEntryPublic]:
-    # The whole audit trail for the item's proposers and the body's staff; its public facts
-    # (status changes, by office, not account) for everyone else.
-    return await timeline.timeline(session=session, principal=principal, proposal_id=proposal_id)
+    proposal_id: str, session: SessionDep, principal: PrincipalDep, limit: Limit = 200, cursor: Cursor = None
+) -> Page[TimelineEntryPublic]:
+    """Oldest first. The whole audit trail for the item's proposers and the body's staff; its
+    public facts (status changes, by office, not account) for everyone else."""
+    entries = await timeline.timeline(session=session, principal=principal, proposal_id=proposal_id)
+    rows, next_cursor = page_of(entries, key=lambda e: (e.at, e.id), types=(datetime, str), cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=next_cursor)

@@ -16,7 +16,6 @@ from proposal_service.domain.items import (
     ORGANISATION_KINDS,
     accepted_cosigners,
     check_version,
-    conflict,
     load_visible,
     record,
     ref,
@@ -45,7 +44,7 @@ from proposal_service.models import (
 )
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import utcnow
-from servicekit.errors import Problem, invalid
+from servicekit.errors import Problem, conflict, invalid
 from servicekit.outbox import Outbox
 
 

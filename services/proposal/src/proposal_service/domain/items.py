@@ -1,6 +1,7 @@
 """Helpers the use cases share: loading an item for a decision, the audit trail, event references,
 and the public view. They never commit."""
 
+import re
 from datetime import datetime
 
 from sqlalchemy import union_all
@@ -20,6 +21,7 @@ from proposal_service.models import (
     Member,
     Proposal,
     ProposalKind,
+    ProposalListItem,
     ProposalPublic,
     ProposalStatus,
     Session,
@@ -27,8 +29,7 @@ from proposal_service.models import (
 )
 from servicekit.auth import Principal
 from servicekit.db import utcnow
-from servicekit.errors import Problem
-from servicekit.preconditions import check_if_match
+from servicekit.preconditions import check_if_match, weak_etag
 
 # The kinds each body kind files (DESIGN glossary): 提案 and 建议案 for CPPCC, 议案 and 建议 for NPC.
 KINDS_OF_BODY = {
@@ -54,10 +55,6 @@ NUMBER_PREFIX = {
 
 def number_label(kind: str, number: int | None) -> str | None:
     return None if number is None else f"{NUMBER_PREFIX[ProposalKind(kind)]}{number:04d}"
-
-
-def conflict(code: str, detail: str) -> Problem:
-    return Problem(409, code, "Conflict", detail)
 
 
 async def is_invited(session: AsyncSession, item: Proposal, principal: Principal) -> bool:
@@ -114,13 +111,25 @@ def remember_name(session: AsyncSession, row_id: str, name: str) -> None:
     _known_names(session)[row_id] = name
 
 
+# An item's entity tag: W/"<version>" or, as GETs give it, W/"<version>.<digest>".
+_VERSION_TAG = re.compile(r'(?:W/)?"(\d+)(?:\.[0-9a-f]+)?"')
+
+
 def check_version(item: Proposal, if_match: str | None) -> None:
-    """Optimistic concurrency: a stale If-Match is a 412 (ETags are W/"<version>")."""
-    check_if_match(if_match, etag(item))
+    """Optimistic concurrency: a stale If-Match is a 412. The tag's version is what counts, so
+    W/"<version>" and the GET's W/"<version>.<digest>" both hold (the digest is for GETs only)."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    versions = [f'W/"{m.group(1)}"' for m in _VERSION_TAG.finditer(if_match)]
+    check_if_match(", ".join(versions), f'W/"{item.version}"')
 
 
-def etag(item: Proposal) -> str:
-    return f'W/"{item.version}"'
+def etag(item: Proposal, shown: ProposalPublic) -> str:
+    """W/"<version>.<digest of what this reader is shown>": the version for If-Match; the digest so
+    that a conditional GET (If-None-Match, ADR 26) never confirms a copy whose names (category,
+    proposers) or reader-dependent parts (who declined to cosign) changed without a new version."""
+    digest = weak_etag(shown).removeprefix('W/"').removesuffix('"')
+    return f'W/"{item.version}.{digest}"'
 
 
 def record(
@@ -262,3 +271,22 @@ async def views(session: AsyncSession, items: list[Proposal]) -> list[ProposalPu
 
 async def view(session: AsyncSession, item: Proposal) -> ProposalPublic:
     return (await views(session, [item]))[0]
+
+
+EXCERPT_CHARS = 100
+
+
+def excerpt(text: str) -> str:
+    """The first ``EXCERPT_CHARS`` characters of a text, its whitespace collapsed; … when cut."""
+    plain = " ".join(text.split())
+    return plain if len(plain) <= EXCERPT_CHARS else plain[:EXCERPT_CHARS] + "…"
+
+
+def list_item(item: ProposalPublic, *, full: bool) -> ProposalListItem:
+    """How a list shows an item (models.ProposalListItem). Built without validating again: the
+    view was validated when it was made, and lists are the hot path."""
+    fields = dict(item)
+    fields["excerpt"] = excerpt(item.content)
+    if not full:
+        fields["content"] = None
+    return ProposalListItem.model_construct(**fields)

@@ -11,7 +11,6 @@ from proposal_service.domain import bodies
 from proposal_service.domain.access import is_reviewer
 from proposal_service.domain.items import (
     accepted_cosigners,
-    conflict,
     load_visible,
     number_label,
     record,
@@ -43,7 +42,7 @@ from proposal_service.models import (
 )
 from servicekit.auth import Principal, forbidden
 from servicekit.db import utcnow
-from servicekit.errors import Problem
+from servicekit.errors import Problem, conflict
 from servicekit.outbox import Outbox
 
 

@@ -58,6 +58,7 @@ def public_entry(entry: TimelineEntry) -> TimelineEntryPublic | None:
     if entry.to_status is None or entry.from_status == entry.to_status:
         return None
     return TimelineEntryPublic(
+        id=entry.id,
         at=entry.at,
         actor=public_actor(entry.actor),
         actor_name=None,
