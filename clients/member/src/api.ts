@@ -6,6 +6,10 @@ import { t } from "./i18n";
 
 export type { Schemas };
 export type Proposal = Schemas["ProposalPublic"];
+/** An item as lists give it: the text as an excerpt (content null unless fields=full). */
+export type ProposalListItem = Schemas["ProposalListItem"];
+/** The open round's rating window for a rater: its closing day and the working days left. */
+export type RatingWindow = Schemas["RatingWindow"];
 export type ProposalStatus = Schemas["ProposalStatus"];
 export type Rating = Schemas["Rating"];
 

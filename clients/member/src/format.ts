@@ -33,6 +33,14 @@ export function charCount(text: string): number {
   return Array.from(text).length;
 }
 
+/** A calendar date (YYYY-MM-DD) as month and day, the way the app's language writes it (12月15日). */
+export function formatMonthDay(value: string, locale = "zh-CN"): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return value;
+  const day = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!));
+  return new Intl.DateTimeFormat(locale, { timeZone: "UTC", month: "long", day: "numeric" }).format(day);
+}
+
 /** Whole calendar days from today (in the body's zone) to a date; negative when past. */
 export function daysUntil(date: string, now: Date = new Date()): number {
   const today = formatDate(now.toISOString());

@@ -11,14 +11,21 @@ export const useContext = defineStore("context", {
   }),
   actions: {
     async loadBodies() {
-      if (!this.bodies.length) this.bodies = await call(api.GET("/api/v1/bodies"));
+      if (!this.bodies.length)
+        this.bodies = await allPages((cursor) => call(api.GET("/api/v1/bodies", { params: { query: { cursor } } })));
       return this.bodies;
     },
     async loadBody(bodyId: string) {
       if (!this.sessions[bodyId]) {
         const [sessions, categories] = await Promise.all([
-          call(api.GET("/api/v1/bodies/{body_id}/sessions", { params: { path: { body_id: bodyId } } })),
-          call(api.GET("/api/v1/bodies/{body_id}/categories", { params: { path: { body_id: bodyId } } })),
+          allPages((cursor) =>
+            call(api.GET("/api/v1/bodies/{body_id}/sessions", { params: { path: { body_id: bodyId }, query: { cursor } } })),
+          ),
+          allPages((cursor) =>
+            call(
+              api.GET("/api/v1/bodies/{body_id}/categories", { params: { path: { body_id: bodyId }, query: { cursor } } }),
+            ),
+          ),
         ]);
         this.sessions[bodyId] = sessions;
         this.categories[bodyId] = categories.filter((c) => c.active);

@@ -178,3 +178,107 @@ test("an imported member's first sign-in with the activation code staff gave the
   });
   expect(signIn2.status()).toBe(200);
 });
+
+test("after submission the similar items are shown and the member may still withdraw", async ({ page, request }) => {
+  const title = `关于解决老旧小区停车难问题的建议（${String(Date.now()).slice(-6)}）`;
+  await signIn(page, MEMBER);
+  await expect(page.getByRole("heading", { name: /您好/ })).toBeVisible();
+  await page.getByRole("tab", { name: "写提案" }).click();
+  await expect(page.getByTestId("field-session")).not.toContainText("请选择");
+  await page.locator("#draft-title").fill(title);
+  await page.locator("#draft-content").fill("老旧小区停车位严重不足，建议挖潜建设立体停车库，错时共享机关单位停车场，缓解停车难。");
+  await page.getByTestId("submit").click();
+  await page.getByRole("dialog").getByRole("button", { name: "提交" }).click();
+  // Filed: the similar items, the item's status, and the choice to go on or to withdraw.
+  await expect(page.getByText(/提交成功/)).toBeVisible();
+  await expect(page.getByTestId("similar").locator(".van-cell").first()).toBeVisible();
+  await expect(page.getByTestId("submitted-status")).toHaveText("已提交");
+  await expect(page.getByTestId("go-on")).toBeVisible();
+  await expect(page.getByTestId("withdraw-hint")).toContainText("可以在立案前撤回");
+  // Asked first; cancelling changes nothing.
+  await page.getByTestId("withdraw").click();
+  // (The toast of the draft saved before submission is a dialog too: the confirmation is the one asking.)
+  const dialog = page.getByRole("dialog").filter({ hasText: "确定撤回吗？" });
+  await expect(dialog).toContainText("撤回后本提案不再审查办理，也不能恢复。确定撤回吗？");
+  await dialog.getByRole("button", { name: "取消" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("submitted-status")).toHaveText("已提交");
+  await page.getByTestId("withdraw").click();
+  await dialog.getByRole("button", { name: "撤回提案" }).click();
+  await expect(page.getByTestId("submitted-status")).toHaveText("已撤回");
+  await expect(page.getByTestId("withdraw")).toHaveCount(0);
+  await expect(page.getByTestId("withdrawn-note")).toHaveText("本提案已撤回，不再审查办理。");
+  await checkScreen(page, "20-submitted-withdrawn");
+  // The service agrees, and the item page says so.
+  const me = await apiLogin(request, MEMBER);
+  const found = await request.get(`${GATEWAY}/api/v1/proposals`, {
+    params: { proposer: me.account.member_id!, limit: 100, q: title.slice(0, 12) },
+    headers: bearer(me),
+  });
+  const item = ((await found.json()).items as { id: string; title: string; status: string }[]).find((p) => p.title === title);
+  expect(item?.status).toBe("withdrawn");
+  await page.getByTestId("go-on").click();
+  await expect(page).toHaveURL(new RegExp(`/m/items/${item!.id}$`));
+  await expect(page.locator(".chip")).toHaveText("已撤回");
+});
+
+test("a cosign invitation past its deadline shows as expired and can no longer be accepted", async ({ browser, page, request }) => {
+  const cosigner = process.env.MEMBER_EXPIRING ?? "w007";
+  const title = `关于规范校外培训机构收费的建议（${String(Date.now()).slice(-6)}）`;
+  const lead = await apiLogin(request, MEMBER);
+  const invited = await apiLogin(request, cosigner);
+  // A joint draft in one of the body's sessions, its invitation due in a few seconds.
+  const any = await request.get(`${GATEWAY}/api/v1/proposals`, {
+    params: { body_id: lead.account.body_id!, limit: 1 },
+    headers: bearer(lead),
+  });
+  const [existing] = (await any.json()).items as { session_id: string }[];
+  const drafted = await request.post(`${GATEWAY}/api/v1/proposals`, {
+    headers: bearer(lead),
+    data: { session_id: existing!.session_id, kind: "joint", title, content: "建议明确收费标准，推行预收费资金监管。" },
+  });
+  expect(drafted.status(), await drafted.text()).toBe(201);
+  const id = (await drafted.json()).id as string;
+  const deadline = new Date(Date.now() + 25_000);
+  const sent = await request.post(`${GATEWAY}/api/v1/proposals/${id}/cosigners`, {
+    headers: bearer(lead),
+    data: { member_ids: [invited.account.member_id], deadline: deadline.toISOString() },
+  });
+  expect(sent.status(), await sent.text()).toBe(200);
+
+  // Before the deadline the invitation is open...
+  await signIn(page, cosigner);
+  await expect(page.getByRole("heading", { name: /您好/ })).toBeVisible();
+  await page.goto("invitations");
+  const card = page.getByTestId("invitation").filter({ hasText: title });
+  await expect(card.getByTestId("accept")).toBeVisible();
+  // ... and once it has passed, the card says so where it stands: no buttons, the deadline given.
+  await page.waitForTimeout(Math.max(deadline.getTime() - Date.now(), 0));
+  await expect(card.getByTestId("invitation-expired")).toHaveText("已过期", { timeout: 10_000 });
+  await expect(card.getByTestId("accept")).toHaveCount(0);
+  await expect(card.getByRole("button")).toHaveCount(0);
+  await expect(card.getByTestId("expired-note")).toContainText("不能再同意联名");
+  // A fresh load shows the same, listed after the open ones.
+  await page.reload();
+  await expect(card.getByTestId("invitation-expired")).toBeVisible();
+  await expect(card.getByTestId("accept")).toHaveCount(0);
+  await card.scrollIntoViewIfNeeded();
+  await checkScreen(page, "21-invitation-expired");
+  // The service refuses a late answer, in Chinese, and the item keeps no cosigner.
+  const late = await request.post(`${GATEWAY}/api/v1/proposals/${id}/cosign`, {
+    headers: { ...bearer(invited), "Accept-Language": "zh-CN" },
+    data: { accept: true },
+  });
+  expect(late.status()).toBe(409);
+  expect(await late.json()).toMatchObject({ code: "invitation_expired", title: "邀请已过期" });
+
+  // The lead sees the invitation as expired too.
+  const leadContext = await browser.newContext();
+  const leadPage = await leadContext.newPage();
+  await signIn(leadPage, MEMBER);
+  await expect(leadPage.getByRole("heading", { name: /您好/ })).toBeVisible();
+  await leadPage.goto(`draft/${id}`);
+  await expect(leadPage.getByTestId("cosigners")).toContainText("已过期");
+  await expect(leadPage.getByTestId("cosign-expired")).toBeVisible();
+  await leadContext.close();
+});

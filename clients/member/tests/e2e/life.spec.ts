@@ -124,7 +124,14 @@ test("a joint item from draft to rehandling", async ({ browser, request }) => {
   await checkScreen(page, "07-item-replied");
 
   // Rated unsatisfied: the unit handles it again, with a new due date.
+  // The days left to rate: the evaluation service's closing day on its working-day calendar.
+  type RatingWindow = { round: number; open: boolean; window_closes_on: string; working_days_left: number };
+  const window = await until(request, `/proposals/${id}/rating-window`, bearer(leadApi), (w: RatingWindow) => w.round === 1 && w.open);
+  const [, month, day] = window.window_closes_on.split("-").map(Number);
   await page.getByTestId("rate").click();
+  await expect(page.getByTestId("window")).toHaveText(
+    `测评截止：${month}月${day}日（还剩 ${window.working_days_left} 个工作日）`,
+  );
   await page.getByRole("button", { name: "提交测评" }).click();
   await expect(page.getByTestId("form-error")).toHaveText("请完成三项测评");
   await page.getByTestId("rate-contact").getByRole("radio", { name: /\s满意$/ }).click();
@@ -135,7 +142,9 @@ test("a joint item from draft to rehandling", async ({ browser, request }) => {
   await page.getByRole("button", { name: "提交测评" }).click();
   await expect(page).toHaveURL(new RegExp(`/m/items/${id}$`));
   await until(request, `/proposals/${id}`, bearer(leadApi), (v: { status: string }) => v.status === "rehandling");
-  await until(request, `/proposals/${id}/assignments`, bearer(leadApi), (v: { round: number }[]) => v.some((a) => a.round === 2));
+  await until(request, `/proposals/${id}/assignments`, bearer(leadApi), (v: { items: { round: number }[] }) =>
+    v.items.some((a) => a.round === 2),
+  );
   await page.reload();
   await expect(page.getByTestId("rehandling")).toContainText("重新办理中，办理期限");
   await checkScreen(page, "09-item-rehandling");

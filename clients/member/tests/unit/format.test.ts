@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { charCount, daysUntil, formatDate, formatDateTime, statusTone } from "../../src/format";
+import { charCount, daysUntil, formatDate, formatDateTime, formatMonthDay, statusTone } from "../../src/format";
 
 describe("format", () => {
   it("shows instants as dates and times in Beijing time", () => {
@@ -7,6 +7,12 @@ describe("format", () => {
     expect(formatDateTime("2026-11-30T17:30:00Z")).toBe("2026-12-01 01:30");
     expect(formatDate("2027-06-30")).toBe("2027-06-30");
     expect(formatDate(null)).toBe("");
+  });
+
+  it("writes a calendar date as month and day, whatever the device's zone", () => {
+    expect(formatMonthDay("2026-12-15")).toBe("12月15日");
+    expect(formatMonthDay("2027-01-04")).toBe("1月4日");
+    expect(formatMonthDay("not a date")).toBe("not a date");
   });
 
   it("counts a Chinese character or an emoji as one", () => {

@@ -1,20 +1,21 @@
 import { createPinia, setActivePinia } from "pinia";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Proposal } from "../../src/api";
+import type { ProposalListItem } from "../../src/api";
 import { problemMessage, useTokens } from "../../src/api";
 import { useAuth } from "../../src/stores/auth";
 import { useDrafts } from "../../src/stores/drafts";
-import { homeCounts, openInvitations } from "../../src/stores/home";
+import { homeCounts, listedInvitations, openInvitations } from "../../src/stores/home";
 import { validateDraft } from "../../src/stores/validate";
 
 const ME = "m-1";
-function item(over: Partial<Proposal>): Proposal {
+// An item as the lists give it (home counts and invitations are worked out from lists).
+function item(over: Partial<ProposalListItem>): ProposalListItem {
   return {
     id: Math.random().toString(16), body_id: "b", session_id: "s", kind: "joint", status: "draft", title: "t",
-    content: "c", cosigners: [], handling_units: [], merged_ids: [], key: false, version: 1,
+    content: null, excerpt: "c", cosigners: [], handling_units: [], merged_ids: [], key: false, version: 1,
     created_at: "2026-11-01T00:00:00Z", updated_at: "2026-11-01T00:00:00Z", lead_member_id: ME,
     ...over,
-  } as Proposal;
+  } as ProposalListItem;
 }
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -39,6 +40,27 @@ describe("home counts", () => {
     expect(openInvitations(drafts, ME, now)).toHaveLength(1);
     const mine = [item({}), item({ status: "replied" }), item({ status: "replied", lead_member_id: "other" }), item({ status: "registered" })];
     expect(homeCounts(mine, drafts, ME, now)).toEqual({ invitations: 1, toRate: 1, drafts: 1 });
+  });
+
+  it("lists open invitations first, then those past their deadline as expired", () => {
+    const now = new Date("2026-11-10T00:00:00Z");
+    const invite = (status: string, deadline: string, title: string) =>
+      item({ title, lead_member_id: "other", cosigners: [{ id: "c", member_id: ME, member_name: "我", proposal_id: "p", status, deadline } as never] });
+    const drafts = [
+      invite("invited", "2026-11-01T00:00:00Z", "old"),
+      invite("invited", "2026-11-20T00:00:00Z", "later"),
+      invite("invited", "2026-11-09T23:59:59Z", "just expired"),
+      invite("invited", "2026-11-12T00:00:00Z", "sooner"),
+      invite("accepted", "2026-11-20T00:00:00Z", "answered"),
+      invite("invited", "2026-11-20T00:00:00Z", "submitted"),
+    ];
+    drafts[5]!.status = "submitted";
+    expect(listedInvitations(drafts, ME, now).map((i) => [i.item.title, i.expired])).toEqual([
+      ["sooner", false],
+      ["later", false],
+      ["just expired", true],
+      ["old", true],
+    ]);
   });
 });
 
