@@ -125,7 +125,7 @@ async def test_an_item_is_handled_rated_rehandled_and_closed(stack: Stack) -> No
         view = await until(lambda: c.get(f"/proposals/{pid}", headers=lead), lambda v: v["status"] == "closed")
         timeline = [e["action"] for e in ok(await c.get(f"/proposals/{pid}/timeline", headers=lead))["items"]]
         assert timeline.count("handling.completed") == 2 and "evaluation.completed" in timeline
-        ratings = ok(await c.get(rate, headers=staff))
+        ratings = ok(await c.get(rate, headers=staff))["items"]
         assert [(r["round"], r["result"]) for r in ratings if r["unit_name"] == "洪山区水务和湖泊局"] == [
             (1, "unsatisfied"),
             (2, "satisfied"),

@@ -145,7 +145,7 @@ test("assignment: a key item, suggestions pre-filled, due date explained, bulk t
   await expect(page.getByTestId("sent")).toBeVisible();
   await expect(page.getByTestId("due-rule").locator("li").first()).toBeVisible();
   await checkPage(page, "staff-assignment-sent");
-  const sent = await (await request.get(`${GATEWAY}/api/v1/proposals/${ids.a}/assignments`, { headers: bearer(staff) })).json();
+  const sent = (await (await request.get(`${GATEWAY}/api/v1/proposals/${ids.a}/assignments`, { headers: bearer(staff) })).json()).items;
   expect(sent.length).toBeGreaterThan(0);
 
   await pick(page, "c");
@@ -156,16 +156,16 @@ test("assignment: a key item, suggestions pre-filled, due date explained, bulk t
   await expect(bulk.getByTestId("bulk-summary")).toHaveText("完成：成功 2 件，失败 0 件");
   await checkPage(page, "staff-assignment-bulk");
   for (const k of ["c", "d"]) {
-    const units = await (await request.get(`${GATEWAY}/api/v1/proposals/${ids[k]}/assignments`, { headers: bearer(staff) })).json();
+    const units = (await (await request.get(`${GATEWAY}/api/v1/proposals/${ids[k]}/assignments`, { headers: bearer(staff) })).json()).items;
     expect(units.map((u: { unit_id: string }) => u.unit_id).sort()).toEqual(sent.map((u: { unit_id: string }) => u.unit_id).sort());
   }
 });
 
 test("requests waiting: an adjustment refused, an extension approved", async ({ page, request }) => {
   const units = await (await request.get(`${GATEWAY}/api/v1/units?limit=200`, { headers: bearer(staff) })).json();
-  const list: { id: string; code: string }[] = Array.isArray(units) ? units : units.items;
-  const [c] = await (await request.get(`${GATEWAY}/api/v1/proposals/${ids.c}/assignments`, { headers: bearer(staff) })).json();
-  const [d] = await (await request.get(`${GATEWAY}/api/v1/proposals/${ids.d}/assignments`, { headers: bearer(staff) })).json();
+  const list: { id: string; code: string }[] = units.items;
+  const [c] = (await (await request.get(`${GATEWAY}/api/v1/proposals/${ids.c}/assignments`, { headers: bearer(staff) })).json()).items;
+  const [d] = (await (await request.get(`${GATEWAY}/api/v1/proposals/${ids.d}/assignments`, { headers: bearer(staff) })).json()).items;
   const unitOf = (id: string) => `unit-${list.find((u) => u.id === id)!.code.toLowerCase()}`;
   const cUnit = await apiLogin(request, unitOf(c.unit_id));
   const asked = await request.post(`${GATEWAY}/api/v1/assignments/${c.id}/adjustment-requests`, {

@@ -82,7 +82,7 @@ export function useBody() {
   const bodyId = ref<string>(auth.bodyId ?? "");
   const ready = ref(false);
   async function load() {
-    bodies.value = await get<Body[]>("/bodies");
+    bodies.value = await everything<Body>("/bodies");
     if (!bodyId.value) bodyId.value = (bodies.value.find((b) => b.kind === "cppcc") ?? bodies.value[0])?.id ?? "";
     ready.value = true;
   }
