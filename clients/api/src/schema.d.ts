@@ -4374,6 +4374,12 @@ export interface components {
              */
             commitments: components["schemas"]["CommitmentPublic"][];
             /**
+             * Coverage
+             * @description which of the proposal's numbered suggestions the reply responds to; for the body's staff and the replying unit (empty for others)
+             * @default []
+             */
+            coverage: components["schemas"]["SuggestionCoverage"][];
+            /**
              * Current
              * @description false for a reply replaced by a later round's
              * @default true
@@ -4739,6 +4745,34 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+        };
+        /**
+         * SuggestionCoverage
+         * @description Whether a reply responds to one of the proposal's numbered suggestions (domain/coverage.py).
+         */
+        SuggestionCoverage: {
+            /**
+             * Answered
+             * @description false: the reply does not seem to respond to it (a hint for staff)
+             */
+            answered: boolean;
+            /**
+             * Evidence
+             * @description that sentence
+             */
+            evidence: string | null;
+            /**
+             * Number
+             * @description the suggestion's place in the proposal: 1 for 一是 / （一） / 1.
+             */
+            number: number;
+            /**
+             * Score
+             * @description the share of the suggestion's words its best reply sentence carries
+             */
+            score: number;
+            /** Suggestion */
+            suggestion: string;
         };
         /**
          * SupervisionBoard

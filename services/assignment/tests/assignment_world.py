@@ -60,7 +60,12 @@ class HandlingWorld:
         return self
 
     async def registered(
-        self, title: str = "关于加快专精特新企业培育的建议", *, kind: str = "individual", register: bool = True
+        self,
+        title: str = "关于加快专精特新企业培育的建议",
+        *,
+        kind: str = "individual",
+        register: bool = True,
+        content: str = "建议完善梯度培育体系，加大对专精特新企业的金融支持。",
     ) -> str:
         """Publishes proposal.submitted (and proposal.registered) and waits until the service knows it."""
         proposal_id, now = str(uuid.uuid4()), utcnow()
@@ -83,7 +88,7 @@ class HandlingWorld:
                     number=1,
                     number_label="个0001",
                     title=title,
-                    content="建议完善梯度培育体系，加大对专精特新企业的金融支持。",
+                    content=content,
                     category_id="c-1",
                     category="经济发展",
                     lead_member_id=self.members["lead"],

@@ -67,7 +67,7 @@ async function assignedItem(title: string, deputy: Session, units: Record<string
     session_id: sessions[sessions.length - 1].id,
     kind: "suggestion",
     title,
-    content: "建议推动具备条件的中小学体育场馆在课余时间和节假日向社会开放，完善安全管理和保险机制。",
+    content: "建议：一是推动具备条件的中小学体育场馆在课余时间和节假日向社会开放；二是完善场馆开放的安全管理和保险机制。",
     category_id: categories[0].id,
   };
   const item = await ok<{ id: string }>(
@@ -159,7 +159,7 @@ test("a unit acknowledges in bulk, records a contact and replies; the body's rul
 
   // A reply before any contact: refused, and the rule said in words.
   await page.getByTestId("outcome-B").check();
-  await field(page, "reply-text").fill("已将学校体育场馆开放纳入年度全民健身工作计划。");
+  await field(page, "reply-text").fill("已将具备条件的中小学体育场馆在节假日向社会开放纳入年度全民健身工作计划。");
   await field(page, "commitment-text-0").fill("年底前完成首批 30 所学校场馆开放");
   await page.getByTestId("commitment-date-0").fill("2027-06-30");
   await page.getByTestId("send-reply").click();
@@ -182,6 +182,13 @@ test("a unit acknowledges in bulk, records a contact and replies; the body's rul
   await page.getByTestId("send-reply").click();
   await expect(page.getByTestId("reply")).toContainText("B 类");
   await expect(page.getByTestId("reply")).toContainText("年底前完成首批 30 所学校场馆开放");
+  // How the reply answers each of the proposal's numbered suggestions: shown to the unit.
+  await expect(page.getByTestId("coverage-row")).toHaveCount(2);
+  await expect(page.getByTestId("coverage-row").first()).toContainText("第1条：推动具备条件的中小学体育场馆");
+  await expect(page.getByTestId("coverage-row").first()).toContainText("已回应");
+  await expect(page.getByTestId("coverage-row").nth(1)).toContainText("第2条：完善场馆开放的安全管理和保险机制");
+  await expect(page.getByTestId("coverage-row").nth(1)).toContainText("未提及");
+  await expect(page.getByTestId("coverage-note")).toBeVisible();
   await expect(page.getByTestId("desk-status")).toHaveText("已答复");
   await checkPage(page, "unit-desk");
 

@@ -479,6 +479,16 @@ class UnitCommitment(CommitmentPublic):
     overdue: bool = Field(default=False, description="not done and its target date has passed")
 
 
+class SuggestionCoverage(SQLModel):
+    """Whether a reply responds to one of the proposal's numbered suggestions (domain/coverage.py)."""
+
+    number: int = Field(description="the suggestion's place in the proposal: 1 for 一是 / （一） / 1.")
+    suggestion: str
+    answered: bool = Field(description="false: the reply does not seem to respond to it (a hint for staff)")
+    score: float = Field(description="the share of the suggestion's words its best reply sentence carries")
+    evidence: str | None = Field(description="that sentence")
+
+
 class ReplyPublic(SQLModel):
     id: str
     assignment_id: str
@@ -492,6 +502,11 @@ class ReplyPublic(SQLModel):
     replied_at: datetime
     commitments: list[CommitmentPublic] = []
     current: bool = Field(default=True, description="false for a reply replaced by a later round's")
+    coverage: list[SuggestionCoverage] = Field(
+        default=[],
+        description="which of the proposal's numbered suggestions the reply responds to; for the body's staff "
+        "and the replying unit (empty for others)",
+    )
 
 
 class Reminder(SQLModel, table=True):

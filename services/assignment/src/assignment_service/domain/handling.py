@@ -8,6 +8,7 @@ from cn_workdays import WorkCalendar
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from assignment_service.domain import coverage
 from assignment_service.domain.access import is_body_staff, is_proposer, is_unit_of, require_unit
 from assignment_service.domain.deadlines import local_date, reply_due
 from assignment_service.domain.items import load_assignment, load_item, unit_names
@@ -34,6 +35,7 @@ from assignment_service.models import (
     ReplyCreate,
     ReplyPublic,
     Role,
+    SuggestionCoverage,
     UnitCommitment,
 )
 from servicekit.auth import Principal, forbidden
@@ -328,6 +330,11 @@ async def list_replies(*, session: AsyncSession, principal: Principal, proposal_
         rows = [r for r in rows if r.assignment_id in own or (member and r.publishable)]
     latest = await _latest_replies(session, proposal_id)
     names = await unit_names(session, {r.unit_id for r in rows})
+    # Reply coverage is a hint for those who can act on it: the body's staff and the replying unit;
+    # and only for a numbered list (one unnumbered ask against a reply says little, ADR 27).
+    asks = coverage.suggestions(item.content) if item.content else []
+    asks = asks if len(asks) >= 2 else []
+    shows_coverage = is_body_staff(principal, item.body_id) or principal.role == Role_.unit_staff
     commitments = (
         await session.exec(select(Commitment).where(col(Commitment.reply_id).in_([r.id for r in rows])))
     ).all()
@@ -338,6 +345,9 @@ async def list_replies(*, session: AsyncSession, principal: Principal, proposal_
                 "unit_name": names.get(r.unit_id, ""),
                 "current": (current := latest.get(r.assignment_id)) is not None and current.id == r.id,
                 "commitments": [CommitmentPublic.model_validate(c) for c in commitments if c.reply_id == r.id],
+                "coverage": [SuggestionCoverage(**vars(c)) for c in coverage.coverage(asks, r.text)]
+                if shows_coverage and asks
+                else [],
             },
         )
         for r in sorted(rows, key=lambda r: (r.round, r.replied_at))
