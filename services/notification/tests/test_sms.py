@@ -226,6 +226,13 @@ async def test_a_body_quiet_hours_hold_sms_but_not_an_overdue_escalation_and_mut
             assert not_leaders.status_code == 403
             other_body = await client.get("/notifications/bodies/body-2/quiet-hours", headers=staff)
             assert other_body.status_code == 403
+            admin = dev_keys.headers("admin", subject="admin")
+            too_long = await client.put(
+                f"/notifications/bodies/{'b' * 37}/quiet-hours",
+                json={"sms_quiet_start": None, "sms_quiet_end": None},
+                headers=admin,
+            )
+            assert too_long.status_code == 422 and "body_id" in too_long.text
 
             contact = {
                 "phone": "13800138000",

@@ -1,6 +1,8 @@
 """Where a recipient is reached outside the app (ADR 10)."""
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response, status
 
 from notification_service.api.deps import settings_of
 from notification_service.domain import contacts, inbox
@@ -9,6 +11,9 @@ from servicekit.auth import Role, SignedInDep, forbidden
 from servicekit.runtime import SessionDep
 
 router = APIRouter(tags=["contacts"])
+
+# A body's id as the other services make them (a UUID): longer is a 422, not a database error.
+BodyId = Annotated[str, Path(max_length=36)]
 
 
 @router.get("/notifications/contact", operation_id="get_my_contact", response_model=ContactPublic)
@@ -52,7 +57,7 @@ async def set_contact(
     response_model=BodyQuietHoursPublic,
 )
 async def get_body_quiet_hours(
-    body_id: str, request: Request, session: SessionDep, principal: SignedInDep
+    body_id: BodyId, request: Request, session: SessionDep, principal: SignedInDep
 ) -> BodyQuietHoursPublic:
     """本机构短信免打扰时段: the body's staff and leaders and administrators read it."""
     if not (principal.role == Role.admin or principal.is_staff_of(body_id)):
@@ -66,7 +71,7 @@ async def get_body_quiet_hours(
     response_model=BodyQuietHoursPublic,
 )
 async def set_body_quiet_hours(
-    body_id: str, data: BodyQuietHoursUpdate, request: Request, session: SessionDep, principal: SignedInDep
+    body_id: BodyId, data: BodyQuietHoursUpdate, request: Request, session: SessionDep, principal: SignedInDep
 ) -> BodyQuietHoursPublic:
     """No SMS of the body's notifications inside these hours, except overdue escalations."""
     return await contacts.set_body_quiet_hours(
