@@ -12,11 +12,13 @@ RUN python -m venv /opt/venv
 COPY requirements/constraints.txt requirements/constraints.txt
 COPY libs/servicekit libs/servicekit
 COPY libs/workdays libs/workdays
+COPY libs/cn_text libs/cn_text
 COPY services/assignment services/assignment
 # Byte-code is compiled here (pip's default): the running container cannot write it.
 RUN /opt/venv/bin/pip install -c requirements/constraints.txt \
         libs/servicekit \
         libs/workdays \
+        libs/cn_text \
         services/assignment
 
 FROM python:3.11.14-slim-bookworm

@@ -11,10 +11,12 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 COPY requirements/constraints.txt requirements/constraints.txt
 COPY libs/servicekit libs/servicekit
+COPY libs/cn_text libs/cn_text
 COPY services/proposal services/proposal
 # Byte-code is compiled here (pip's default): the running container cannot write it.
 RUN /opt/venv/bin/pip install -c requirements/constraints.txt \
         libs/servicekit \
+        libs/cn_text \
         services/proposal
 
 FROM python:3.11.14-slim-bookworm

@@ -25,6 +25,6 @@ def create_app(settings: ProposalSettings | None = None) -> FastAPI:
         router=router,
         subscriptions=subscriptions,
     )
-    if settings.preload_tokenizer:  # otherwise jieba loads on first use (text._jieba), keeping idle RSS low
+    if settings.preload_tokenizer:  # otherwise jieba loads on first use (cn_text.tokenizer), keeping idle RSS low
         service_runtime(app).start_with("tokenizer", lambda: asyncio.to_thread(text.warm_up))
     return app

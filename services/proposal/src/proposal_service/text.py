@@ -1,27 +1,8 @@
 """Chinese text functions of the proposal service: search terms and similar-item detection. Pure, no database.
 
 Search terms
-    ``index_terms(title, content)`` is what a proposal stores in the inverted index; ``query_terms(query)`` is what a
-    search looks up, and a document matches when it holds every query term (AND).
-
-    Guarantee: if a document's title or content contains each word of the query, every term of ``query_terms(query)``
-    is in ``index_terms(title, content)``.
-
-    jieba alone cannot give this, because segmentation depends on context: ``cut_for_search("推动重新城市更新")`` never
-    yields 新城, ``"解决停车难题"`` gives 停车/难题 (no 停车难), and ``"AB超"`` splits the ASCII run into A/B超. So:
-
-    - index = jieba ``cut_for_search`` words + every character bigram of every Han run + every ASCII letter/digit run;
-    - query = jieba precise-mode words of each Han run, stopwords dropped; a two-character word is its own bigram and
-      is kept, a longer word is replaced by its bigrams, a single character is dropped; plus every ASCII run;
-    - both sides normalise the same way (NFKC, lowercase) and apply the same filter (no stopwords, no single Han
-      characters, terms capped at 40 chars), so any query term that survives is a filtered bigram or ASCII run of the
-      document, hence in its index.
-
-    Bigram AND can over-match (停车 and 车难 in different places for 停车难); it never under-matches, and the caller
-    can rank or post-filter on the raw text. The 3+ character ``cut_for_search`` words are not needed by
-    ``query_terms``; they are kept so an exact whole-word lookup (e.g. a tag or a ranking boost) has something to hit.
-    ASCII words match whole runs: "5G" finds "5G基站" but not "15G". An empty ``query_terms`` means the query has no
-    searchable word (only stopwords/punctuation/single characters).
+    ``index_terms``, ``query_terms``, ``fts_terms``, ``fts_safe`` and ``STOPWORDS`` come from cn_text and are
+    re-exported for the service's search (cn_text.terms says why a query never misses a document holding its words).
 
 Similarity
     Scoring works on an item's words: jieba precise-mode tokens of its title and of its whole text (title + content),
@@ -59,24 +40,22 @@ from __future__ import annotations
 
 import functools
 import heapq
-import logging
 import math
-import re
 import sys
-import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import jieba
+import cn_text
+from cn_text import MAX_TERM_CHARS, STOPWORDS, fts_safe, fts_terms, index_terms, query_terms
+from cn_text import RUN as _RUN  # probe_words: only words a full-text query can hold
 
 __all__ = [
     "SIMILARITY_THRESHOLD",
     "STOPWORDS",
     "TextItem",
     "Words",
+    "fts_safe",
     "fts_terms",
     "index_terms",
     "probe_words",
@@ -92,137 +71,26 @@ __all__ = [
 
 SIMILARITY_THRESHOLD: float = 0.21
 TITLE_WEIGHT = 0.25
-MAX_TERM_CHARS = 40
-
-# Two groups. Function words and pronouns, as in any Chinese stopword list. Then the proposal boilerplate: nearly
-# every 案由 reads 关于[进一步][加强/推进/加快]我市……工作的建议/提案, and nearly every body says 建议有关部门……
-# 完善……机制/措施. These words carry no concrete ask, so for similarity they would make any two proposals look
-# alike, and for search they would match every document. Domain nouns that are common but meaningful (建设, 服务,
-# 管理, 小区, 企业) are kept: IDF damps them in similarity and a user may well search for them.
-# fmt: off
-STOPWORDS: frozenset[str] = frozenset([
-    # function words and pronouns
-    "的", "地", "得", "了", "着", "过", "和", "与", "及", "以及", "或", "或者", "并", "并且", "而", "而且", "且", "等",
-    "等等", "之", "其", "其中", "此", "该", "这", "那", "这些", "那些", "这个", "那个", "一", "一个", "一些", "一是",
-    "二是", "三是", "四是", "五是", "在", "对", "对于", "为", "为了", "将", "把", "被", "从", "向", "于", "以", "由",
-    "给", "让", "使", "是", "有", "就", "也", "都", "还", "又", "要", "应", "应当", "应该", "可", "可以", "能", "能够",
-    "会", "已", "已经", "不", "没有", "很", "较", "更", "更加", "最", "我", "我们", "你", "你们", "他", "他们", "它",
-    "它们", "其他", "各", "各类", "各种", "每", "所", "所有", "如", "如果", "但", "但是", "因", "因为", "所以", "通过",
-    "按照", "根据", "围绕", "针对", "目前", "当前", "现在", "近年来", "今年", "去年", "部分", "不少", "许多", "很多",
-    "较多", "较大", "一定", "一批", "多数", "主要", "重要", "同时", "此外", "首先", "其次", "以上", "以下",
-    # proposal boilerplate
-    "关于", "建议", "建议案", "提案", "议案", "意见", "提议", "呼吁", "对策", "措施", "思考", "几点", "若干", "有关",
-    "相关", "方面", "问题", "工作", "情况", "现状", "存在", "进行", "开展", "实施", "实行", "落实", "加强", "推进",
-    "加快", "推动", "促进", "进一步", "切实", "积极", "大力", "不断", "持续", "全面", "完善", "提升", "提高", "强化",
-    "优化", "深化", "健全", "做好", "抓好", "着力", "努力", "有效", "充分", "逐步", "尽快", "给予", "确保", "机制",
-    "体系", "力度", "水平", "部门", "有关部门", "相关部门", "政府", "我市", "我区", "我省", "我国", "全市", "全区",
-    "全省", "本市", "本区", "各区", "各级",
-])
-# fmt: on
-
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_HAN_RUN = re.compile(f"[{_HAN}]+")
-_ASCII_RUN = re.compile("[0-9a-z]+")
-_RUN = re.compile(f"[{_HAN}]+|[0-9a-z]+")
-_WORDLIKE = re.compile(r"\w")  # a token with no letter, digit or Han char is punctuation/whitespace
-
-_lock = threading.Lock()
-_tokenizer: Any = None  # jieba ships no type hints
-
-
-def _jieba() -> Any:
-    """The process-wide jieba tokenizer, loaded once (~1 s) on first use; thread-safe."""
-    global _tokenizer
-    if _tokenizer is None:
-        with _lock:
-            if _tokenizer is None:
-                jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary load at DEBUG/INFO to stderr
-                tokenizer = jieba.Tokenizer()  # own instance: leave jieba's global default untouched
-                tokenizer.initialize()
-                _tokenizer = tokenizer
-    return _tokenizer
 
 
 def warm_up(items: Iterable[TextItem] = ()) -> None:
     """Load the jieba dictionary now (at service start) instead of on the first request, and tokenize ``items``
     (e.g. the open session's proposals) into the cache so the first ``rank_similar`` over them is fast."""
-    _jieba()
+    cn_text.tokenizer()
     for item in items:
         _cached_tokens(item.title)
         _cached_tokens(item.content)
 
 
-def _normalise(text: str) -> str:
-    # NFKC folds full-width letters, digits and punctuation (５Ｇ, ，) to their ASCII forms.
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def _keep(term: str) -> bool:
-    return (
-        bool(_WORDLIKE.search(term))
-        and term not in STOPWORDS
-        and not (len(term) == 1 and _HAN_RUN.fullmatch(term) is not None)
-    )
-
-
-def _bigrams(run: str) -> list[str]:
-    return [run[i : i + 2] for i in range(len(run) - 1)]
-
-
 @functools.lru_cache(maxsize=16_384)  # title and content of a few thousand items; tokens are interned, so ~8 B each
 def _cached_tokens(text: str) -> tuple[str, ...]:
-    words: list[str] = _jieba().lcut(unicodedata.normalize("NFKC", text))
-    return tuple(sys.intern(t) for w in words if _keep(t := w.strip().lower()))
+    return tuple(sys.intern(t) for t in cn_text.tokens(text))
 
 
 def tokens(text: str) -> list[str]:
     """jieba precise-mode tokens of ``text``: no stopwords, punctuation or single Han characters; ASCII lowercased;
     numbers kept."""
     return list(_cached_tokens(text))
-
-
-def index_terms(title: str, content: str) -> set[str]:
-    """The terms to store in the inverted index for a document (see the module docstring for the guarantee)."""
-    text = _normalise(f"{title}\n{content}")
-    terms: set[str] = {w.strip() for w in _jieba().cut_for_search(text)}
-    terms.update(b for run in _HAN_RUN.findall(text) for b in _bigrams(run))
-    terms.update(_ASCII_RUN.findall(text))
-    return {t[:MAX_TERM_CHARS] for t in terms if _keep(t)}
-
-
-def _query_run_terms(run: str) -> Iterable[str]:
-    if not _HAN_RUN.fullmatch(run):
-        return [run]
-    terms: list[str] = []
-    singles = ""  # adjacent one-character words, e.g. a rare word jieba does not know (幂/等)
-    for word in [*_jieba().lcut(run), ""]:
-        if len(word) == 1:
-            singles += word
-            continue
-        if len(singles) >= 2:  # their bigrams are in the index like every bigram of the text
-            terms += _bigrams(singles)
-        singles = ""
-        if word and word not in STOPWORDS:
-            terms += [word] if len(word) == 2 else _bigrams(word)
-    return terms
-
-
-def query_terms(query: str) -> list[str]:
-    """Search terms of a user query, in query order, deduplicated; [] if nothing searchable is left."""
-    found = (t[:MAX_TERM_CHARS] for run in _RUN.findall(_normalise(query)) for t in _query_run_terms(run))
-    return list(dict.fromkeys(t for t in found if _keep(t)))
-
-
-def fts_terms(title: str, content: str) -> str:
-    """The document's terms as one space-separated string for the database's full-text index: the index terms that
-    are a Han run or an ASCII letter/digit run, i.e. every term ``query_terms`` can produce (jieba words with other
-    characters, e.g. ``pm2.5``, are never queried; a tokenizer would split them anyway). Sorted, so it is stable."""
-    return " ".join(sorted(t for t in index_terms(title, content) if _RUN.fullmatch(t)))
-
-
-def fts_safe(terms: Iterable[str]) -> list[str]:
-    """Only terms that are a single Han or ASCII run: these need no quoting in an FTS5 or tsquery expression."""
-    return [t for t in terms if _RUN.fullmatch(t)]
 
 
 @dataclass(frozen=True)
@@ -247,16 +115,11 @@ class Words:
         return cls(tuple(title.split()), tuple(full.split()))
 
 
-def _tokens_uncached(text: str) -> tuple[str, ...]:
-    words: list[str] = _jieba().lcut(unicodedata.normalize("NFKC", text))
-    return tuple(t for w in words if _keep(t := w.strip().lower()))
-
-
 def words(title: str, content: str) -> Words:
     """The words to store for an item when it is written (not cached: the service stores them instead). Capped at
     ``MAX_TERM_CHARS`` like index terms, so a word fits the document-frequency table."""
-    title_words = tuple(t[:MAX_TERM_CHARS] for t in _tokens_uncached(title))
-    return Words(title_words, title_words + tuple(t[:MAX_TERM_CHARS] for t in _tokens_uncached(content)))
+    title_words = tuple(t[:MAX_TERM_CHARS] for t in cn_text.tokens(title))
+    return Words(title_words, title_words + tuple(t[:MAX_TERM_CHARS] for t in cn_text.tokens(content)))
 
 
 def smooth_idf(df: Mapping[str, int], n_docs: int) -> Callable[[str], float]:

@@ -8,13 +8,13 @@ paragraph (closing remarks after a blank line are not part of it). Without such 
 text is one suggestion.
 
 ``coverage(suggestions, reply)`` scores each suggestion against each sentence of the reply: the
-share of the suggestion's content bigrams (character pairs of its jieba words, stopwords and
-single characters dropped: routing.tokenize) that occur in the sentence, each bigram weighted by
-1 / the number of the proposal's suggestions it occurs in, so the topic the whole proposal shares
-(养老, 停车) counts for little and what sets one suggestion apart counts for much. A reply
-paraphrases (增设接驳公交 → 开通接驳微循环线路), so character pairs match where whole words do
-not. A suggestion is answered when its best sentence scores at least ``ANSWERED_AT``; the best
-sentence is kept as the evidence shown to staff.
+share of the suggestion's content bigrams (character pairs of its jieba words, stop words, bare
+numbers and single characters dropped: cn_text.tokens) that occur in the sentence, each bigram
+weighted by 1 / the number of the proposal's suggestions it occurs in, so the topic the whole
+proposal shares (养老, 停车) counts for little and what sets one suggestion apart counts for much.
+A reply paraphrases (增设接驳公交 → 开通接驳微循环线路), so character pairs match where whole
+words do not. A suggestion is answered when its best sentence scores at least ``ANSWERED_AT``; the
+best sentence is kept as the evidence shown to staff.
 
 Measured on services/assignment/tests/data/reply_coverage.json (pairs written for the test
 before this scoring was chosen, labelled by whether the reply responds to each suggestion):
@@ -22,12 +22,13 @@ test_coverage.py prints precision and recall of the "not answered" flag, the one
 and holds them above ``FLOOR``.
 """
 
+import functools
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from assignment_service.routing import tokenize
+from cn_text import HAN_RUN, han_bigrams, tokens
 
 # A suggestion counts as answered when its best reply sentence carries this share of its weight.
 ANSWERED_AT = 0.34
@@ -46,7 +47,6 @@ _STYLES = (
     re.compile(rf"(?:^|(?<=[\n。；;：:，,]))\s*第({_CN})[，,、：:]"),
 )
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?\n])")
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 _TRAILING = "。；;，,、：: \n\t"
 
 
@@ -88,15 +88,16 @@ def suggestions(text: str) -> list[str]:
     return out
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1) if _HAN.match(text[i]) and _HAN.match(text[i + 1])}
+@functools.lru_cache(maxsize=4096)  # the replies list scores coverage on every read: cut each text once
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(tokens(text, numbers=False))
 
 
 def _content_bigrams(text: str) -> set[str]:
     """Character pairs of the text's content words (and ASCII words whole)."""
     out: set[str] = set()
-    for word in tokenize(text):
-        out |= _bigrams(word) if _HAN.search(word) else {word}
+    for word in _words(text):
+        out |= set(han_bigrams(word)) if HAN_RUN.search(word) else {word}
     return out
 
 
@@ -119,7 +120,7 @@ def coverage(asks: list[str], reply: str) -> list[Covered]:
     """For each suggestion (``suggestions(...)``), whether the reply responds to it."""
     terms = [_content_bigrams(a) for a in asks]
     shared = Counter(b for t in terms for b in t)
-    parts = [(s, _bigrams(s) | {w for w in tokenize(s) if not _HAN.search(w)}) for s in sentences(reply)]
+    parts = [(s, set(han_bigrams(s)) | {w for w in _words(s) if not HAN_RUN.search(w)}) for s in sentences(reply)]
     out = []
     for number, (ask, own) in enumerate(zip(asks, terms, strict=True), start=1):
         weight = {b: 1 / shared[b] for b in own}
