@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
+from gateway_service.caller import Caller
 from gateway_service.idempotency import REPLAYED, IdempotencyStore
 from gateway_service.main import create_app
 from gateway_service.settings import GatewaySettings
@@ -84,43 +85,48 @@ async def test_an_idempotency_key_claims_once_and_replays_what_was_answered(
     app = make_app(database_url, kafka, namespace, dev_keys)
     async with serve(app):
         runtime = service_runtime(app)
-        store = IdempotencyStore(3600)
-        store.bind(runtime.database, runtime.verifier)
+        store = IdempotencyStore(runtime.database, ttl_s=3600)
 
-        def request(body: bytes, subject: str = "member-1") -> Request:
+        def request(body: bytes) -> Request:
             async def receive() -> dict[str, Any]:
                 return {"type": "http.request", "body": body, "more_body": False}
 
-            token = dev_keys.token("member", subject=subject)
             scope = {
                 "type": "http",
                 "method": "POST",
                 "path": "/api/v1/proposals",
-                "headers": [(b"authorization", f"Bearer {token}".encode())],
+                "headers": [],
                 "client": ("10.0.0.1", 1),
                 "query_string": b"",
             }
             return Request(scope, receive)
 
-        scope, replay = await store.begin(request(b'{"a":1}'), "key-1")
+        async def caller(subject: str) -> Caller:
+            """The caller as the gateway works it out: a verified token's subject."""
+            return Caller(
+                "10.0.0.1", principal=await runtime.verifier.verify(dev_keys.token("member", subject=subject))
+            )
+
+        one, two = await caller("member-1"), await caller("member-2")
+        scope, replay = await store.begin(request(b'{"a":1}'), "key-1", one)
         assert replay is None
         with pytest.raises(Problem) as running:
-            await store.begin(request(b'{"a":1}'), "key-1")
+            await store.begin(request(b'{"a":1}'), "key-1", one)
         assert (running.value.status, running.value.code) == (409, "idempotency_in_progress")
         await store.finish(scope, httpx_response(201, b'{"id":"p-1"}'))
-        _, replay = await store.begin(request(b'{"a":1}'), "key-1")
+        _, replay = await store.begin(request(b'{"a":1}'), "key-1", one)
         assert replay is not None and replay.status_code == 201 and bytes(replay.body) == b'{"id":"p-1"}'
         assert replay.headers[REPLAYED] == "true"
         with pytest.raises(Problem) as reused:
-            await store.begin(request(b'{"a":2}'), "key-1")
+            await store.begin(request(b'{"a":2}'), "key-1", one)
         assert (reused.value.status, reused.value.code) == (422, "idempotency_key_reused")
         # The same key from another caller is another key; a 5xx answer is forgotten.
-        other, replay = await store.begin(request(b'{"a":1}', subject="member-2"), "key-1")
+        other, replay = await store.begin(request(b'{"a":1}'), "key-1", two)
         assert replay is None
         await store.finish(other, httpx_response(503, b"{}"))
-        assert (await store.begin(request(b'{"a":1}', subject="member-2"), "key-1"))[1] is None
+        assert (await store.begin(request(b'{"a":1}'), "key-1", two))[1] is None
         with pytest.raises(Problem):
-            await store.begin(request(b"{}"), "")
+            await store.begin(request(b"{}"), "", one)
 
 
 def httpx_response(status: int, body: bytes) -> Response:

@@ -2,9 +2,9 @@
 
 ``CallerMiddleware`` runs first (outside the rate limiter) and puts one ``Caller`` in the
 request's state: the real client address, and the verified bearer token or API key, if any.
-The rate limiter keys on it, the door (door.py) forwards or refuses by it, Idempotency-Key
-records are scoped by it, and the gateway's own routes take its principal; nobody verifies
-the token a second time.
+The rate limiter keys on it, routes take it as ``CurrentCaller`` (api/deps.py): the door
+(door.py) forwards or refuses by it, Idempotency-Key records are scoped by it, and the
+gateway's own routes take its principal; nobody verifies the token a second time.
 
 - A token that verifies (signature, claims, its sign-in still open) makes the caller its
   subject; a usable API key makes it the key's id. A junk or refused credential does not
@@ -20,17 +20,17 @@ import ipaddress
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.datastructures import Headers
-from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway_service.api_keys import service as api_keys
+from gateway_service.api_keys.models import HEADER as API_KEY_HEADER
+from gateway_service.api_keys.models import ApiKey
 from servicekit.auth import Principal, TokenVerifier, unauthorized
+from servicekit.db import Database
 from servicekit.errors import Problem
-
-if TYPE_CHECKING:
-    from gateway_service.api_keys import ApiKey, ApiKeyAuthority
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,9 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 class Caller:
     address: str
     principal: Principal | None = None  # a bearer token that verified
-    api_key: "ApiKey | None" = None  # an API key that is usable (known, not expired or revoked)
+    api_key: ApiKey | None = None  # an API key that is usable (known, not expired or revoked)
     problem: Problem | None = None  # why the credential presented is refused; the door answers it
-    # False when a lookup failed (the database): the door then resolves again, inside the
+    # False when a lookup failed (the database): CurrentCaller then resolves again, inside the
     # request's error handling.
     complete: bool = True
 
@@ -107,35 +107,29 @@ def client_address(scope: Scope, trusted: Sequence[Network]) -> str:
     return str(current)
 
 
-def caller_address(scope: Scope) -> str:
-    """The client address the middleware found, or the peer when it did not run."""
-    caller = scope.get("state", {}).get("caller")
-    if isinstance(caller, Caller):
-        return caller.address
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+def caller_in(scope: Scope) -> Caller:
+    """The request's caller, put there by ``CallerMiddleware`` (main.py installs it outside all that reads it)."""
+    caller: Caller = scope["state"]["caller"]
+    return caller
 
 
 class CallerResolver:
-    def __init__(self, trusted_proxies: Sequence[Network]) -> None:
+    def __init__(self, trusted_proxies: Sequence[Network], *, verifier: TokenVerifier, database: Database) -> None:
         self.trusted = list(trusted_proxies)
-        self.verifier: TokenVerifier | None = None
-        self.api_keys: ApiKeyAuthority | None = None
-
-    def bind(self, verifier: TokenVerifier, api_keys: "ApiKeyAuthority") -> None:
-        self.verifier, self.api_keys = verifier, api_keys
+        self.verifier = verifier
+        self.database = database
 
     async def resolve(self, scope: Scope, *, strict: bool = False) -> Caller:
         """``strict``: let a failing lookup raise (inside a route) instead of deferring it."""
-        assert self.verifier is not None and self.api_keys is not None
         address = client_address(scope, self.trusted)
         headers = Headers(scope=scope)
         try:
-            key = headers.get("x-api-key")
+            key = headers.get(API_KEY_HEADER)
             if key is not None:
-                row = await self.api_keys.lookup(key)
+                async with self.database.session(read_only=True) as session:
+                    row = await api_keys.usable_key(session=session, key=key)
                 if row is None:
-                    return Caller(address, problem=self.api_keys.refused())
+                    return Caller(address, problem=api_keys.refused())
                 return Caller(address, api_key=row)
             authorization = headers.get("authorization")
             if authorization is not None:
@@ -153,17 +147,8 @@ class CallerResolver:
             return Caller(address, complete=False)
         return Caller(address)
 
-    async def caller_of(self, request: Request) -> Caller:
-        """The request's caller: the middleware's, or resolved now (strictly) if it had none."""
-        caller = request.scope.get("state", {}).get("caller")
-        if isinstance(caller, Caller) and caller.complete:
-            return caller
-        caller = await self.resolve(request.scope, strict=True)
-        _remember(request.scope, caller)
-        return caller
 
-
-def _remember(scope: Scope, caller: Caller) -> None:
+def remember(scope: Scope, caller: Caller) -> None:
     state: dict[str, Any] = scope.setdefault("state", {})
     state["caller"] = caller
     if caller.principal is not None:
@@ -178,5 +163,5 @@ class CallerMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            _remember(scope, await self.resolver.resolve(scope))
+            remember(scope, await self.resolver.resolve(scope))
         await self.app(scope, receive, send)

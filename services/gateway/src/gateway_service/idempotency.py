@@ -2,9 +2,9 @@
 first response without doing the work again; the same key with another body is a 422; a
 duplicate arriving while the first is still running is a 409.
 
-Keys are scoped to the caller (caller.py: the token's subject, the API key, or the client address),
-the method and the path, and kept for ``idempotency_ttl_s``. Records live in the gateway's
-database, so every replica sees the same ones. A 5xx answer is not kept: the work may not
+Keys are scoped to the caller (caller.py, worked out once per request: the token's subject, the
+API key, or the client address), the method and the path, and kept for ``idempotency_ttl_s``.
+Records live in the gateway's database, so every replica sees the same ones. A 5xx answer is not kept: the work may not
 have happened, so a retry must be able to try again.
 """
 
@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col
 
 from gateway_service.caller import Caller
-from servicekit.auth import TokenVerifier
 from servicekit.db import Database, UTCDateTime, utcnow
 from servicekit.errors import Problem
 
@@ -38,31 +37,11 @@ class IdempotencyRecord(SQLModel, table=True):
 
 
 class IdempotencyStore:
-    def __init__(self, ttl_s: float) -> None:
+    def __init__(self, database: Database, *, ttl_s: float) -> None:
+        self.database = database
         self.ttl = timedelta(seconds=ttl_s)
 
-    def bind(self, database: Database, verifier: TokenVerifier) -> None:
-        """The runtime's database and token verifier, which exist only once the app is built."""
-        self.database = database
-        self.verifier = verifier
-
-    async def _caller(self, request: Request) -> str:
-        caller = request.scope.get("state", {}).get("caller")
-        if isinstance(caller, Caller):
-            return caller.key  # worked out once, by CallerMiddleware (caller.py)
-        # Called outside the gateway's middleware (tests of the store alone).
-        api_key = request.headers.get("x-api-key")
-        if api_key:
-            return "key:" + hashlib.sha256(api_key.encode()).hexdigest()
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer "):
-            try:
-                return f"sub:{(await self.verifier.verify(header[7:].strip())).subject}"
-            except Problem:
-                return "invalid-token"  # the door answers 401; nothing is stored for it
-        return f"addr:{request.client.host if request.client else ''}"
-
-    async def begin(self, request: Request, key: str) -> tuple[str, Response | None]:
+    async def begin(self, request: Request, key: str, caller: Caller) -> tuple[str, Response | None]:
         """Claims the key (scope, None), or returns the first request's stored response."""
         if not 1 <= len(key) <= 255:
             raise Problem(
@@ -71,8 +50,7 @@ class IdempotencyStore:
                 "Invalid Idempotency-Key",
                 "the Idempotency-Key header must be 1 to 255 characters",
             )
-        caller = await self._caller(request)
-        scope = hashlib.sha256(f"{caller}\n{request.method}\n{request.url.path}\n{key}".encode()).hexdigest()
+        scope = hashlib.sha256(f"{caller.key}\n{request.method}\n{request.url.path}\n{key}".encode()).hexdigest()
         body_hash = hashlib.sha256(await request.body()).hexdigest()
         async with self.database.session() as session:
             existing = await session.get(IdempotencyRecord, scope)

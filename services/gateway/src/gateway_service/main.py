@@ -10,10 +10,8 @@ from starlette.middleware import Middleware
 
 from gateway_service.accounts.service import Identity, ensure_bootstrap_admin
 from gateway_service.accounts.sessions import GatewayVerifier
-from gateway_service.api import gateway_router
-from gateway_service.api_keys import ApiKeyAuthority
+from gateway_service.api import router
 from gateway_service.caller import CallerMiddleware, CallerResolver
-from gateway_service.door import Door
 from gateway_service.events.schemas import registry
 from gateway_service.idempotency import IdempotencyStore
 from gateway_service.proxy import Upstreams
@@ -29,21 +27,21 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
-    upstreams = Upstreams(settings)
-    identity = Identity.from_settings(settings)
-    idempotency = IdempotencyStore(settings.idempotency_ttl_s)
-    api_keys = ApiKeyAuthority()
-    callers = CallerResolver(settings.trusted_proxies)
-    door = Door(api_keys, callers)
-    app = service_app(
-        title="Gateway",
-        settings=settings,
-        registry=registry,
-        migrations=MIGRATIONS,
-        router=gateway_router(upstreams, idempotency, door),
+    app = service_app(title="Gateway", settings=settings, registry=registry, migrations=MIGRATIONS, router=router)
+    runtime = service_runtime(app)
+    # What the routes take (api/deps.py, accounts/api.py), each built whole with what it uses.
+    identity = Identity.from_settings(settings, runtime.database)
+    # The gateway's verifier also refuses tokens of ended sign-ins (ADR 11); the gateway's own
+    # routes get it through runtime.verifier too.
+    runtime.verifier = GatewayVerifier(
+        identity.sessions, issuer=settings.auth_issuer, audience=settings.auth_audience, jwks=settings.auth_jwks
     )
+    callers = CallerResolver(settings.trusted_proxies, verifier=runtime.verifier, database=runtime.database)
+    upstreams = Upstreams(settings, metrics=runtime.metrics)
     app.state.identity = identity
+    app.state.callers = callers
     app.state.upstreams = upstreams  # tests put a fake service behind it
+    app.state.idempotency = IdempotencyStore(runtime.database, ttl_s=settings.idempotency_ttl_s)
     mount_web_apps(app, settings.member_app_dir, settings.console_app_dir)
     # Innermost (appended, not inserted in front): a 429 goes out through the request-id, security
     # headers and CORS middleware like every other answer.
@@ -82,17 +80,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             ],
             max_age=600,
         )
-    runtime = service_runtime(app)
-    upstreams.metrics = runtime.metrics
-    # The gateway's verifier also refuses tokens of ended sign-ins (ADR 11); the gateway's own
-    # routes get it through runtime.verifier too.
-    identity.sessions.bind(runtime.database)
-    runtime.verifier = GatewayVerifier(
-        identity.sessions, issuer=settings.auth_issuer, audience=settings.auth_audience, jwks=settings.auth_jwks
-    )
-    idempotency.bind(runtime.database, runtime.verifier)
-    api_keys.bind(runtime.database, identity)
-    callers.bind(runtime.verifier, api_keys)
     runtime.on_shutdown(upstreams.close)
     runtime.on_startup(partial(_start_identity, runtime, settings, identity))
     return app

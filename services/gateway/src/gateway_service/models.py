@@ -2,7 +2,7 @@
 here registers them with the metadata that the migrations compare against."""
 
 from gateway_service.accounts.models import Account, AccountSession, LoginFailure, RefreshToken
-from gateway_service.api_keys import ApiKey
+from gateway_service.api_keys.models import ApiKey
 from gateway_service.idempotency import IdempotencyRecord
 
 __all__ = ["Account", "AccountSession", "ApiKey", "IdempotencyRecord", "LoginFailure", "RefreshToken"]

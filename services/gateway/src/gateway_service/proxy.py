@@ -2,7 +2,7 @@
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 import httpx
@@ -10,9 +10,6 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
 from gateway_service.balancer import ReplicaPool
-from gateway_service.door import Door
-from gateway_service.idempotency import HEADER as IDEMPOTENCY_HEADER
-from gateway_service.idempotency import IdempotencyStore
 from gateway_service.routes import API, Route
 from gateway_service.settings import GatewaySettings
 from servicekit.errors import Problem
@@ -49,7 +46,7 @@ _DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
 
 
 class Upstreams:
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, *, metrics: ServiceMetrics | None = None) -> None:
         self.pools = {
             service: ReplicaPool(urls, eject_s=settings.upstream_eject_s)
             for service, urls in settings.upstreams().items()
@@ -61,7 +58,7 @@ class Upstreams:
                 max_keepalive_connections=settings.upstream_max_connections,
             ),
         )
-        self.metrics: ServiceMetrics | None = None  # the gateway's, once its runtime exists
+        self.metrics = metrics  # the gateway's; tests build one without
         # Streams: no read timeout (quiet between events) and a pool of their own.
         self.stream_client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s, read=None),
@@ -231,27 +228,3 @@ async def forward_stream(upstreams: Upstreams, route: Route, request: Request, a
 
     out.update({"cache-control": "no-cache", "x-accel-buffering": "no"} if events else {"x-accel-buffering": "no"})
     return StreamingResponse(chunks(), status_code=upstream.status_code, headers=out)
-
-
-def route_handler(
-    upstreams: Upstreams, route: Route, idempotency: IdempotencyStore, door: Door
-) -> Callable[[Request], Awaitable[Response]]:
-    async def handle(request: Request) -> Response:
-        authorization = await door.authorization_for(request, route)
-        if route.stream:
-            return await forward_stream(upstreams, route, request, authorization)
-        key = request.headers.get(IDEMPOTENCY_HEADER)
-        if not route.takes_idempotency_key or key is None:
-            return await upstreams.forward(route, request, authorization=authorization)
-        scope, replay = await idempotency.begin(request, key)
-        if replay is not None:
-            return replay
-        try:
-            response = await upstreams.forward(route, request, authorization=authorization)
-        except BaseException:
-            await idempotency.forget(scope)
-            raise
-        await idempotency.finish(scope, response)
-        return response
-
-    return handle

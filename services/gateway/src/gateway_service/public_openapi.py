@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gateway_service.api_keys import SCOPES
+from gateway_service.api_keys.models import SCOPES
 from gateway_service.routes import ROUTES
 
 DOCUMENT = Path(__file__).with_name("public_openapi.json")

@@ -20,7 +20,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway_service.caller import Caller, caller_address
+from gateway_service.caller import caller_in
 from servicekit.errors import Problem, problem_response
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -63,13 +63,6 @@ class RateLimitMiddleware:
             return "auth"
         return "write" if method in WRITES else "read"
 
-    @staticmethod
-    def caller(scope: Scope) -> str:
-        caller = scope.get("state", {}).get("caller")
-        if isinstance(caller, Caller):
-            return caller.key
-        return f"addr:{caller_address(scope)}"  # only if the caller middleware is not installed
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -78,7 +71,7 @@ class RateLimitMiddleware:
         if kind is None:
             await self.app(scope, receive, send)
             return
-        who = self.caller(scope)
+        who = caller_in(scope).key
         if who.startswith("key:"):
             kind = "api_key"  # another system's key has its own budget for everything it calls
         item = self.limits[kind]

@@ -102,7 +102,7 @@ async def _create(settings: GatewaySettings, data: AccountCreate) -> str:
         await upgrade_async(MIGRATIONS, settings.database_url)
     database = Database(settings.database_url)
     try:
-        identity = service.Identity.from_settings(settings)
+        identity = service.Identity.from_settings(settings, database)
         async with database.session() as session:
             account = await service.create_account(session=session, passwords=identity.passwords, data=data)
             return account.id

@@ -19,7 +19,7 @@ from gateway_service.accounts.models import (
     TokenResponse,
 )
 from gateway_service.accounts.service import Identity, IssuedTokens
-from gateway_service.caller import caller_address
+from gateway_service.caller import caller_in
 from gateway_service.routes import API
 from servicekit.auth import Principal, Role, SignedInDep, forbidden
 from servicekit.db import utcnow
@@ -55,7 +55,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def client_address(request: Request) -> str:
     # The real client as the caller middleware worked it out (trusted_proxies, caller.py).
-    return caller_address(request.scope)
+    return caller_in(request.scope).address
 
 
 def _token_response(issued: IssuedTokens, identity: Identity, response: Response) -> TokenResponse:

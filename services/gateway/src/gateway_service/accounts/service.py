@@ -40,7 +40,7 @@ from gateway_service.accounts.sessions import OpenSessions
 from gateway_service.accounts.tokens import TokenIssuer
 from gateway_service.settings import GatewaySettings
 from servicekit.auth import Principal, Role, forbidden, unauthorized
-from servicekit.db import utcnow
+from servicekit.db import Database, utcnow
 from servicekit.errors import NotFound, Problem
 from servicekit.pagination import decode_cursor, invalid_cursor, paginate
 
@@ -82,7 +82,8 @@ class Identity:
     sessions: OpenSessions
 
     @classmethod
-    def from_settings(cls, settings: GatewaySettings) -> "Identity":
+    def from_settings(cls, settings: GatewaySettings, database: Database) -> "Identity":
+        """``database``: the process's, where open sign-ins are looked up."""
         return cls(
             passwords=Passwords(
                 time_cost=settings.password_hash_time_cost,
@@ -103,7 +104,7 @@ class Identity:
                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
                 activation_ttl=timedelta(seconds=settings.activation_code_ttl_s),
             ),
-            sessions=OpenSessions(settings.session_check_cache_s),
+            sessions=OpenSessions(database, cache_s=settings.session_check_cache_s),
         )
 
 

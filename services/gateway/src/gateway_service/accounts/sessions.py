@@ -24,19 +24,15 @@ _MAX_ENTRIES = 50_000
 
 
 class OpenSessions:
-    def __init__(self, cache_s: float) -> None:
-        self.cache_s = cache_s
-        self.database: Database | None = None
-        self._open: dict[str, tuple[float, str]] = {}  # sid -> (checked at, account id)
-
-    def bind(self, database: Database) -> None:
+    def __init__(self, database: Database, *, cache_s: float) -> None:
         self.database = database
+        self.cache_s = cache_s
+        self._open: dict[str, tuple[float, str]] = {}  # sid -> (checked at, account id)
 
     async def is_open(self, sid: str) -> bool:
         cached = self._open.get(sid)
         if cached is not None and time.monotonic() - cached[0] < self.cache_s:
             return True
-        assert self.database is not None
         async with self.database.session(read_only=True) as session:
             row = await session.get(AccountSession, sid[:36])
         if row is None or row.revoked_at is not None:
