@@ -5,8 +5,6 @@ enable_seqscan off, so only a missing index leaves a Seq Scan). Plans, not timin
 is cheap on a test's few rows and ruinous on a year's hundred thousand, and the plan shows it
 either way."""
 
-import re
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -14,14 +12,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import create_async_engine
+from query_plans import Captured, assert_no_full_scans, capture, ok
 
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from proposal_service.main import create_app
 from proposal_service.settings import ProposalSettings
-from servicekit.runtime import service_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -30,29 +26,6 @@ Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 # Tables a full read of which is fine: configuration with a few rows per body and year (a
 # list asks which sessions are published; a body has one or two sessions a year).
 SMALL_TABLES = {"session"}
-# Known full reads still on a request path, each with why it stays for now; the list is meant to
-# shrink. Similar items count every search document for their idf (domain/search.py
-# document_count): O(items) per request, owned by the search work (issue 11 part 4).
-KNOWN_SCANS = {"SELECT count(*) AS count_1 FROM searchdocument"}
-
-
-def _known(statement: str) -> bool:
-    return " ".join(statement.split()) in KNOWN_SCANS
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
-
-
-class Captured:
-    def __init__(self) -> None:
-        self.statements: dict[str, tuple[Any, ...]] = {}
-        self.recording = False
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if self.recording and re.match(r"\s*(SELECT|UPDATE|DELETE|WITH)\b", statement, re.IGNORECASE):
-            self.statements.setdefault(statement, tuple(parameters or ()))
 
 
 @pytest.fixture
@@ -68,10 +41,8 @@ async def proposal_app(
             auth_jwks_url=None,
         )
     )
-    captured = Captured()
     async with serve(app) as client:
-        event.listen(service_runtime(app).database.engine.sync_engine, "before_cursor_execute", captured)
-        yield client, captured, database_url
+        yield client, capture(app), database_url
 
 
 async def _exercise(client: httpx.AsyncClient, keys: DevKeys, captured: Captured) -> None:
@@ -175,41 +146,6 @@ async def _exercise(client: httpx.AsyncClient, keys: DevKeys, captured: Captured
     captured.recording = False
 
 
-def _sqlite_scans(path: str, statements: dict[str, tuple[Any, ...]], tables: set[str]) -> list[str]:
-    found = []
-    with sqlite3.connect(path) as conn:
-        for statement, parameters in statements.items():
-            if _known(statement):
-                continue
-            plan = conn.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
-            for _id, _parent, _notused, detail in plan:
-                match = re.match(r"SCAN (\w+)(?: AS \w+)?$", detail)
-                if match and re.sub(r"_\d+$", "", match.group(1)) in tables - SMALL_TABLES:
-                    found.append(f"{detail}\n    in: {statement}")
-    return found
-
-
-async def _postgres_scans(url: str, statements: dict[str, tuple[Any, ...]], tables: set[str]) -> list[str]:
-    found = []
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            # Seq Scans are then chosen only where no index can answer (tiny tables look cheaper
-            # to scan otherwise).
-            await conn.exec_driver_sql("SET enable_seqscan = off")
-            for statement, parameters in statements.items():
-                if _known(statement):
-                    continue
-                plan = [r[0] for r in (await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)).all()]
-                for line in plan:
-                    match = re.search(r"Seq Scan on (\w+)", line)
-                    if match and match.group(1) in tables - SMALL_TABLES:
-                        found.append(f"{line.strip()}\n    in: {statement}")
-    finally:
-        await engine.dispose()
-    return found
-
-
 async def test_proposal_request_paths_read_no_table_in_full(
     proposal_app: tuple[httpx.AsyncClient, Captured, str], dev_keys: DevKeys
 ) -> None:
@@ -217,10 +153,6 @@ async def test_proposal_request_paths_read_no_table_in_full(
 
     client, captured, url = proposal_app
     await _exercise(client, dev_keys, captured)
-    tables = set(SQLModel.metadata.tables)
-    assert len(captured.statements) > 20, "the requests above should have emitted many statements"
-    if url.startswith("sqlite"):
-        scans = _sqlite_scans(url.split("///", 1)[1], captured.statements, tables)
-    else:
-        scans = await _postgres_scans(url, captured.statements, tables)
-    assert not scans, "full table scans on request paths:\n" + "\n".join(scans)
+    await assert_no_full_scans(
+        url, captured, SQLModel.metadata.tables, small=SMALL_TABLES, at_least=21
+    )

@@ -418,6 +418,8 @@ class WebhookSubscription(SQLModel, table=True):
     and kept here because signing needs it."""
 
     __tablename__ = "webhook_subscription"
+    # an administrator's list pages through all of them in this order (GET /webhooks)
+    __table_args__ = (Index("ix_webhook_subscription_created_at_id", "created_at", "id"),)
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
     owner: str = Field(max_length=120, index=True, description="the token subject that made it")
