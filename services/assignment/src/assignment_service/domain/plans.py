@@ -1,14 +1,13 @@
 """Handling plans (办理方案) for plenary recommendations and motions: phases, tasks with a lead
 unit and responsible units, milestones and stage reports, and the plan's progress."""
 
-from datetime import date
-
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assignment_service.domain.access import require_reviewer
 from assignment_service.domain.deadlines import local_date
 from assignment_service.domain.items import load_item
+from assignment_service.domain.plan_progress import current_phase, is_overdue, tally
 from assignment_service.events.schemas import PlanDeliberated
 from assignment_service.models import (
     HandlingPlan,
@@ -114,18 +113,15 @@ async def get_plan(*, session: AsyncSession, principal: Principal, proposal_id: 
                 description=t.description,
                 lead_unit=UnitPublic.model_validate(units[t.lead_unit_id]),
                 responsible_units=[UnitPublic.model_validate(units[u]) for u in t.responsible_unit_ids],
-                milestones=[
-                    MilestonePublic.model_validate(m, update={"overdue": m.done_on is None and m.due_on < today})
-                    for m in own
-                ],
+                milestones=[MilestonePublic.model_validate(m, update={"overdue": is_overdue(m, today)}) for m in own],
                 reports=[
                     StageReportPublic.model_validate(r)
                     for r in sorted((r for r in reports if r.task_id == t.id), key=lambda r: r.reported_at)
                 ],
-                progress=round(sum(m.done_on is not None for m in own) / len(own), 3) if own else 0.0,
+                progress=tally(own, today).share,
             )
         )
-    done = sum(m.done_on is not None for m in milestones)
+    overall = tally(milestones, today)
     return PlanPublic(
         id=plan.id,
         proposal_id=proposal_id,
@@ -134,24 +130,16 @@ async def get_plan(*, session: AsyncSession, principal: Principal, proposal_id: 
         issued_on=plan.issued_on,
         goal=plan.goal,
         phases=plan.phases,
-        current_phase=_current_phase(plan.phases, today),
+        current_phase=current_phase(plan.phases, today),
         tasks=views,
-        progress=round(done / len(milestones), 3) if milestones else 0.0,
-        milestones_total=len(milestones),
-        milestones_done=done,
-        milestones_overdue=sum(m.done_on is None and m.due_on < today for m in milestones),
+        progress=overall.share,
+        milestones_total=overall.total,
+        milestones_done=overall.done,
+        milestones_overdue=overall.overdue,
         deliberation_meeting=plan.deliberation_meeting,
         deliberated_on=plan.deliberated_on,
         deliberation_opinions=list(plan.deliberation_opinions or []),
     )
-
-
-def _current_phase(phases: list[dict[str, str | None]], today: date) -> str | None:
-    for phase in phases:
-        starts, ends = phase.get("starts_on"), phase.get("ends_on")
-        if starts and ends and date.fromisoformat(starts) <= today <= date.fromisoformat(ends):
-            return phase.get("name")
-    return None
 
 
 async def report_stage(

@@ -23,7 +23,7 @@ from proposal_service.domain.items import (
     remember_name,
 )
 from proposal_service.domain.search import analyse
-from proposal_service.domain.status import may_withdraw
+from proposal_service.domain.status import Action, check_transition
 from proposal_service.events.schemas import (
     ProposalCosignAnswered,
     ProposalCosignInvited,
@@ -95,19 +95,18 @@ async def draft_proposal(*, session: AsyncSession, principal: Principal, data: P
     return item
 
 
-async def _own_draft(session: AsyncSession, principal: Principal, proposal_id: str) -> Proposal:
+async def _own_item(session: AsyncSession, principal: Principal, proposal_id: str) -> Proposal:
     item = await load_visible(session, principal, proposal_id, for_update=True)
     if not is_proposer(principal, item):
         raise forbidden("only the proposer may change the item")
-    if item.status != ProposalStatus.draft:
-        raise conflict("not_a_draft", f"the item is {item.status}; only drafts can be changed")
     return item
 
 
 async def edit_draft(
     *, session: AsyncSession, principal: Principal, proposal_id: str, data: ProposalUpdate, if_match: str | None
 ) -> Proposal:
-    item = await _own_draft(session, principal, proposal_id)
+    item = await _own_item(session, principal, proposal_id)
+    check_transition(Action.edit, item.status)
     check_version(item, if_match)
     changes = data.model_dump(exclude_unset=True)
     for field in ("title", "content"):
@@ -126,7 +125,8 @@ async def edit_draft(
 async def invite_cosigners(
     *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: CosignInvite
 ) -> Proposal:
-    item = await _own_draft(session, principal, proposal_id)
+    item = await _own_item(session, principal, proposal_id)
+    check_transition(Action.invite_cosigners, item.status)
     if item.kind not in COSIGNED_KINDS:
         raise invalid("not_cosigned", "member_ids", f"{item.kind} items have no cosigners")
     body = await session.get_one(Body, item.body_id)
@@ -182,8 +182,7 @@ async def answer_invitation(
     invitation = (await session.exec(query)).first()
     if invitation is None or principal.role != Role.member:
         raise forbidden("you were not invited to co-sign this item")
-    if item.status != ProposalStatus.draft:
-        raise conflict("cosigning_closed", f"the item is already {item.status}")
+    check_transition(Action.answer_invitation, item.status)
     now = utcnow()
     if now > invitation.deadline:
         raise conflict("invitation_expired", "the invitation's deadline has passed")
@@ -208,7 +207,8 @@ async def answer_invitation(
 
 
 async def submit_proposal(*, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str) -> Proposal:
-    item = await _own_draft(session, principal, proposal_id)
+    item = await _own_item(session, principal, proposal_id)
+    to_status = check_transition(Action.submit, item.status)
     sitting = await bodies.get_session(session=session, session_id=item.session_id)
     now = utcnow()
     if (sitting.filing_opens_at and now < sitting.filing_opens_at) or (
@@ -229,7 +229,7 @@ async def submit_proposal(*, session: AsyncSession, outbox: Outbox, principal: P
         invitation.status = CosignStatus.expired
         session.add(invitation)
     item.submitted_at = now
-    record(session, item, principal=principal, action="submitted", to_status=ProposalStatus.submitted, at=now)
+    record(session, item, principal=principal, action="submitted", to_status=to_status, at=now)
     lead = await session.get(Member, item.lead_member_id) if item.lead_member_id else None
     category = (
         await bodies.find_category(session=session, body_id=item.body_id, category_id=item.category_id)
@@ -266,10 +266,9 @@ async def withdraw_proposal(
     item = await load_visible(session, principal, proposal_id, for_update=True)
     if not is_proposer(principal, item):
         raise forbidden("only the proposer may withdraw the item")
-    if not may_withdraw(item.status):
-        raise conflict("not_withdrawable", f"the item is {item.status}; items can be withdrawn until registration")
+    to_status = check_transition(Action.withdraw, item.status)
     was_submitted = item.status == ProposalStatus.submitted
-    record(session, item, principal=principal, action="withdrawn", to_status=ProposalStatus.withdrawn, note=data.note)
+    record(session, item, principal=principal, action="withdrawn", to_status=to_status, note=data.note)
     if was_submitted:  # drafts were never announced, so their withdrawal is not either
         outbox.add(
             session,

@@ -16,7 +16,7 @@ from proposal_service.domain.items import (
     record,
     ref,
 )
-from proposal_service.domain.status import PUBLIC_STATUSES
+from proposal_service.domain.status import Action, check_transition
 from proposal_service.events.schemas import (
     ProposalCategoryChanged,
     ProposalDeclined,
@@ -53,14 +53,9 @@ async def _reviewed(session: AsyncSession, principal: Principal, proposal_id: st
     return item
 
 
-def _must_be_submitted(item: Proposal) -> None:
-    if item.status == ProposalStatus.submitted:
-        return
-    if item.status in PUBLIC_STATUSES:
-        raise conflict(
-            "already_registered", f"the item is already registered as {number_label(item.kind, item.number)}"
-        )
-    raise conflict("not_submitted", f"the item is {item.status}; only submitted items are reviewed")
+def _check(action: Action, item: Proposal) -> ProposalStatus:
+    """check_transition with the facts the staff's refusals name: the item's id and 案号."""
+    return check_transition(action, item.status, item=item.id, label=number_label(item.kind, item.number))
 
 
 async def next_number(session: AsyncSession, *, session_id: str, kind: str) -> int:
@@ -134,23 +129,31 @@ async def register_proposal(
     *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: Registration
 ) -> Proposal:
     item = await _reviewed(session, principal, proposal_id)
-    _must_be_submitted(item)
+    to_status = _check(Action.register, item)
     if data.contact_member_id is not None:
         await _name_contact(session, item, data.contact_member_id)
     await _must_have_a_rater(session, item)
     if data.category_id:
         await bodies.find_category(session=session, body_id=item.body_id, category_id=data.category_id)
         item.category_id = data.category_id
-    await _register(session, outbox, principal, item, action="registered")
+    await _register(session, outbox, principal, item, to_status=to_status, action="registered")
     await session.commit()
     return item
 
 
 async def _register(
-    session: AsyncSession, outbox: Outbox, principal: Principal, item: Proposal, *, action: str, prefix: str = ""
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    item: Proposal,
+    *,
+    to_status: ProposalStatus,
+    action: str,
+    prefix: str = "",
 ) -> None:
-    """Numbers the item in its kind's series, writes the audit entry (``prefix`` before the
-    number in its note) and proposal.registered; the caller commits."""
+    """Numbers the item in its kind's series, moves it to ``to_status`` (the checked transition's),
+    writes the audit entry (``prefix`` before the number in its note) and proposal.registered; the
+    caller commits."""
     now = utcnow()
     item.number = await next_number(session, session_id=item.session_id, kind=item.kind)
     item.registered_at = now
@@ -160,7 +163,7 @@ async def _register(
         item,
         principal=principal,
         action=action,
-        to_status=ProposalStatus.registered,
+        to_status=to_status,
         note=f"{prefix}{label}",
         at=now,
     )
@@ -221,7 +224,7 @@ async def decide_motion(
         )
     if item.kind != ProposalKind.motion:
         raise conflict("not_a_motion", f"only a motion (议案) is decided by the presidium, not a {item.kind} item")
-    _must_be_submitted(item)
+    to_status = _check(Action.decide_motion, item)
     previous = item.kind
     if data.decision == PresidiumDecisionKind.as_suggestion:
         item.kind = ProposalKind.suggestion
@@ -240,7 +243,13 @@ async def decide_motion(
     )
     words = PRESIDIUM_DECISIONS[data.decision]
     await _register(
-        session, outbox, principal, item, action="presidium_decided", prefix=f"主席团决定{words}（{data.decided_on}），"
+        session,
+        outbox,
+        principal,
+        item,
+        to_status=to_status,
+        action="presidium_decided",
+        prefix=f"主席团决定{words}（{data.decided_on}），",
     )
     await session.commit()
     return item
@@ -250,14 +259,14 @@ async def decline_proposal(
     *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: Declination
 ) -> Proposal:
     item = await _reviewed(session, principal, proposal_id)
-    _must_be_submitted(item)
+    to_status = _check(Action.decline, item)
     item.decline_reason, item.decline_note, item.referral = data.reason, data.note, data.referral
     record(
         session,
         item,
         principal=principal,
         action="declined",
-        to_status=ProposalStatus.declined,
+        to_status=to_status,
         note=f"{data.reason}: {data.note}",
     )
     outbox.add(
@@ -287,22 +296,21 @@ async def merge_proposals(
     """并案: the merged items point at the primary one and keep their own proposers, who are
     told the primary item's outcome (proposal.merged names them)."""
     primary = await _reviewed(session, principal, primary_id)
-    if primary.status not in (ProposalStatus.submitted, *PUBLIC_STATUSES):
-        raise conflict("primary_not_open", f"the primary item is {primary.status}")
+    _check(Action.merge_into, primary)
     merged_ids = list(dict.fromkeys(data.merged_ids))
     if primary.id in merged_ids:
         raise _merge_problem("merge_into_itself", "an item cannot be merged into itself")
     items = [await _reviewed(session, principal, merged_id) for merged_id in sorted(merged_ids)]
-    for item in items:
+    to_status: dict[str, ProposalStatus] = {}
+    for item in items:  # every item checked before any changes
         if item.session_id != primary.session_id:
             raise _merge_problem("different_sessions", f"item {item.id} belongs to another session")
-        if item.status != ProposalStatus.submitted:
-            raise conflict("not_mergeable", f"item {item.id} is {item.status}; only submitted items can be merged")
+        to_status[item.id] = _check(Action.merge, item)
     now = utcnow()
     for item in items:
         item.merged_into_id = primary.id
         record(
-            session, item, principal=principal, action="merged", to_status=ProposalStatus.merged, note=data.note, at=now
+            session, item, principal=principal, action="merged", to_status=to_status[item.id], note=data.note, at=now
         )
         outbox.add(
             session,
@@ -324,8 +332,7 @@ async def mark_key(
     *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: KeyMarking
 ) -> Proposal:
     item = await _reviewed(session, principal, proposal_id)
-    if item.status not in PUBLIC_STATUSES:
-        raise conflict("not_registered", "only registered items can be key items")
+    _check(Action.mark_key, item)
     if data.key and not data.supervising_leader:
         raise Problem(
             422,
@@ -355,8 +362,7 @@ async def change_category(
     *, session: AsyncSession, outbox: Outbox, principal: Principal, proposal_id: str, data: CategoryChange
 ) -> Proposal:
     item = await _reviewed(session, principal, proposal_id)
-    if item.status not in (ProposalStatus.submitted, *PUBLIC_STATUSES):
-        raise conflict("not_open", f"the item is {item.status}")
+    _check(Action.change_category, item)
     category = await bodies.find_category(session=session, body_id=item.body_id, category_id=data.category_id)
     item.category_id = category.id
     record(session, item, principal=principal, action="category_changed", note=category.name)
