@@ -25,27 +25,27 @@ if TYPE_CHECKING:
 
 @dataclass
 class RoutingModels:
-    """The model per process, retrained when the number of past assignments changed and the last
-    training is older than ``min_age_s`` (training takes CPU: it runs in a worker thread)."""
+    """The model per process, retrained when the number of past assignments changed. The examples
+    are read (every sent assignment with its item's text: O(assignments)) at most once per
+    ``min_age_s``, not on every request; training takes CPU and runs in a worker thread."""
 
     min_age_s: float = 60.0
     model: RoutingModel | None = None
     trained_on: int = -1
-    trained_at: float = 0.0
+    checked_at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def current(self, session: AsyncSession) -> RoutingModel:
         async with self._lock:
+            if self.model is not None and time.monotonic() - self.checked_at < self.min_age_s:
+                return self.model
             examples = await _examples(session)
-            stale = self.model is None or (
-                len(examples) != self.trained_on and time.monotonic() - self.trained_at >= self.min_age_s
-            )
-            if stale:
+            if self.model is None or len(examples) != self.trained_on:
                 from assignment_service.routing import RoutingModel  # heavy: see the docstring
 
                 self.model = await asyncio.to_thread(RoutingModel.train, examples)
-                self.trained_on, self.trained_at = len(examples), time.monotonic()
-            assert self.model is not None
+                self.trained_on = len(examples)
+            self.checked_at = time.monotonic()
             return self.model
 
 
