@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from proposal_service.domain.queries import list_proposals
-from proposal_service.domain.search import analyse
+from proposal_service.domain.search import DOCUMENTS, analyse
 from proposal_service.domain.similar import similar_items
 from proposal_service.main import MIGRATIONS
 from proposal_service.models import Proposal
@@ -119,7 +119,7 @@ def _load(c: sa.Connection, items: list[tuple[str, str]]) -> None:
             [{"id": d["id"], "proposal_id": f"p{d['id'] - 1:07d}"} for d in documents],
         )
         c.execute(tables["searchcontent"].insert(), documents)
-    rows = [{"word": w, "documents": n} for w, n in counts.items()]
+    rows = [{"word": w, "documents": n} for w, n in counts.items()] + [{"word": DOCUMENTS, "documents": len(items)}]
     for s in range(0, len(rows), 5_000):
         c.execute(sa.table("wordcount", sa.column("word"), sa.column("documents")).insert(), rows[s : s + 5_000])
 

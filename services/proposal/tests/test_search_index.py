@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from proposal_world import World, ok
 from sqlmodel import select
 
+from proposal_service.domain.search import DOCUMENTS
 from proposal_service.main import MIGRATIONS
 from proposal_service.models import WordCount
 from proposal_service.text import (
@@ -112,13 +113,13 @@ async def test_an_edit_replaces_the_index_and_the_word_counts(world: World) -> N
         return [x["id"] for x in ok(await c.get("/proposals", params={"q": q}, headers=mine))["items"]]
 
     assert await found("渍水") == [item["id"]]
-    assert (await _counts(w, "渍水", "停车场"))["渍水"] == 1
+    assert await _counts(w, "渍水", "停车场", DOCUMENTS) == {"渍水": 1, "停车场": 0, DOCUMENTS: 1}
     changed = {"title": "关于增建社区停车场的建议", "content": "老旧小区停车位不足。"}
     headers = mine | {"If-Match": 'W/"1"'}
     ok(await c.patch(f"/proposals/{item['id']}", json=changed, headers=headers))
     assert await found("渍水") == []
     assert await found("停车场 小区") == [item["id"]]
-    assert await _counts(w, "渍水", "停车场") == {"渍水": 0, "停车场": 1}
+    assert await _counts(w, "渍水", "停车场", DOCUMENTS) == {"渍水": 0, "停车场": 1, DOCUMENTS: 1}  # still one document
 
 
 @pytest.mark.integration
@@ -162,5 +163,6 @@ def test_the_migration_reindexes_items_stored_before_it(tmp_path: Path) -> None:
     ).fetchall()
     assert hits == [("p1",)]
     assert db.execute("SELECT documents FROM wordcount WHERE word = '渍水'").fetchone() == (1,)
+    assert db.execute("SELECT documents FROM wordcount WHERE word = ''").fetchone() == (1,)  # the corpus size
     assert not db.execute("SELECT name FROM sqlite_master WHERE name = 'searchterm'").fetchall()
     db.close()

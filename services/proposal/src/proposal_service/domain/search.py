@@ -6,7 +6,8 @@ index over ``array_to_tsvector`` of the terms on PostgreSQL, both made by the mi
 """
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import (
     Text,
     cast,
     column,
-    func,
+    insert,
     literal,
     literal_column,
     table,
@@ -38,6 +39,9 @@ PG_FTS_INDEX = "ix_searchcontent_fts"  # GIN on searchcontent.tsv = array_to_tsv
 PG_FTS_COLUMN = "tsv"
 _fts = table(FTS_TABLE, column("rowid", Integer), column(FTS_TABLE, Text))
 _CHUNK = 2_000  # words per IN list, well under either driver's parameter limit
+# The word count row counting every search document (no word is empty): idf needs the corpus size, and a
+# count(*) of searchdocument reads the whole table on every similar-item call. Documents are never deleted.
+DOCUMENTS = ""
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -79,8 +83,8 @@ def matching_items(session: AsyncSession, terms: Sequence[str]) -> Select[Any]:
     )
 
 
-async def _count_words(session: AsyncSession, counted: Iterable[str], delta: int) -> None:
-    rows = [{"word": w, "documents": delta} for w in sorted(set(counted))]  # one lock order: no deadlocks
+async def _add_counts(session: AsyncSession, deltas: Mapping[str, int]) -> None:
+    rows = [{"word": w, "documents": deltas[w]} for w in sorted(deltas)]  # one lock order: no deadlocks
     table_ = WordCount.__table__  # type: ignore[attr-defined]
     await add_to_counters(session, table_, rows, keys=["word"], add=["documents"])
 
@@ -108,22 +112,39 @@ async def index_item(session: AsyncSession, item: Proposal, analysed: SearchText
     title_words, full_words = found.serialise()
     document = (await session.exec(select(SearchDocument).where(SearchDocument.proposal_id == item.id))).first()
     if document is None:
-        document = SearchDocument(proposal_id=item.id)
-        session.add(document)
-        await session.flush()  # its id is the full-text row id
-        assert document.id is not None
-        content = SearchContent(id=document.id, terms=terms, title_words=title_words, words=full_words)
-        await _count_words(session, found.full, +1)
-    else:
-        content = await session.get_one(SearchContent, document.id)
-        if content.terms == terms and content.words == full_words and content.title_words == title_words:
-            return
-        old, new = set(content.words.split()), set(found.full)
-        await _count_words(session, old - new, -1)
-        await _count_words(session, new - old, +1)
-        content.terms, content.title_words, content.words = terms, title_words, full_words
+        await index_new_items(session, [(item.id, analysed)])
+        return
+    content = await session.get_one(SearchContent, document.id)
+    if content.terms == terms and content.words == full_words and content.title_words == title_words:
+        return
+    old, new = set(content.words.split()), set(found.full)
+    await _add_counts(session, dict.fromkeys(old - new, -1) | dict.fromkeys(new - old, +1))
+    content.terms, content.title_words, content.words = terms, title_words, full_words
     session.add(content)
     await session.flush()
+
+
+async def index_new_items(session: AsyncSession, analysed: Sequence[tuple[str, SearchText]]) -> None:
+    """Stores the search documents of items that have none yet ((item id, its analysed text)) in a few bulk
+    statements, and counts their words once for all of them: an import or a seeded year writes thousands of
+    items, and one upsert per word per item would be most of its time."""
+    if not analysed:
+        return
+    ids = (
+        await session.exec(
+            insert(SearchDocument).returning(col(SearchDocument.id), col(SearchDocument.proposal_id)),
+            params=[{"proposal_id": item_id} for item_id, _ in analysed],
+        )
+    ).all()
+    row_id = {item_id: doc for doc, item_id in ids}  # its id is the full-text row id
+    contents = []
+    counts: Counter[str] = Counter({DOCUMENTS: len(analysed)})
+    for item_id, text in analysed:
+        title_words, full_words = text.words.serialise()
+        contents.append({"id": row_id[item_id], "terms": text.terms, "title_words": title_words, "words": full_words})
+        counts.update(set(text.words.full))
+    await session.exec(insert(SearchContent), params=contents)
+    await _add_counts(session, counts)
 
 
 async def document_frequencies(session: AsyncSession, counted: Iterable[str]) -> dict[str, int]:
@@ -135,7 +156,3 @@ async def document_frequencies(session: AsyncSession, counted: Iterable[str]) ->
         )
         found.update((await session.exec(query)).all())
     return found
-
-
-async def document_count(session: AsyncSession) -> int:
-    return (await session.exec(select(func.count()).select_from(SearchDocument))).one()

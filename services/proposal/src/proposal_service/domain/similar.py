@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from proposal_service.domain.access import can_read
 from proposal_service.domain.items import number_label
-from proposal_service.domain.search import document_count, document_frequencies, postings
+from proposal_service.domain.search import DOCUMENTS, document_frequencies, postings
 from proposal_service.models import (
     Cosignature,
     Proposal,
@@ -95,8 +95,8 @@ async def similar_items(
     mine = (await _stored_words(session, [item.id])).get(item.id)
     if mine is None:  # not indexed (yet): tokenise it once, off the event loop
         mine = await asyncio.to_thread(words, item.title, item.content)
-    n_docs = max(await document_count(session), 1)
-    df = await document_frequencies(session, mine.full)
+    df = await document_frequencies(session, [DOCUMENTS, *mine.full])  # the corpus size with the words' counts
+    n_docs = max(df.pop(DOCUMENTS, 0), 1)
     probes = probe_words(mine, df)
     pairs = (await session.exec(postings(session, probes, cap=PROBE_BUDGET))).all() if probes else []  # type: ignore[call-overload]
     by_word: dict[str, list[str]] = {}
