@@ -325,62 +325,117 @@ async def views_of(
     *, session: AsyncSession, principal: Principal, ballots: Sequence[AssemblyBallot], rules: BallotRules
 ) -> list[BallotPublic]:
     """The ballots as ``principal`` may see them, in order; the ones they may not see are left out.
-    Counts and comments only of closed ballots with enough votes (``rules``), for anyone.
-    A constant number of queries, whatever the number of ballots."""
+    Only what some view shows is read (:class:`Access`), in a constant number of queries,
+    whatever the number of ballots."""
     if not ballots:
         return []
-    ids = [b.id for b in ballots]
-    mine: dict[str, bool] = {}
-    if principal.role == Role.member and principal.member_id:
-        rows = await session.exec(
-            select(BallotElector.ballot_id, BallotElector.voted).where(
-                col(BallotElector.ballot_id).in_(ids), BallotElector.member_id == principal.member_id
-            )
-        )
-        mine = dict(rows.all())
+    mine = await _my_votes(session, principal, [b.id for b in ballots])
     now = utcnow()
-    staff_of = {b.id for b in ballots if principal.is_staff_of(b.body_id)}
-    visible = [b for b in ballots if b.id in staff_of or b.id in mine]
-    closed = {b.id for b in visible if status_of(b, now) == BallotStatus.closed}
-    voters = await _voters(session, [b.id for b in visible if b.id in closed or b.id in staff_of])
-    published = {i for i in closed if rules.publishable(voters.get(i, 0))}
-    counts = await _counts(session, list(published))
-    comments = await _comments(session, [i for i in published if i in staff_of])
-    views = []
-    for b in visible:
-        shown = b.id in closed or b.id in staff_of
-        results = None
-        if b.id in published:
-            n = voters.get(b.id, 0)
-            tally = counts.get(b.id, Counter())
-            results = BallotResults(
-                counts=_shares(b, tally, n),
-                satisfaction_rate=_satisfaction(tally, n),
-                comments=comments.get(b.id, []) if b.id in staff_of else None,
-            )
-        views.append(
-            BallotPublic(
-                id=b.id,
-                body_id=b.body_id,
-                session_id=b.session_id,
-                proposal_id=b.proposal_id,
-                title=b.title,
-                options=[Rating(o) for o in b.options],
-                status=status_of(b, now),
-                opens_at=b.opens_at,
-                closes_at=b.closes_at,
-                closed_at=b.closed_at,
-                created_at=b.created_at,
-                eligible=b.eligible,
-                voters=voters.get(b.id, 0) if shown else None,
-                turnout=rate(voters.get(b.id, 0), b.eligible) if shown else None,
-                voted=mine.get(b.id),
-                results=results,
-                min_votes=rules.min_votes,
-                results_withheld=b.id in closed and b.id not in published,
-            )
+    seen = {b.id: a for b in ballots if (a := Access.of(b, principal, mine.get(b.id), now)).visible}
+    voters = await _voters(session, [i for i, a in seen.items() if a.turnout_shown])
+    published = [i for i, a in seen.items() if a.published(voters.get(i, 0), rules)]
+    counts = await _counts(session, published)
+    comments = await _comments(session, [i for i in published if seen[i].staff])
+    return [
+        ballot_view(
+            b,
+            seen[b.id],
+            voters=voters.get(b.id, 0),
+            counts=counts.get(b.id, Counter()),
+            comments=comments.get(b.id, []),
+            rules=rules,
         )
-    return views
+        for b in ballots
+        if b.id in seen
+    ]
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one caller may see of one ballot (the module's "who sees what")."""
+
+    status: BallotStatus  # at the time of reading
+    staff: bool  # the body's staff or leaders: every ballot, its turnout while open, its comments
+    voted: bool | None  # an elector's: whether they voted; None for anyone else
+
+    @classmethod
+    def of(cls, ballot: AssemblyBallot, principal: Principal, voted: bool | None, now: datetime) -> "Access":
+        return cls(status=status_of(ballot, now), staff=principal.is_staff_of(ballot.body_id), voted=voted)
+
+    @property
+    def visible(self) -> bool:
+        return self.staff or self.voted is not None
+
+    @property
+    def closed(self) -> bool:
+        return self.status == BallotStatus.closed
+
+    @property
+    def turnout_shown(self) -> bool:
+        """The turnout is no secret, but an elector sees it only once the ballot is closed."""
+        return self.closed or self.staff
+
+    def published(self, voters: int, rules: BallotRules) -> bool:
+        """Counts, shares and comments exist only for a closed ballot with enough votes."""
+        return self.closed and rules.publishable(voters)
+
+
+def ballot_view(
+    ballot: AssemblyBallot,
+    access: Access,
+    *,
+    voters: int,
+    counts: Counter[str],
+    comments: Sequence[str],
+    rules: BallotRules,
+) -> BallotPublic:
+    """``ballot`` as a caller with ``access`` sees it, given its number of voters, its votes per
+    option and its comments; whatever the caller may not see is left out here, not by the caller
+    of this function. Comments are sorted by their text, so their order says nothing about who
+    wrote them."""
+    shown = access.turnout_shown
+    published = access.published(voters, rules)
+    results = (
+        BallotResults(
+            counts=_shares(ballot, counts, voters),
+            satisfaction_rate=_satisfaction(counts, voters),
+            comments=sorted(comments) if access.staff else None,
+        )
+        if published
+        else None
+    )
+    return BallotPublic(
+        id=ballot.id,
+        body_id=ballot.body_id,
+        session_id=ballot.session_id,
+        proposal_id=ballot.proposal_id,
+        title=ballot.title,
+        options=[Rating(o) for o in ballot.options],
+        status=access.status,
+        opens_at=ballot.opens_at,
+        closes_at=ballot.closes_at,
+        closed_at=ballot.closed_at,
+        created_at=ballot.created_at,
+        eligible=ballot.eligible,
+        voters=voters if shown else None,
+        turnout=rate(voters, ballot.eligible) if shown else None,
+        voted=access.voted,
+        results=results,
+        min_votes=rules.min_votes,
+        results_withheld=access.closed and not published,
+    )
+
+
+async def _my_votes(session: AsyncSession, principal: Principal, ids: list[str]) -> dict[str, bool]:
+    """Whether the caller voted, for each of the ballots they are an elector of."""
+    if principal.role != Role.member or not principal.member_id:
+        return {}
+    rows = await session.exec(
+        select(BallotElector.ballot_id, BallotElector.voted).where(
+            col(BallotElector.ballot_id).in_(ids), BallotElector.member_id == principal.member_id
+        )
+    )
+    return dict(rows.all())
 
 
 async def _voters(session: AsyncSession, ids: list[str]) -> dict[str, int]:
@@ -409,7 +464,7 @@ async def _counts(session: AsyncSession, ids: list[str]) -> dict[str, Counter[st
 
 
 async def _comments(session: AsyncSession, ids: list[str]) -> dict[str, list[str]]:
-    """The comments sorted by their text, so their order says nothing about who wrote them."""
+    """The comments of each ballot, in no useful order (:func:`ballot_view` sorts them)."""
     out: dict[str, list[str]] = {}
     if not ids:
         return out
@@ -420,7 +475,7 @@ async def _comments(session: AsyncSession, ids: list[str]) -> dict[str, list[str
     )
     for ballot_id, comment in rows.all():
         out.setdefault(ballot_id, []).append(comment or "")
-    return {k: sorted(v) for k, v in out.items()}
+    return out
 
 
 def _shares(ballot: AssemblyBallot, counts: Counter[str], voters: int) -> dict[str, Share]:

@@ -28,6 +28,7 @@ Definitions (written down here, used by the annual report):
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime
@@ -35,11 +36,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from cn_workdays import WorkCalendar
+from sqlalchemy import Select
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation_service.domain.ratings import BODY_TIMEZONE, entitled, rules_for
+from evaluation_service.events.consumed import (
+    AssignmentCreated,
+    AssignmentOverdue,
+    AssignmentReassigned,
+    AssignmentReplied,
+    HandlingCompleted,
+    ItemRef,
+    Names,
+)
 from evaluation_service.models import (
     COLLECTIVE_KINDS,
     KINDS,
@@ -102,10 +114,7 @@ async def _unit(session: AsyncSession, proposal_id: str, unit_id: str, body_id: 
 async def record_proposal(
     *,
     session: AsyncSession,
-    proposal_id: str,
-    body_id: str,
-    session_id: str,
-    kind: str,
+    event: ItemRef,
     status: str | None = None,
     category: str | None = None,
     category_rank: int = 0,
@@ -119,9 +128,9 @@ async def record_proposal(
     withdrawn) turns its flag on; category and key are set when their rank is at least the
     current one; the title of proposal.registered wins over proposal.submitted's (whichever
     comes first), the number comes with registration; None never overwrites either."""
-    item = await _item(session, proposal_id, body_id)
-    item.body_id, item.session_id, item.kind = body_id, session_id, kind
-    item.collective = kind in COLLECTIVE_KINDS
+    item = await _item(session, event.proposal_id, event.body_id)
+    item.body_id, item.session_id, item.kind = event.body_id, event.session_id, event.kind
+    item.collective = event.kind in COLLECTIVE_KINDS
     if title is not None and (status == "registered" or not item.registered):
         item.title = title
     if number is not None:
@@ -138,18 +147,7 @@ async def record_proposal(
     session.add(item)
 
 
-async def record_session_name(
-    *,
-    session: AsyncSession,
-    body_id: str,
-    session_id: str,
-    body_name: str | None,
-    session_name: str | None,
-    at: datetime,
-    body_kind: str | None = None,
-    term: int | None = None,
-    meeting: int | None = None,
-) -> None:
+async def record_session_name(*, session: AsyncSession, event: Names, at: datetime) -> None:
     """proposal.submitted and proposal.registered: the names of the item's body and session
     (see :class:`SessionName`). The event with the latest ``at`` wins, a tie to the one
     applied later; a None never overwrites a name, and an older event only fills a name that
@@ -157,14 +155,16 @@ async def record_session_name(
     carry: a concurrent first insert is caught and the row read again. The body's kind and the
     term and meeting numbers follow the same rule; the year is the earliest event's (in the
     body's time zone), whatever order the events come in."""
+    body_name, session_name, body_kind = event.body_name, event.session_name, event.body_kind
+    term, meeting = event.session_term, event.session_meeting
     if body_name is None and session_name is None and term is None:
         return  # an event from before the names were added
-    key = (body_id, session_id)
+    key = (event.body_id, event.session_id)
     row = await session.get(SessionName, key, with_for_update=True)
     if row is None:
         try:
             async with session.begin_nested():
-                row = SessionName(body_id=body_id, session_id=session_id)
+                row = SessionName(body_id=event.body_id, session_id=event.session_id)
                 session.add(row)
         except IntegrityError:
             row = await session.get_one(SessionName, key, with_for_update=True, populate_existing=True)
@@ -194,83 +194,56 @@ def _set_lead(item: StatItem, unit_id: str, lead: bool) -> None:
     item.lead_unit_ids = sorted(leads)
 
 
-async def record_assigned(
-    *, session: AsyncSession, proposal_id: str, body_id: str, unit_id: str, unit_name: str, role: str
-) -> None:
+async def record_assigned(*, session: AsyncSession, event: AssignmentCreated) -> None:
     """assignment.created, or the receiving side of assignment.reassigned."""
-    unit = await _unit(session, proposal_id, unit_id, body_id)
-    unit.unit_name, unit.role = unit_name, role
+    unit = await _unit(session, event.proposal_id, event.unit_id, event.body_id)
+    unit.unit_name, unit.role = event.unit_name, event.role
     session.add(unit)
-    item = await _item(session, proposal_id, body_id)
-    _set_lead(item, unit_id, role == "lead" and not unit.moved_away)
+    item = await _item(session, event.proposal_id, event.body_id)
+    _set_lead(item, event.unit_id, event.role == "lead" and not unit.moved_away)
     session.add(item)
 
 
-async def record_reassigned(
-    *,
-    session: AsyncSession,
-    proposal_id: str,
-    body_id: str,
-    previous_unit_id: str,
-    unit_id: str,
-    unit_name: str,
-    role: str,
-) -> None:
-    previous = await _unit(session, proposal_id, previous_unit_id, body_id)
+async def record_reassigned(*, session: AsyncSession, event: AssignmentReassigned) -> None:
+    previous = await _unit(session, event.proposal_id, event.previous_unit_id, event.body_id)
     previous.moved_away = True
     session.add(previous)
-    item = await _item(session, proposal_id, body_id)
-    _set_lead(item, previous_unit_id, False)
+    item = await _item(session, event.proposal_id, event.body_id)
+    _set_lead(item, event.previous_unit_id, False)
     session.add(item)
-    await record_assigned(
-        session=session, proposal_id=proposal_id, body_id=body_id, unit_id=unit_id, unit_name=unit_name, role=role
-    )
+    await record_assigned(session=session, event=event)
 
 
-async def record_unit_reply(
-    *,
-    session: AsyncSession,
-    proposal_id: str,
-    body_id: str,
-    unit_id: str,
-    unit_name: str,
-    role: str,
-    round_: int,
-    outcome: str,
-    on_time: bool,
-    contacted: bool,
-) -> None:
-    unit = await _unit(session, proposal_id, unit_id, body_id)
-    unit.unit_name, unit.role = unit_name, role
-    if round_ == 1:
-        unit.replied, unit.on_time, unit.contacted_before_reply = True, on_time, contacted
-        unit.first_outcome = outcome
-    if round_ >= unit.outcome_round:
-        unit.outcome, unit.outcome_round = outcome, round_
+async def record_unit_reply(*, session: AsyncSession, event: AssignmentReplied) -> None:
+    unit = await _unit(session, event.proposal_id, event.unit_id, event.body_id)
+    unit.unit_name, unit.role = event.unit_name, event.role
+    if event.round == 1:
+        unit.replied, unit.on_time, unit.contacted_before_reply = True, event.on_time, event.contacted
+        unit.first_outcome = event.outcome
+    if event.round >= unit.outcome_round:
+        unit.outcome, unit.outcome_round = event.outcome, event.round
     session.add(unit)
-    if role == "lead":
-        item = await _item(session, proposal_id, body_id)
-        _set_lead(item, unit_id, not unit.moved_away)
+    if event.role == "lead":
+        item = await _item(session, event.proposal_id, event.body_id)
+        _set_lead(item, event.unit_id, not unit.moved_away)
         session.add(item)
 
 
-async def record_item_replied(
-    *, session: AsyncSession, proposal_id: str, body_id: str, round_: int, outcome: str, on_time: bool | None
-) -> None:
+async def record_item_replied(*, session: AsyncSession, event: HandlingCompleted) -> None:
     """handling.completed: round 1 makes the item replied; the latest round sets its outcome."""
-    item = await _item(session, proposal_id, body_id)
-    if round_ == 1:
-        item.replied, item.replied_on_time, item.first_outcome = True, on_time, outcome
-    if round_ >= item.outcome_round:
-        item.outcome, item.outcome_round = outcome, round_
+    item = await _item(session, event.proposal_id, event.body_id)
+    if event.round == 1:
+        item.replied, item.replied_on_time, item.first_outcome = True, event.on_time, event.outcome
+    if event.round >= item.outcome_round:
+        item.outcome, item.outcome_round = event.outcome, event.round
     session.add(item)
 
 
-async def record_overdue(*, session: AsyncSession, proposal_id: str, body_id: str, unit_id: str) -> None:
-    item = await _item(session, proposal_id, body_id)
+async def record_overdue(*, session: AsyncSession, event: AssignmentOverdue) -> None:
+    item = await _item(session, event.proposal_id, event.body_id)
     item.overdue = True
     session.add(item)
-    unit = await _unit(session, proposal_id, unit_id, body_id)
+    unit = await _unit(session, event.proposal_id, event.unit_id, event.body_id)
     unit.overdue = True
     session.add(unit)
 
@@ -391,54 +364,55 @@ def kind_set(
     return [k for k in KINDS if k in chosen]
 
 
-async def _items(
-    session: AsyncSession,
-    body_id: str,
-    session_id: str | None,
-    kinds: list[str] | None = None,
-    category: str | None = None,
-    key: bool | None = None,
-    collective: bool | None = None,
-) -> list[StatItem]:
-    query = select(StatItem).where(StatItem.body_id == body_id)
-    if session_id is not None:
-        query = query.where(StatItem.session_id == session_id)
-        if (await session.exec(query.limit(1))).first() is None:
-            raise NotFound("session", session_id)
-    if kinds is not None:
-        query = query.where(col(StatItem.kind).in_(kinds))
-    if category is not None:
-        query = query.where(StatItem.category == category)
-    if key is not None:
-        query = query.where(StatItem.key == key)
-    items = list((await session.exec(query)).all())
-    if collective is not None:  # by kind, not the stored flag, which once counted 建议案 as well
-        items = [i for i in items if (i.kind in COLLECTIVE_KINDS) == collective]
-    return items
+def chosen_items(items: Sequence[StatItem], asked: "Asked") -> list[StatItem]:
+    """The items ``asked`` for: their kinds, category, key and collective filters."""
+    chosen = [
+        i
+        for i in items
+        if (asked.kinds is None or i.kind in asked.kinds)
+        and (asked.category is None or i.category == asked.category)
+        and (asked.key is None or i.key == asked.key)
+    ]
+    return of_collective(chosen, asked.collective)
 
 
-async def _counted_satisfied(
-    session: AsyncSession,
-    proposal_ids: list[str],
-    rated: set[tuple[str, int, str, str]],
+def of_collective(items: Sequence[StatItem], collective: bool | None) -> list[StatItem]:
+    """The collective items (True), the others (False) or all (None), by kind: not the stored
+    flag, which once counted 建议案 as well."""
+    if collective is None:
+        return list(items)
+    return [i for i in items if (i.kind in COLLECTIVE_KINDS) == collective]
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """The ratings the satisfaction rates are over."""
+
+    final: list[Evaluation]  # each (item, unit, member)'s rating in its latest round
+    first: list[Evaluation]  # the round 1 ratings
+    counted: int = 0  # how many of ``final`` are unrated replies counted as satisfied
+
+
+def unrated_as_satisfied(
+    items: Mapping[str, RatedItem],
+    replies: Sequence[ReplyRecord],
+    rated: Sequence[Evaluation],
     *,
     rules: EvaluationRules,
     calendar: WorkCalendar,
     today: date,
 ) -> list[Evaluation]:
     """Under ``counted_satisfied``: a satisfied rating, not stored, for each entitled member and
-    reply they left unrated once the round's window closed. The current round's window runs
-    from its handling.completed; an earlier round's (rehandled since) from its last reply."""
-    items = {
-        i.proposal_id: i
-        for i in (await session.exec(select(RatedItem).where(col(RatedItem.proposal_id).in_(proposal_ids)))).all()
-    }
-    replies = (await session.exec(select(ReplyRecord).where(col(ReplyRecord.proposal_id).in_(proposal_ids)))).all()
+    reply they left unrated (``rated``: the stored ratings) once the round's window closed, by
+    ``today``. The current round's window runs from its handling.completed (``items``, by
+    proposal id); an earlier round's (rehandled since) from its last reply."""
+    done = {(e.proposal_id, e.round, e.unit_id, e.member_id) for e in rated}
     last_reply: dict[tuple[str, int], datetime] = {}
     for r in replies:
         key = (r.proposal_id, r.round)
         last_reply[key] = max(last_reply.get(key, r.replied_at), r.replied_at)
-    counted = []
+    counted: list[Evaluation] = []
+    closing: dict[date, date] = {}
     for r in replies:
         item = items.get(r.proposal_id)
         if item is None or r.round > item.round:
@@ -446,50 +420,147 @@ async def _counted_satisfied(
         completed = item.replied_at if r.round == item.round else last_reply[(r.proposal_id, r.round)]
         if completed is None:  # the round's handling is not complete: not open for rating yet
             continue
-        closes = calendar.add_working_days(completed.astimezone(BODY_TIMEZONE).date(), rules.window_days)
+        replied_on = completed.astimezone(BODY_TIMEZONE).date()
+        if replied_on not in closing:  # a year's replies fall on a few hundred days: each is worked out once
+            closing[replied_on] = calendar.add_working_days(replied_on, rules.window_days)
+        closes = closing[replied_on]
         if today <= closes:
             continue
-        for member_id in sorted(entitled(item, rules)):
-            if (r.proposal_id, r.round, r.unit_id, member_id) not in rated:
-                counted.append(
-                    Evaluation(
-                        proposal_id=r.proposal_id,
-                        body_id=item.body_id,
-                        round=r.round,
-                        unit_id=r.unit_id,
-                        member_id=member_id,
-                        contact=Rating.satisfied,
-                        attitude=Rating.satisfied,
-                        result=Rating.satisfied,
-                    )
-                )
+        counted.extend(
+            Evaluation(
+                proposal_id=r.proposal_id,
+                body_id=item.body_id,
+                round=r.round,
+                unit_id=r.unit_id,
+                member_id=member_id,
+                contact=Rating.satisfied,
+                attitude=Rating.satisfied,
+                result=Rating.satisfied,
+            )
+            for member_id in sorted(entitled(item, rules))
+            if (r.proposal_id, r.round, r.unit_id, member_id) not in done
+        )
     return counted
 
 
-async def _ratings(
-    session: AsyncSession, proposal_ids: list[str], *, rules: EvaluationRules, calendar: WorkCalendar
-) -> tuple[list[Evaluation], list[Evaluation], int]:
-    """The final and the first round's rating of each (item, unit, member), and how many of the
-    final ones are unrated replies counted as satisfied by the body's rule."""
-    if not proposal_ids:
-        return [], [], 0
-    rows = list((await session.exec(select(Evaluation).where(col(Evaluation.proposal_id).in_(proposal_ids)))).all())
-    counted: list[Evaluation] = []
-    if rules.unrated_policy == "counted_satisfied":
-        rated = {(e.proposal_id, e.round, e.unit_id, e.member_id) for e in rows}
-        today = utcnow().astimezone(BODY_TIMEZONE).date()
-        counted = await _counted_satisfied(session, proposal_ids, rated, rules=rules, calendar=calendar, today=today)
+def latest_ratings(rows: Sequence[Evaluation], counted: Sequence[Evaluation] = ()) -> Ratings:
+    """The final and the first round's rating of each (item, unit, member) among the stored
+    ``rows`` and the ``counted`` ones (see :func:`unrated_as_satisfied`)."""
     final: dict[tuple[str, str, str], Evaluation] = {}
     first: list[Evaluation] = []
     for e in sorted([*rows, *counted], key=lambda e: e.round):
         final[(e.proposal_id, e.unit_id, e.member_id)] = e
         if e.round == 1:
             first.append(e)
-    counted_ids = {id(e) for e in counted}
-    return list(final.values()), first, sum(id(e) in counted_ids for e in final.values())
+    counted_ids = {id(e) for e in counted}  # by identity: a counted rating equals no stored row
+    return Ratings(list(final.values()), first, sum(id(e) in counted_ids for e in final.values()))
 
 
-def _satisfied(ratings: list[Evaluation]) -> int:
+# The columns of items and ratings the tallies read: the others (titles, JSON unit lists, times) took longer to
+# read than all the counting at 100,000 items. A field missing here is an AttributeError in the API tests.
+ITEM_FIELDS = (
+    "proposal_id", "kind", "category", "filed", "registered", "declined", "merged", "withdrawn", "key", "replied",
+    "replied_on_time", "outcome", "first_outcome", "overdue",
+)  # fmt: skip
+RATING_FIELDS = ("proposal_id", "unit_id", "member_id", "round", "result")
+
+
+def _rows(model: type[SQLModel], fields: tuple[str, ...] | None = None) -> Select[Any]:
+    """Plain rows of ``model``'s columns (``fields`` of them), read as the model by attribute: the tallies only
+    read them, and a row costs a fraction of an ORM object (a year's 100,000 items, their parts and ratings took
+    seconds as objects)."""
+    columns = model.__table__.columns  # type: ignore[attr-defined]
+    return sa_select(*(columns if fields is None else [columns[f] for f in fields]))
+
+
+@dataclass(frozen=True)
+class SessionRows:
+    """Everything a body's (session's) figures are computed from, read once per request: the statistics, the unit
+    ranking and the annual report's several views of them are pure functions of it."""
+
+    items: list[StatItem]
+    evaluations: list[Evaluation]
+    rated: list[RatedItem]  # only under counted_satisfied (unrated_as_satisfied)
+    replies: list[ReplyRecord]  # only under counted_satisfied
+    parts: list[StatUnit]  # the units' parts, the ones reassigned away too; only when asked for
+
+
+async def session_rows(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    body_id: str,
+    session_id: str | None,
+    with_parts: bool = False,
+) -> tuple[EvaluationRules, SessionRows]:
+    """The body's rules and the rows of its session (every session with None) for a caller who may see its
+    figures (403 otherwise; 404 for a session the service has no item of). Related rows are read by the session's
+    item ids as a subquery, never by a list of ids: a year's 100,000 ids are more parameters than PostgreSQL's
+    protocol allows (65,535)."""
+    rules = await rules_for(session, body_id)
+    _may_see(principal, body_id, rules)
+    in_scope = [col(StatItem.body_id) == body_id]
+    if session_id is not None:
+        in_scope.append(col(StatItem.session_id) == session_id)
+    scope = sa_select(col(StatItem.proposal_id)).where(*in_scope)
+
+    async def of(model: type[SQLModel], fields: tuple[str, ...] | None = None) -> list[Any]:
+        proposal_id = model.__table__.c.proposal_id  # type: ignore[attr-defined]
+        return list((await session.exec(_rows(model, fields).where(proposal_id.in_(scope)))).all())  # type: ignore[call-overload]
+
+    query = _rows(StatItem, ITEM_FIELDS).where(*in_scope)
+    items: list[Any] = list((await session.exec(query)).all())  # type: ignore[call-overload]  # read as StatItem
+    if session_id is not None and not items:
+        raise NotFound("session", session_id)
+    counted = rules.unrated_policy == "counted_satisfied"
+    rows = SessionRows(
+        items=items,
+        evaluations=await of(Evaluation, RATING_FIELDS),
+        rated=await of(RatedItem) if counted else [],
+        replies=await of(ReplyRecord) if counted else [],
+        parts=await of(StatUnit) if with_parts else [],
+    )
+    return rules, rows
+
+
+def ratings_of(
+    rows: SessionRows, ids: set[str] | None, *, rules: EvaluationRules, calendar: WorkCalendar, today: date
+) -> Ratings:
+    """The ratings of the items ``ids`` (all with None) the satisfaction rates are over."""
+
+    def of_items(found: Sequence[Any]) -> list[Any]:
+        return list(found) if ids is None else [r for r in found if r.proposal_id in ids]
+
+    evaluations = of_items(rows.evaluations)
+    if rules.unrated_policy != "counted_satisfied":
+        return latest_ratings(evaluations)
+    rated = {i.proposal_id: i for i in of_items(rows.rated)}
+    counted = unrated_as_satisfied(
+        rated, of_items(rows.replies), evaluations, rules=rules, calendar=calendar, today=today
+    )
+    return latest_ratings(evaluations, counted)
+
+
+def statistics_of(
+    rows: SessionRows,
+    asked: "Asked",
+    *,
+    rules: EvaluationRules,
+    calendar: WorkCalendar,
+    wording: Wording,
+    today: date,
+) -> Statistics:
+    items = chosen_items(rows.items, asked)
+    ids = None if len(items) == len(rows.items) else {i.proposal_id for i in items}
+    ratings = ratings_of(rows, ids, rules=rules, calendar=calendar, today=today)
+    return tally(asked, items, ratings, wording, rules.unrated_policy)
+
+
+def body_today() -> date:
+    return utcnow().astimezone(BODY_TIMEZONE).date()
+
+
+def _satisfied(ratings: Sequence[Evaluation]) -> int:
     return sum(1 for e in ratings if e.result in SATISFIED)
 
 
@@ -507,11 +578,32 @@ async def statistics(
     key: bool | None = None,
     collective: bool | None = None,
 ) -> Statistics:
-    chosen = kind_set(kind, kinds, exclude_kinds)
-    rules = await rules_for(session, body_id)
-    _may_see(principal, body_id, rules)
-    items = await _items(session, body_id, session_id, chosen, category, key, collective)
-    counts = Counts(
+    asked = Asked(body_id, session_id, kind, kind_set(kind, kinds, exclude_kinds), category, key, collective)
+    rules, rows = await session_rows(session=session, principal=principal, body_id=body_id, session_id=session_id)
+    wording = await outcome_wording(session, body_id, asked.one_kind)
+    return statistics_of(rows, asked, rules=rules, calendar=calendar, wording=wording, today=body_today())
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the figures were asked for, echoed in :class:`Statistics`."""
+
+    body_id: str
+    session_id: str | None
+    kind: str | None = None
+    kinds: list[str] | None = None  # kind_set's answer: None for every kind
+    category: str | None = None
+    key: bool | None = None
+    collective: bool | None = None
+
+    @property
+    def one_kind(self) -> str | None:
+        """The kind whose own outcome wording applies: the only one asked for."""
+        return self.kinds[0] if self.kinds and len(self.kinds) == 1 else None
+
+
+def counts_of(items: Sequence[StatItem]) -> Counts:
+    return Counts(
         filed=sum(i.filed for i in items),
         registered=sum(i.registered for i in items),
         declined=sum(i.declined for i in items),
@@ -520,41 +612,52 @@ async def statistics(
         key=sum(i.registered and i.key for i in items),
         collective=sum(i.registered and i.kind in COLLECTIVE_KINDS for i in items),
     )
-    by_kind: dict[str, Breakdown] = defaultdict(Breakdown)
-    by_category: dict[str, Breakdown] = defaultdict(Breakdown)
-    for i in items:
-        if not i.filed:
-            continue  # known only from assignment events so far
-        for row in (by_kind[i.kind or ""], by_category[i.category or UNCATEGORISED]):
-            row.filed += 1
-            row.registered += int(i.registered)
-    final, first, counted = await _ratings(session, [i.proposal_id for i in items], rules=rules, calendar=calendar)
+
+
+def breakdowns(items: Sequence[StatItem]) -> tuple[dict[str, Breakdown], dict[str, Breakdown]]:
+    """Filed and registered items by kind and by category, each sorted by its key."""
+    filed = [i for i in items if i.filed]  # the others are known only from assignment events so far
+    registered = [i for i in filed if i.registered]
+
+    def by(of: Callable[[StatItem], str]) -> dict[str, Breakdown]:
+        # counted first, models made last: a model's validated attribute writes, once per item, took seconds
+        f, r = Counter(map(of, filed)), Counter(map(of, registered))
+        return {k: Breakdown(filed=f[k], registered=r[k]) for k in sorted(f)}
+
+    return by(lambda i: i.kind or ""), by(lambda i: i.category or UNCATEGORISED)
+
+
+def tally(
+    asked: Asked, items: Sequence[StatItem], ratings: Ratings, wording: Wording, unrated_policy: str
+) -> Statistics:
+    """The figures of ``items`` (the ones asked for) as the module's definitions say."""
+    counts = counts_of(items)
+    by_kind, by_category = breakdowns(items)
     replied = [i for i in items if i.replied]
-    wording = await outcome_wording(session, body_id, chosen[0] if chosen and len(chosen) == 1 else None)
     outcomes = wording.ordered(shares(Counter(i.outcome for i in items if i.outcome is not None)))
     first_outcomes = wording.ordered(shares(Counter(i.first_outcome for i in replied if i.first_outcome is not None)))
     return Statistics(
-        body_id=body_id,
-        session_id=session_id,
-        kind=kind,
-        kinds=chosen,
-        category=category,
-        key=key,
-        collective=collective,
+        body_id=asked.body_id,
+        session_id=asked.session_id,
+        kind=asked.kind,
+        kinds=asked.kinds,
+        category=asked.category,
+        key=asked.key,
+        collective=asked.collective,
         counts=counts,
-        by_kind=dict(sorted(by_kind.items())),
-        by_category=dict(sorted(by_category.items())),
+        by_kind=by_kind,
+        by_category=by_category,
         registration_rate=rate(counts.registered, counts.filed - counts.withdrawn),
         reply_rate=rate(len(replied), counts.registered),
         on_time_reply_rate=rate(sum(bool(i.replied_on_time) for i in replied), counts.registered),
-        satisfaction_rate=rate(_satisfied(final), len(final)),
-        first_satisfaction_rate=rate(_satisfied(first), len(first)),
+        satisfaction_rate=rate(_satisfied(ratings.final), len(ratings.final)),
+        first_satisfaction_rate=rate(_satisfied(ratings.first), len(ratings.first)),
         outcomes=outcomes,
         first_outcomes=first_outcomes,
         outcome_labels={cls: wording.label(cls) for cls in outcomes},
         overdue=sum(i.overdue for i in items),
-        unrated_policy=rules.unrated_policy,
-        counted_satisfied=counted,
+        unrated_policy=unrated_policy,
+        counted_satisfied=ratings.counted,
     )
 
 
@@ -607,75 +710,90 @@ def _score(components: dict[str, float | None], weights: PerformanceWeights) -> 
 async def unit_statistics(
     *, session: AsyncSession, calendar: WorkCalendar, principal: Principal, body_id: str, session_id: str | None
 ) -> UnitStatistics:
-    rules = await rules_for(session, body_id)
-    _may_see(principal, body_id, rules)
-    items = await _items(session, body_id, session_id)
-    ids = [i.proposal_id for i in items]
-    rows = (
-        list(
-            (
-                await session.exec(
-                    select(StatUnit).where(col(StatUnit.proposal_id).in_(ids), col(StatUnit.moved_away).is_(False))
-                )
-            ).all()
-        )
-        if ids
-        else []
+    rules, rows = await session_rows(
+        session=session, principal=principal, body_id=body_id, session_id=session_id, with_parts=True
     )
-    final, _, _ = await _ratings(session, ids, rules=rules, calendar=calendar)
-    weights = await weights_for(session, body_id)
-    public_weights = PerformanceWeightsPublic.model_validate(weights)
+    ratings = ratings_of(rows, None, rules=rules, calendar=calendar, today=body_today())
+    return units_of(rows, ratings, await weights_for(session, body_id), body_id=body_id, session_id=session_id)
+
+
+def units_of(
+    rows: SessionRows, ratings: Ratings, weights: PerformanceWeights, *, body_id: str, session_id: str | None
+) -> UnitStatistics:
+    return UnitStatistics(
+        body_id=body_id,
+        session_id=session_id,
+        weights=PerformanceWeightsPublic.model_validate(weights),
+        outcome_values=OUTCOME_VALUES,
+        units=unit_tallies([p for p in rows.parts if not p.moved_away], ratings.final, weights),
+    )
+
+
+def unit_tallies(
+    parts: Sequence[StatUnit], final: Sequence[Evaluation], weights: PerformanceWeights
+) -> list[UnitPerformance]:
+    """Each unit's performance from its parts in the items and the final ratings of its
+    replies, best score first (units without a score last), then by name."""
     by_unit: dict[str, list[StatUnit]] = defaultdict(list)
-    for row in rows:
-        by_unit[row.unit_id].append(row)
+    for part in parts:
+        by_unit[part.unit_id].append(part)
     ratings_of: dict[str, list[Evaluation]] = defaultdict(list)
     for e in final:
         ratings_of[e.unit_id].append(e)
-    units = []
-    for unit_id, parts in by_unit.items():
-        replies = [p for p in parts if p.replied]
-        to_reply = sum(p.role != "co" or p.replied for p in parts)
-        on_time = sum(p.on_time for p in replies)
-        contacted = sum(p.contacted_before_reply for p in replies)
-        rated = ratings_of[unit_id]
-        outcomes = Counter(p.outcome for p in parts if p.outcome is not None)
-        values = [OUTCOME_VALUES[o] for o in outcomes.elements() if o in OUTCOME_VALUES]
-        outcome_score = sum(values) / len(values) if values else None
-        on_time_rate, contact_rate = rate(on_time, to_reply), rate(contacted, len(replies))
-        satisfaction_rate = rate(_satisfied(rated), len(rated))
-        score = _score(
-            {
-                "on_time": on_time_rate.rate,
-                "satisfaction": satisfaction_rate.rate,
-                "contact": contact_rate.rate,
-                "outcome": outcome_score,
-            },
-            weights,
-        )
-        units.append(
-            UnitPerformance(
-                unit_id=unit_id,
-                unit_name=next((p.unit_name for p in parts if p.unit_name), ""),
-                assigned=len(parts),
-                to_reply=to_reply,
-                replied=len(replies),
-                on_time=on_time,
-                contacted_before_reply=contacted,
-                overdue=sum(p.overdue for p in parts),
-                rated=len(rated),
-                satisfied=_satisfied(rated),
-                on_time_rate=on_time_rate,
-                contact_rate=contact_rate,
-                satisfaction_rate=satisfaction_rate,
-                outcomes={
-                    cls: outcomes[cls] for cls in [*OUTCOME_CLASSES, *sorted(set(outcomes) - set(OUTCOME_CLASSES))]
-                },
-                outcome_score=outcome_score,
-                score=score,
-                weights=public_weights,
-            )
-        )
+    public_weights = PerformanceWeightsPublic.model_validate(weights)
+    units = [unit_performance(u, of_unit, ratings_of[u], weights, public_weights) for u, of_unit in by_unit.items()]
     units.sort(key=lambda u: (-(u.score if u.score is not None else -1), u.unit_name, u.unit_id))
-    return UnitStatistics(
-        body_id=body_id, session_id=session_id, weights=public_weights, outcome_values=OUTCOME_VALUES, units=units
+    return units
+
+
+def unit_performance(
+    unit_id: str,
+    parts: Sequence[StatUnit],
+    rated: Sequence[Evaluation],
+    weights: PerformanceWeights,
+    public_weights: PerformanceWeightsPublic,
+) -> UnitPerformance:
+    """One unit's figures: co-handlers do not reply, so a co part counts towards ``to_reply``
+    only when it did reply."""
+    replies = [p for p in parts if p.replied]
+    to_reply = sum(p.role != "co" or p.replied for p in parts)
+    on_time = sum(p.on_time for p in replies)
+    contacted = sum(p.contacted_before_reply for p in replies)
+    outcomes = Counter(p.outcome for p in parts if p.outcome is not None)
+    outcome_score = _outcome_score(outcomes)
+    on_time_rate, contact_rate = rate(on_time, to_reply), rate(contacted, len(replies))
+    satisfaction_rate = rate(_satisfied(rated), len(rated))
+    score = _score(
+        {
+            "on_time": on_time_rate.rate,
+            "satisfaction": satisfaction_rate.rate,
+            "contact": contact_rate.rate,
+            "outcome": outcome_score,
+        },
+        weights,
     )
+    return UnitPerformance(
+        unit_id=unit_id,
+        unit_name=next((p.unit_name for p in parts if p.unit_name), ""),
+        assigned=len(parts),
+        to_reply=to_reply,
+        replied=len(replies),
+        on_time=on_time,
+        contacted_before_reply=contacted,
+        overdue=sum(p.overdue for p in parts),
+        rated=len(rated),
+        satisfied=_satisfied(rated),
+        on_time_rate=on_time_rate,
+        contact_rate=contact_rate,
+        satisfaction_rate=satisfaction_rate,
+        outcomes={cls: outcomes[cls] for cls in [*OUTCOME_CLASSES, *sorted(set(outcomes) - set(OUTCOME_CLASSES))]},
+        outcome_score=outcome_score,
+        score=score,
+        weights=public_weights,
+    )
+
+
+def _outcome_score(outcomes: Counter[str]) -> float | None:
+    """The mean value of the outcomes (A=1 … D=0.25), a class without a value left out."""
+    values = [OUTCOME_VALUES[o] for o in outcomes.elements() if o in OUTCOME_VALUES]
+    return sum(values) / len(values) if values else None

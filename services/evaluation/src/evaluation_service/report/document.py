@@ -38,11 +38,11 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from cn_workdays import WorkCalendar
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation_service.domain import statistics as figures
-from evaluation_service.domain.ratings import rules_for
 from evaluation_service.models import (
     PROPOSAL_KINDS,
     SEPARATE_KINDS,
@@ -51,7 +51,6 @@ from evaluation_service.models import (
     SessionName,
     Statistics,
     StatItem,
-    StatUnit,
     UnitPerformance,
     UnitStatistics,
 )
@@ -267,34 +266,34 @@ def unit_row(n: int, u: UnitPerformance) -> list[str | int | float | None]:
     ]
 
 
-async def _key_items(
-    session: AsyncSession,
-    body_id: str,
-    session_id: str,
+async def listed_items(session: AsyncSession, body_id: str, session_id: str) -> list[StatItem]:
+    """The registered items the report lists one by one, whole: the key ones and the separate kinds'."""
+    query = select(StatItem).where(
+        StatItem.body_id == body_id,
+        StatItem.session_id == session_id,
+        col(StatItem.registered).is_(True),
+        or_(col(StatItem.key).is_(True), col(StatItem.kind).in_(SEPARATE_KINDS)),
+    )
+    return list((await session.exec(query)).all())
+
+
+def _key_items(
+    rows: figures.SessionRows,
+    listed: list[StatItem],
     *,
     kinds: tuple[str, ...],
     wording: figures.Wording,
     key_only: bool = True,
 ) -> list[KeyItem]:
-    """The registered key items of ``kinds`` (or all registered items of them, for 建议案)."""
-    query = select(StatItem).where(
-        StatItem.body_id == body_id,
-        StatItem.session_id == session_id,
-        col(StatItem.registered).is_(True),
-        col(StatItem.kind).in_(kinds),
-    )
-    if key_only:
-        query = query.where(col(StatItem.key).is_(True))
-    items = (await session.exec(query)).all()
-    ids = [i.proposal_id for i in items]
+    """The registered key items of ``kinds`` (or all registered items of them, for 建议案), from ``listed``."""
+    items = [i for i in listed if i.kind in kinds and (i.key or not key_only)]
+    ids = {i.proposal_id for i in items}
     names: dict[str, str] = {}
     roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    if ids:
-        units = select(StatUnit).where(col(StatUnit.proposal_id).in_(ids)).order_by(col(StatUnit.unit_id))
-        for row in (await session.exec(units)).all():
-            names[row.unit_id] = row.unit_name or names.get(row.unit_id, row.unit_id)
-            if not row.moved_away:
-                roles[row.proposal_id][row.role].append(row.unit_id)
+    for row in sorted((p for p in rows.parts if p.proposal_id in ids), key=lambda p: p.unit_id):
+        names[row.unit_id] = row.unit_name or names.get(row.unit_id, row.unit_id)
+        if not row.moved_away:
+            roles[row.proposal_id][row.role].append(row.unit_id)
     out = [
         KeyItem(
             category=i.category or figures.UNCATEGORISED,
@@ -453,28 +452,30 @@ async def build_report(
 ) -> Report:
     """The figures of one body's session (403 / 404 exactly as for GET /statistics) and the text.
     The figures are over the 提案; 建议案 and 议案 are counted on their own."""
-    of = partial(figures.statistics, session=session, calendar=calendar, principal=principal, body_id=body_id)
-    stats = await of(session_id=session_id, kinds=list(PROPOSAL_KINDS))
-    everything = await of(session_id=session_id)
-    rules = await rules_for(session, body_id)
+    rules, rows = await figures.session_rows(
+        session=session, principal=principal, body_id=body_id, session_id=session_id, with_parts=True
+    )
+    wording = await figures.outcome_wording(session, body_id)
+    today = figures.body_today()
+    of = partial(figures.statistics_of, rows, rules=rules, calendar=calendar, wording=wording, today=today)
+    stats = of(figures.Asked(body_id, session_id, kinds=list(PROPOSAL_KINDS)))
+    everything = of(figures.Asked(body_id, session_id))
     other_categories = rules.category_breakdown == "other"
     if other_categories:
-        others = await of(session_id=session_id, kinds=list(PROPOSAL_KINDS), key=False, collective=False)
+        others = of(figures.Asked(body_id, session_id, kinds=list(PROPOSAL_KINDS), key=False, collective=False))
         stats.by_category = others.by_category
     opening_kinds = stats.by_kind
     _ordered(stats)
     _ordered(everything)
     stats.by_kind = {k: b for k, b in everything.by_kind.items() if k in opening_kinds}
     _as_written(stats)
-    units = await figures.unit_statistics(
-        session=session, calendar=calendar, principal=principal, body_id=body_id, session_id=session_id
-    )
+    ratings = figures.ratings_of(rows, None, rules=rules, calendar=calendar, today=today)
+    weights = await figures.weights_for(session, body_id)
+    units = figures.units_of(rows, ratings, weights, body_id=body_id, session_id=session_id)
     _units_as_written(units)
-    wording = await figures.outcome_wording(session, body_id)
-    key_items = await _key_items(session, body_id, session_id, kinds=PROPOSAL_KINDS, wording=wording)
-    separate_items = await _key_items(
-        session, body_id, session_id, kinds=SEPARATE_KINDS, wording=wording, key_only=False
-    )
+    listed = await listed_items(session, body_id, session_id)
+    key_items = _key_items(rows, listed, kinds=PROPOSAL_KINDS, wording=wording)
+    separate_items = _key_items(rows, listed, kinds=SEPARATE_KINDS, wording=wording, key_only=False)
     names = await figures.session_names(session, body_id, session_id)
     title, subtitle, session_name = report_title(names, session_id)
     year = names.year if names else None

@@ -29,6 +29,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from evaluation_service.models import UnitPerformance
 from evaluation_service.report.document import UNIT_HEADER, Report, kind_label
 
 log = logging.getLogger(__name__)
@@ -151,11 +152,24 @@ def _category_chart(report: Report, font: str) -> Drawing:
     return drawing
 
 
-def _unit_chart(report: Report, font: str) -> Drawing:
-    units = [u for u in report.units.units if u.score is not None][::-1]
+UNITS_PER_CHART = 28  # bars of 22 pt: the most one A4 frame (~728 pt) holds; a body's 60 units take three charts
+
+
+def _unit_charts(report: Report, font: str) -> list[Drawing]:
+    """The units' scores in ranking order, in as many charts as it takes (one too tall for a page fails the whole
+    PDF)."""
+    units = [u for u in report.units.units if u.score is not None]
+    chunks = [units[i : i + UNITS_PER_CHART] for i in range(0, len(units), UNITS_PER_CHART)] or [[]]
+    return [
+        _unit_chart(chunk, font, "图3 承办单位综合得分" + ("（续）" if n else "")) for n, chunk in enumerate(chunks)
+    ]
+
+
+def _unit_chart(ranked: list[UnitPerformance], font: str, title: str) -> Drawing:
+    units = ranked[::-1]  # the first is drawn at the top
     height = max(120, 60 + 22 * len(units))
     drawing = Drawing(440, height)
-    _title(drawing, "图3 承办单位综合得分", font)
+    _title(drawing, title, font)
     bar = HorizontalBarChart()
     bar.x, bar.y, bar.width, bar.height = 110, 20, 300, height - 50
     bar.data = [[u.score or 0.0 for u in units] or [0.0]]
@@ -211,6 +225,6 @@ def render_pdf(report: Report, *, font: str) -> bytes:
         elif section.key == "units":
             story.append(_table(st, UNIT_HEADER, report.unit_rows()))
             story.append(_para(report.weights_text, st.small))
-            story.append(KeepTogether([Spacer(1, 6), _unit_chart(report, st.font)]))
+            story.extend(KeepTogether([Spacer(1, 6), chart]) for chart in _unit_charts(report, st.font))
     doc.build(story)
     return buffer.getvalue()
