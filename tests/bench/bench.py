@@ -1016,15 +1016,22 @@ def figures(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     )
     scale = results.get("scale")
     if scale:
-        from scale import OPERATIONS, TARGETS_MS
+        from scale import TARGETS_MS
+        from statistics_scale import OPERATIONS as REPORTS
+        from statistics_scale import TARGET_MS
 
-        for db, by_size in scale["databases"].items():
-            for size, block in by_size.items():
-                for op in OPERATIONS:
-                    f = block["operations"][op]
-                    ok = not f["errors"]
-                    out[f"scale_{db}_{size}_{op}_p50_ms"] = _figure(f["p50_ms"], "ms", valid=ok)
-                    out[f"scale_{db}_{size}_{op}_p99_ms"] = _figure(f["p99_ms"], "ms", at_most=TARGETS_MS[op], valid=ok)
+        parts = [
+            ("scale", scale["databases"], TARGETS_MS),
+            ("statistics", scale.get("statistics", {}), dict.fromkeys(REPORTS, TARGET_MS)),
+        ]
+        for prefix, by_db, targets in parts:
+            for db, by_size in by_db.items():
+                for size, block in by_size.items():
+                    for op, target in targets.items():
+                        f = block["operations"][op]
+                        ok = not f["errors"]
+                        out[f"{prefix}_{db}_{size}_{op}_p50_ms"] = _figure(f["p50_ms"], "ms", valid=ok)
+                        out[f"{prefix}_{db}_{size}_{op}_p99_ms"] = _figure(f["p99_ms"], "ms", at_most=target, valid=ok)
     return out
 
 

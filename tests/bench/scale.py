@@ -1,7 +1,7 @@
 """Scale bench of the proposal service: latency per operation with 1k, 10k and N items.
 
 ``bench.py --scale N`` seeds a body's year of items straight into the proposal service's
-database, with the service's own models and indexing function (``text.index_terms``) in bulk
+database, with the service's own models and indexing (``search.index_new_items``) in bulk
 inserts (no HTTP, so 100,000 items take minutes, not hours), then times single requests one at
 a time through the service's real app (in-process ASGI: routing, token check, validation,
 the SQL, serialisation; no network) and prints p50/p99 per operation. It runs on SQLite and on
@@ -20,7 +20,8 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -124,12 +125,12 @@ class Seeder:
     async def _chunk(self, size: int, total: int) -> None:
         from sqlalchemy import insert
 
-        from proposal_service.domain.items import reindex
+        from proposal_service.domain.search import index_new_items
         from proposal_service.models import Cosignature, HandlingUnit, Proposal
 
         rng = self.rng
         proposals: list[dict[str, Any]] = []
-        indexed: list[tuple[Proposal, Any]] = []
+        indexed: list[tuple[str, Any]] = []
         units: list[dict[str, Any]] = []
         cosigners: list[dict[str, Any]] = []
         statuses = [s for s, _ in PAST_STATUSES]
@@ -177,8 +178,7 @@ class Seeder:
                     "registered_at": created if number else None,
                 }
             )
-            row = proposals[-1]
-            indexed.append((Proposal(**{k: row[k] for k in ("id", "title", "content")}), self._analysed(title, pieces)))
+            indexed.append((pid, self._analysed(title, pieces)))
             if status in ("assigned", "replied", "evaluated", "closed"):
                 unit_id, unit_name = rng.choice(self.units)
                 units.append(
@@ -198,8 +198,7 @@ class Seeder:
                 self.registered.append(pid)
         async with self.database.session() as session:
             await session.execute(insert(Proposal.__table__), proposals)  # type: ignore[attr-defined]
-            for item, analysed in indexed:  # the service's own indexing, as a draft or an edit does it
-                await reindex(session, item, analysed)
+            await index_new_items(session, indexed)  # the service's own indexing, as a draft does it, in bulk
             if units:
                 await session.execute(insert(HandlingUnit.__table__), units)  # type: ignore[attr-defined]
             if cosigners:
@@ -207,7 +206,7 @@ class Seeder:
             await session.commit()
 
 
-def _stats(values: list[float]) -> dict[str, float]:
+def latency_figures(values: list[float]) -> dict[str, float]:
     from bench import percentile
 
     return {"p50_ms": percentile(values, 50) * 1000, "p99_ms": percentile(values, 99) * 1000, "count": len(values)}
@@ -255,7 +254,11 @@ async def _measure(client: Any, keys: Any, seeder: Seeder, repeats: int, rng: ra
             headers = keys.headers("member", subject=f"scale-{member}", body_id=seeder.body_id, member_id=member)
             await timed("submit", "POST", f"/proposals/{pid}/submit", headers)
         del i
-    return {op: {**_stats(timings[op]), "errors": errors[op]} for op in OPERATIONS}
+    return {op: {**latency_figures(timings[op]), "errors": errors[op]} for op in OPERATIONS}
+
+
+def scale_sizes(n: int) -> list[int]:
+    return sorted({s for s in (1_000, 10_000) if s < n} | {n})
 
 
 async def scale_on(url: str, n: int, repeats: int, progress: Callable[[str], None]) -> dict[str, Any]:
@@ -276,7 +279,7 @@ async def scale_on(url: str, n: int, repeats: int, progress: Callable[[str], Non
     )
     app = create_app(settings)
     rng = random.Random(11)
-    sizes = sorted({s for s in (1_000, 10_000) if s < n} | {n})
+    sizes = scale_sizes(n)
     out: dict[str, Any] = {}
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://p") as client:
@@ -295,46 +298,79 @@ async def scale_on(url: str, n: int, repeats: int, progress: Callable[[str], Non
     return out
 
 
+@contextmanager
+def _databases(db: str, workdir: Path) -> Iterator[Callable[[str], str]]:
+    """A function making a new empty database's URL on ``db`` (a throwaway PostgreSQL cluster)."""
+    if db == "sqlite":
+        yield lambda name: f"sqlite+aiosqlite:///{workdir / f'{name}-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    from devstack.postgres import PostgresCluster
+
+    with PostgresCluster() as cluster:
+        yield lambda name: cluster.create_database(f"{name}_{uuid.uuid4().hex[:8]}")
+
+
 def run_scale(
     n: int, databases: list[str], repeats: int, workdir: Path, progress: Callable[[str], None]
 ) -> dict[str, Any]:
     import asyncio
 
-    results: dict[str, Any] = {"n": n, "repeats": repeats, "targets_p99_ms": TARGETS_MS, "databases": {}}
+    from statistics_scale import statistics_on
+
+    results: dict[str, Any] = {
+        "n": n, "repeats": repeats, "targets_p99_ms": TARGETS_MS, "databases": {}, "statistics": {}
+    }  # fmt: skip
+    # Each report is ~1 s of work at 100k items: fewer of them than of the proposal service's requests.
+    report_repeats = max(3, repeats // 20)
     for db in databases:
         progress(f"scale: {n:,} items on {db}")
-        if db == "sqlite":
-            url = f"sqlite+aiosqlite:///{workdir / f'scale-{uuid.uuid4().hex[:8]}.db'}"
-            results["databases"][db] = asyncio.run(scale_on(url, n, repeats, progress))
-        else:
-            from devstack.postgres import PostgresCluster
-
-            with PostgresCluster() as cluster:
-                url = cluster.create_database(f"scale_{uuid.uuid4().hex[:8]}")
-                results["databases"][db] = asyncio.run(scale_on(url, n, repeats, progress))
+        with _databases(db, workdir) as new_url:
+            results["databases"][db] = asyncio.run(scale_on(new_url("scale"), n, repeats, progress))
+            results["statistics"][db] = asyncio.run(
+                statistics_on(new_url("statistics"), scale_sizes(n), report_repeats, progress)
+            )
     return results
 
 
 def scale_report(scale: dict[str, Any], verdict: Callable[[bool | None], str], table: Callable[..., str]) -> str:
-    out = [
-        f"5. Scale: one request at a time through the proposal service's app in-process (no network), "
-        f"{scale['repeats']} per operation; items seeded in bulk with the service's models and index terms"
+    from statistics_scale import OPERATIONS as REPORTS
+    from statistics_scale import TARGET_MS
+
+    parts = [
+        (
+            f"5. Scale: one request at a time through the proposal service's app in-process (no network), "
+            f"{scale['repeats']} per operation; items seeded in bulk with the service's models and index terms",
+            scale["databases"],
+            TARGETS_MS,
+        ),
+        (
+            "6. Statistics and the annual report of one session of that many items, through the evaluation "
+            "service's app in-process; the projections seeded in bulk",
+            scale.get("statistics", {}),
+            dict.fromkeys(REPORTS, TARGET_MS),
+        ),
     ]
-    for db, by_size in scale["databases"].items():
-        sizes = list(by_size)
-        rows = []
-        for op in OPERATIONS:
-            cells = []
-            ok = True
-            for size in sizes:
-                figures = by_size[size]["operations"][op]
-                cells.append(
-                    f"{figures['p50_ms']:.1f} / {figures['p99_ms']:.1f}" + (" ERR" if figures["errors"] else "")
-                )
-            last = by_size[sizes[-1]]["operations"][op]
-            ok = last["p99_ms"] <= TARGETS_MS[op] and not last["errors"]
-            rows.append([op, *cells, f"p99 <= {TARGETS_MS[op]:.0f}", "INVALID" if last["errors"] else verdict(ok)])
-        rows.append(["seeding s", *[f"{by_size[s]['seed_seconds']:.1f}" for s in sizes], "", ""])
-        out.append(f"   {db}: p50 / p99 ms at each size")
-        out.append(table(["operation", *[f"{int(s):,} items" for s in sizes], "target", ""], rows))
+    out = []
+    for title, by_db, targets in parts:
+        out.append(title)
+        for db, by_size in by_db.items():
+            out.append(f"   {db}: p50 / p99 ms at each size")
+            out.append(_latency_table(by_size, targets, verdict, table))
     return "\n".join(out)
+
+
+def _latency_table(
+    by_size: dict[str, Any], targets: dict[str, float], verdict: Callable[[bool | None], str], table: Callable[..., str]
+) -> str:
+    sizes = list(by_size)
+    rows = []
+    for op, target in targets.items():
+        cells = []
+        for size in sizes:
+            figures = by_size[size]["operations"][op]
+            cells.append(f"{figures['p50_ms']:.1f} / {figures['p99_ms']:.1f}" + (" ERR" if figures["errors"] else ""))
+        last = by_size[sizes[-1]]["operations"][op]
+        ok = last["p99_ms"] <= target and not last["errors"]
+        rows.append([op, *cells, f"p99 <= {target:.0f}", "INVALID" if last["errors"] else verdict(ok)])
+    rows.append(["seeding s", *[f"{by_size[s]['seed_seconds']:.1f}" for s in sizes], "", ""])
+    return table(["operation", *[f"{int(s):,} items" for s in sizes], "target", ""], rows)

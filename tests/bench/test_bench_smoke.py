@@ -57,8 +57,9 @@ def test_quick_bench_measures_and_prints_every_figure(tmp_path: Path) -> None:
 def test_scale_bench_runs_on_sqlite_and_postgresql(tmp_path: Path) -> None:
     stdout, figures = _run(tmp_path, "--scale", "300", "--quick", "--scale-repeats", "3")
     for db in ("sqlite", "postgresql"):
-        for op in _bench("scale").OPERATIONS:
-            key = f"scale_{db}_300_{op}_p99_ms"
+        keys = [f"scale_{db}_300_{op}_p99_ms" for op in _bench("scale").OPERATIONS]
+        keys += [f"statistics_{db}_300_{op}_p99_ms" for op in _bench("statistics_scale").OPERATIONS]
+        for key in keys:
             assert figures[key]["value"] is not None, f"{key} was not measured"
             assert figures[key]["valid"], f"{key}: requests failed"
             assert key in stdout
