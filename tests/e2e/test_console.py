@@ -6,8 +6,10 @@ console's Vitest unit tests. ``./dev test`` installs chromium and the npm packag
 console first (setup_clients in ./dev)."""
 
 import os
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from devstack.demo import DEMO_PASSWORD
@@ -22,6 +24,29 @@ CONSOLE = CLIENTS / "console"
 
 def test_console_unit_tests(node: Node) -> None:
     node.run([node.npx, "vitest", "run"], cwd=CONSOLE)
+
+
+def test_the_demo_report_shows_the_plenary_recommendation_apart_and_names_the_session_formally(
+    demo_stack: Stack,
+) -> None:
+    """The annual report of the demo's current session as its staff download it through the gateway: the
+    建议案 is a line of its own (seed 001: 立案…件 … 另有建议案1件) and the session is named in the formal style."""
+    with httpx.Client(base_url=f"{demo_stack.gateway_url}/api/v1", timeout=30) as client:
+        login = client.post("/auth/login", json={"username": "cppcc-staff", "password": DEMO_PASSWORD})
+        assert login.status_code == 200, login.text
+        staff = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        bodies = client.get("/bodies", headers=staff).json()["items"]
+        body = next(b for b in bodies if b["name"] == "政协武汉市委员会")
+        sessions = client.get(f"/bodies/{body['id']}/sessions", headers=staff).json()["items"]
+        current = next(s for s in sessions if s["meeting"] == 3)
+        asked = {"body_id": body["id"], "session_id": current["id"], "format": "html"}
+        deadline = time.monotonic() + 60  # the evaluation service's projection follows the events
+        while "另有建议案" not in (report := client.get("/reports/annual", params=asked, headers=staff)).text:
+            assert time.monotonic() < deadline, f"{report.status_code}: {report.text[:300]}"
+            time.sleep(1)
+    assert report.status_code == 200
+    assert "政协武汉市第十四届委员会第三次会议" in report.text
+    assert "另有建议案1件" in report.text
 
 
 @pytest.fixture(scope="module")
