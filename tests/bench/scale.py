@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+S = TypeVar("S")
 DEMO = Path(__file__).resolve().parents[2] / "deploy" / "demo" / "demo.json"
 
 # p99 targets per operation (issue 11), in milliseconds.
@@ -257,6 +258,17 @@ async def _measure(client: Any, keys: Any, seeder: Seeder, repeats: int, rng: ra
     return {op: {**latency_figures(timings[op]), "errors": errors[op]} for op in OPERATIONS}
 
 
+def in_process(settings: type[S], url: str, keys: Any) -> S:
+    """A service's settings for its app run in the bench's process on ``url``, trusting ``keys``."""
+    return settings(
+        database_url=url,
+        kafka_bootstrap_servers="127.0.0.1:9",  # none: relays and consumers wait, requests do not need it
+        auth_jwks=keys.jwks,
+        auth_jwks_url=None,
+        log_level="ERROR",
+    )
+
+
 def scale_sizes(n: int) -> list[int]:
     return sorted({s for s in (1_000, 10_000) if s < n} | {n})
 
@@ -270,14 +282,7 @@ async def scale_on(url: str, n: int, repeats: int, progress: Callable[[str], Non
     from servicekit.runtime import service_runtime
 
     keys = DevKeys()
-    settings = ProposalSettings(
-        database_url=url,
-        kafka_bootstrap_servers="127.0.0.1:9",  # none: the relay waits, requests do not need it
-        auth_jwks=keys.jwks,
-        auth_jwks_url=None,
-        log_level="ERROR",
-    )
-    app = create_app(settings)
+    app = create_app(in_process(ProposalSettings, url, keys))
     rng = random.Random(11)
     sizes = scale_sizes(n)
     out: dict[str, Any] = {}

@@ -147,7 +147,7 @@ class YearSeeder:
 
 async def statistics_on(url: str, sizes: list[int], repeats: int, progress: Callable[[str], None]) -> dict[str, Any]:
     import httpx
-    from scale import latency_figures
+    from scale import in_process, latency_figures
 
     from devstack.keys import DevKeys
     from evaluation_service.main import create_app
@@ -155,14 +155,7 @@ async def statistics_on(url: str, sizes: list[int], repeats: int, progress: Call
     from servicekit.runtime import service_runtime
 
     keys = DevKeys()
-    settings = EvaluationSettings(
-        database_url=url,
-        kafka_bootstrap_servers="127.0.0.1:9",  # none: its consumers wait, requests do not need it
-        auth_jwks=keys.jwks,
-        auth_jwks_url=None,
-        log_level="ERROR",
-    )
-    app = create_app(settings)
+    app = create_app(in_process(EvaluationSettings, url, keys))
     out: dict[str, Any] = {}
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://e") as client:

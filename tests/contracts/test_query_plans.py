@@ -153,6 +153,4 @@ async def test_proposal_request_paths_read_no_table_in_full(
 
     client, captured, url = proposal_app
     await _exercise(client, dev_keys, captured)
-    await assert_no_full_scans(
-        url, captured, SQLModel.metadata.tables, small=SMALL_TABLES, at_least=21
-    )
+    await assert_no_full_scans(url, captured, SQLModel.metadata.tables, small=SMALL_TABLES, at_least=21)

@@ -5,7 +5,16 @@ import io
 
 from pypdf import PdfReader
 
-from evaluation_service.domain.statistics import OUTCOME_VALUES, Asked, Ratings, Wording, tally, unit_tallies
+from evaluation_service.domain.statistics import (
+    OUTCOME_VALUES,
+    Asked,
+    Ratings,
+    Wording,
+    groups_of,
+    part_groups_of,
+    tally,
+    unit_tallies,
+)
 from evaluation_service.models import PerformanceWeights, PerformanceWeightsPublic, StatItem, StatUnit, UnitStatistics
 from evaluation_service.report.document import Report, Section
 from evaluation_service.report.pdf import UNITS_PER_CHART, register_font, render_pdf
@@ -27,9 +36,9 @@ def _report(n_units: int) -> Report:
         session_id="s1",
         weights=weights,
         outcome_values=OUTCOME_VALUES,
-        units=unit_tallies(parts, [], PerformanceWeights(body_id="b1")),
+        units=unit_tallies(part_groups_of(parts), [], PerformanceWeights(body_id="b1")),
     )
-    stats = tally(Asked(body_id="b1", session_id="s1"), items, Ratings([], []), Wording(), "left_unrated")
+    stats = tally(Asked(body_id="b1", session_id="s1"), groups_of(items), Ratings([], []), Wording(), "left_unrated")
     return Report(
         body_id="b1",
         session_id="s1",

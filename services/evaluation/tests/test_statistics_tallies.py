@@ -12,9 +12,11 @@ from evaluation_service.domain.statistics import (
     Ratings,
     Wording,
     breakdowns,
+    chosen_items,
+    groups_of,
     kind_set,
     latest_ratings,
-    of_collective,
+    part_groups_of,
     tally,
     unit_tallies,
     unrated_as_satisfied,
@@ -71,7 +73,7 @@ NO_RATINGS = Ratings(final=[], first=[])
 
 
 def figures(items: list[StatItem], ratings: Ratings = NO_RATINGS, wording: Wording | None = None) -> Statistics:
-    return tally(ASKED, items, ratings, wording or Wording(), "left_unrated")
+    return tally(ASKED, groups_of(items), ratings, wording or Wording(), "left_unrated")
 
 
 # --- counts and rates ----------------------------------------------------------------------------
@@ -149,10 +151,20 @@ def test_key_and_collective_count_registered_items_and_collective_goes_by_kind()
 
 
 def test_the_collective_filter_goes_by_kind_not_by_the_stored_flag() -> None:
-    group, plenary, individual = item(kind="group"), item(kind="plenary", collective=True), item()
-    assert of_collective([group, plenary, individual], True) == [group]
-    assert of_collective([group, plenary, individual], False) == [plenary, individual]
-    assert of_collective([group, plenary, individual], None) == [group, plenary, individual]
+    groups = groups_of([item(kind="group"), item(kind="plenary", collective=True), item()])
+
+    def kinds(collective: bool | None) -> set[str | None]:
+        return {g.kind for g in chosen_items(groups, Asked("b1", "s1", collective=collective))}
+
+    assert kinds(True) == {"group"}
+    assert kinds(False) == {"plenary", "individual"}
+    assert kinds(None) == {"group", "plenary", "individual"}
+
+
+def test_items_alike_are_one_group_that_counts_them() -> None:
+    groups = groups_of([*registered(3, replied=True, outcome="A"), *registered(2, replied=True, outcome="B")])
+    assert sorted((g.outcome, g.n) for g in groups) == [("A", 3), ("B", 2)]
+    assert figures([*registered(3, replied=True, outcome="A")]).outcomes["A"].count == 3
 
 
 def test_breakdowns_count_filed_items_by_kind_and_category_sorted() -> None:
@@ -162,7 +174,7 @@ def test_breakdowns_count_filed_items_by_kind_and_category_sorted() -> None:
         item(kind=None, category=None),
         item(filed=False, kind="joint", category="经济发展"),  # known only from assignment events
     ]
-    by_kind, by_category = breakdowns(items)
+    by_kind, by_category = breakdowns(groups_of(items))
     assert {k: (b.filed, b.registered) for k, b in by_kind.items()} == {
         "": (1, 0),
         "individual": (1, 0),
@@ -365,7 +377,7 @@ def test_a_unit_s_figures() -> None:
         rating("p2", Rating.unsatisfied),
         rating("p9", Rating.satisfied, unit_id="u2"),
     ]
-    [u] = unit_tallies(parts, final, WEIGHTS)
+    [u] = unit_tallies(part_groups_of(parts), final, WEIGHTS)
     assert (u.unit_name, u.assigned, u.to_reply, u.replied, u.on_time, u.contacted_before_reply, u.overdue) == (
         "市住建局",
         4,
@@ -391,11 +403,11 @@ def test_a_unit_s_figures() -> None:
 
 
 def test_a_component_without_data_is_left_out_and_the_weights_renormalised() -> None:
-    [u] = unit_tallies([part("u1", "p1", replied=True, on_time=True, outcome="Z")], [], WEIGHTS)
+    [u] = unit_tallies(part_groups_of([part("u1", "p1", replied=True, on_time=True, outcome="Z")]), [], WEIGHTS)
     assert u.satisfaction_rate.rate is None and u.outcome_score is None
     assert u.outcomes == {"A": 0, "B": 0, "C": 0, "D": 0, "Z": 1}
     assert u.score == 75.0  # (0.3 × 1 + 0.1 × 0) / 0.4: on time 1 of 1, contacted 0 of 1
-    [co] = unit_tallies([part("u2", "p1", role="co")], [], WEIGHTS)
+    [co] = unit_tallies(part_groups_of([part("u2", "p1", role="co")]), [], WEIGHTS)
     assert (co.to_reply, co.score) == (0, None)
 
 
@@ -406,10 +418,19 @@ def test_units_are_ordered_by_score_then_name_and_units_without_a_score_come_las
         part("u1", "p1", unit_name="丙", replied=True, on_time=True),
         part("u4", "p1", unit_name="丁", replied=True, on_time=True),
     ]
-    units = unit_tallies(parts, [], WEIGHTS)
+    units = unit_tallies(part_groups_of(parts), [], WEIGHTS)
     assert [u.unit_id for u in units] == ["u4", "u1", "u2", "u3"]  # 丁 < 丙 by code point
     assert [u.score for u in units] == [75.0, 75.0, 0.0, None]
 
 
 def test_no_parts_no_units() -> None:
     assert unit_tallies([], [rating("p", Rating.satisfied)], WEIGHTS) == []
+
+
+def test_parts_alike_are_one_group_and_parts_reassigned_away_are_left_out() -> None:
+    groups = part_groups_of(
+        [part("u1", "p1", replied=True), part("u1", "p2", replied=True), part("u2", "p1", moved_away=True)]
+    )
+    assert [(g.unit_id, g.n) for g in groups] == [("u1", 2)]
+    [u] = unit_tallies(groups, [], WEIGHTS)
+    assert (u.assigned, u.replied) == (2, 2)

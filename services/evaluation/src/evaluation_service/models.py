@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
-from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from servicekit.db import UTCDateTime, utcnow
@@ -150,8 +150,16 @@ class EvaluationCreate(StrictInput, SQLModel):
     )
 
 
+# The fields of a rating the statistics read (domain/statistics.py), the covering index's columns below: a
+# session's ratings are read from the index alone, joined to their items.
+RATING_FIELDS = ("proposal_id", "unit_id", "member_id", "round", "result")
+
+
 class Evaluation(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("proposal_id", "round", "unit_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "round", "unit_id", "member_id"),
+        Index("ix_evaluation_rating", *RATING_FIELDS),
+    )
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
     proposal_id: str = Field(max_length=36, index=True)
@@ -220,6 +228,15 @@ KINDS = (*PROPOSAL_KINDS, *SEPARATE_KINDS)
 COLLECTIVE_KINDS = ("group",)  # 集体提案; a 建议案 is the plenary's own, not a collective proposal
 
 
+# The fields the statistics count items by (domain/statistics.py ItemGroup, in this order): the database groups a
+# session's items by them, reading only the covering index below (at 100,000 items 0.03 s instead of 0.5 s), which
+# also covers joining a session's ratings and units' parts to their items (proposal_id last).
+TALLY_FIELDS = (
+    "kind", "category", "filed", "registered", "declined", "merged", "withdrawn", "key", "replied",
+    "replied_on_time", "outcome", "first_outcome", "overdue",
+)  # fmt: skip
+
+
 class StatItem(SQLModel, table=True):
     """One item as the statistics see it. Every field is set by an upsert that is correct
     whatever order the proposal and assignment topics deliver in: flags only ever turn on,
@@ -227,6 +244,7 @@ class StatItem(SQLModel, table=True):
     registered < category_changed; key: registered < key_marked), outcomes carry their round."""
 
     __tablename__ = "stat_item"
+    __table_args__ = (Index("ix_stat_item_tally", "body_id", "session_id", *TALLY_FIELDS, "proposal_id"),)
 
     proposal_id: str = Field(primary_key=True, max_length=36)
     body_id: str = Field(max_length=36, index=True)
@@ -297,10 +315,16 @@ class OutcomeWording(SQLModel, table=True):
     set_at: datetime = Field(sa_type=UTCDateTime)
 
 
+# The fields of a unit's part the unit figures count by (domain/statistics.py PartGroup, in this order), read from
+# the covering index below by item (at 100,000 items 0.3 s instead of 1.2 s).
+PART_FIELDS = ("unit_id", "unit_name", "role", "replied", "on_time", "contacted_before_reply", "outcome", "overdue")
+
+
 class StatUnit(SQLModel, table=True):
     """One handling unit's part in one item (the first round's reply and the latest outcome)."""
 
     __tablename__ = "stat_unit"
+    __table_args__ = (Index("ix_stat_unit_parts", "proposal_id", "moved_away", *PART_FIELDS),)
 
     proposal_id: str = Field(primary_key=True, max_length=36)
     unit_id: str = Field(primary_key=True, max_length=36)

@@ -51,6 +51,7 @@ from evaluation_service.models import (
     SessionName,
     Statistics,
     StatItem,
+    StatUnit,
     UnitPerformance,
     UnitStatistics,
 )
@@ -266,31 +267,40 @@ def unit_row(n: int, u: UnitPerformance) -> list[str | int | float | None]:
     ]
 
 
-async def listed_items(session: AsyncSession, body_id: str, session_id: str) -> list[StatItem]:
-    """The registered items the report lists one by one, whole: the key ones and the separate kinds'."""
+@dataclass(frozen=True)
+class Listed:
+    """The registered items the report lists one by one, whole (the key ones and the separate kinds'), and the
+    units' parts in them (the ones reassigned away too, for the units' names)."""
+
+    items: list[StatItem]
+    parts: list[StatUnit]
+
+
+async def listed_items(session: AsyncSession, body_id: str, session_id: str) -> Listed:
     query = select(StatItem).where(
         StatItem.body_id == body_id,
         StatItem.session_id == session_id,
         col(StatItem.registered).is_(True),
         or_(col(StatItem.key).is_(True), col(StatItem.kind).in_(SEPARATE_KINDS)),
     )
-    return list((await session.exec(query)).all())
+    ids = query.with_only_columns(col(StatItem.proposal_id))
+    parts = select(StatUnit).where(col(StatUnit.proposal_id).in_(ids)).order_by(col(StatUnit.unit_id))
+    return Listed(list((await session.exec(query)).all()), list((await session.exec(parts)).all()))
 
 
 def _key_items(
-    rows: figures.SessionRows,
-    listed: list[StatItem],
+    listed: Listed,
     *,
     kinds: tuple[str, ...],
     wording: figures.Wording,
     key_only: bool = True,
 ) -> list[KeyItem]:
     """The registered key items of ``kinds`` (or all registered items of them, for 建议案), from ``listed``."""
-    items = [i for i in listed if i.kind in kinds and (i.key or not key_only)]
+    items = [i for i in listed.items if i.kind in kinds and (i.key or not key_only)]
     ids = {i.proposal_id for i in items}
     names: dict[str, str] = {}
     roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for row in sorted((p for p in rows.parts if p.proposal_id in ids), key=lambda p: p.unit_id):
+    for row in (p for p in listed.parts if p.proposal_id in ids):
         names[row.unit_id] = row.unit_name or names.get(row.unit_id, row.unit_id)
         if not row.moved_away:
             roles[row.proposal_id][row.role].append(row.unit_id)
@@ -474,8 +484,8 @@ async def build_report(
     units = figures.units_of(rows, ratings, weights, body_id=body_id, session_id=session_id)
     _units_as_written(units)
     listed = await listed_items(session, body_id, session_id)
-    key_items = _key_items(rows, listed, kinds=PROPOSAL_KINDS, wording=wording)
-    separate_items = _key_items(rows, listed, kinds=SEPARATE_KINDS, wording=wording, key_only=False)
+    key_items = _key_items(listed, kinds=PROPOSAL_KINDS, wording=wording)
+    separate_items = _key_items(listed, kinds=SEPARATE_KINDS, wording=wording, key_only=False)
     names = await figures.session_names(session, body_id, session_id)
     title, subtitle, session_name = report_title(names, session_id)
     year = names.year if names else None
