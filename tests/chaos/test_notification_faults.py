@@ -31,12 +31,12 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from contract_events import ContractEvent, contract_event
 
 from devstack import free_port
 from devstack.kafka import KafkaBroker
 from devstack.stack import Stack
 from devstack.topics import publish
-from proposal_service.events import schemas as p
 from servicekit.db import utcnow
 
 pytestmark = pytest.mark.chaos
@@ -72,8 +72,9 @@ class SlowMailbox:
         return "250 Message accepted"
 
 
-def registered(member_id: str, n: int) -> p.ProposalRegistered:
-    return p.ProposalRegistered(
+def registered(member_id: str, n: int) -> ContractEvent:
+    return contract_event(
+        "proposal.registered.v1",
         proposal_id=str(uuid.uuid4()), body_id=BODY, session_id="s-1", kind="individual", number=n,
         number_label=f"{n:04d}", title=f"关于第{n}件事的建议", content="c", category_id=None, category=None,
         lead_member_id=member_id, lead_proposer="委员", cosigner_member_ids=[], group_name=None, key=False,
@@ -134,7 +135,7 @@ async def test_notification_service_killed_mid_batch_loses_nothing(
         addresses = {m: f"m{i:03d}@chaos.example.org" for i, m in enumerate(members)}
         await give_addresses(stack, addresses)
         envelopes = [
-            p.registry.envelope(event, subject=event.proposal_id)
+            event.envelope(subject=event.data["proposal_id"])
             for event in (registered(m, i) for i, m in enumerate(members, start=1))
         ]
         await publish(broker.client_config(), "proposal.events", envelopes)
@@ -205,7 +206,7 @@ async def test_smtp_server_down_for_a_minute_then_up_delivers_every_notification
     addresses = {m: f"r{i:03d}@outage.example.org" for i, m in enumerate(members)}
     await give_addresses(stack, addresses)
     envelopes = [
-        p.registry.envelope(event, subject=event.proposal_id)
+        event.envelope(subject=event.data["proposal_id"])
         for event in (registered(m, i) for i, m in enumerate(members, start=1))
     ]
     published = time.monotonic()

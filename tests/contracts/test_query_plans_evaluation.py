@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 
 import httpx
 import pytest
+from contract_events import contract_event
 from fastapi import FastAPI
 from query_plans import Captured, assert_no_full_scans, capture, ok
 from rating_scene import BODY, SATISFIED, Scene
@@ -19,8 +20,6 @@ from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from evaluation_service.main import create_app
 from evaluation_service.settings import EvaluationSettings
-from proposal_service.events.schemas import ProposalRegistered
-from proposal_service.events.schemas import registry as proposal_events
 from servicekit.db import utcnow
 from servicekit.runtime import service_runtime
 
@@ -76,14 +75,14 @@ async def test_evaluation_request_paths_read_no_table_in_full(scenes: tuple[list
     await plenary.send(
         "proposal.events",
         [
-            ProposalRegistered(
+            contract_event(
+                "proposal.registered.v1",
                 proposal_id=plenary.pid, body_id=BODY, session_id="s", kind="plenary", number=1, number_label="建0001",
                 title="关于加快建设国家中心城市的建议案", content="c", category_id=None, category=None,
                 lead_member_id=None, lead_proposer=None, cosigner_member_ids=[], group_name="政协常委会", key=False,
                 registered_at=utcnow(),
             )
         ],
-        proposal_events,
     )  # fmt: skip
     await plenary.replied()
     await _known(plenary)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from contract_events import ContractEvent, contract_event
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -19,7 +20,6 @@ from devstack.keys import DevKeys
 from devstack.topics import publish
 from evaluation_service.main import create_app
 from evaluation_service.settings import EvaluationSettings
-from proposal_service.events import schemas as p
 from servicekit.events import EventEnvelope, utcnow
 from servicekit.outbox import OutboxMessage
 from servicekit.runtime import service_runtime
@@ -33,8 +33,9 @@ def samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
     return [(s.labels, s.value) for f in text_string_to_metric_families(text) for s in f.samples if s.name == name]
 
 
-def submitted(n: int) -> p.ProposalSubmitted:
-    return p.ProposalSubmitted(
+def submitted(n: int) -> ContractEvent:
+    return contract_event(
+        "proposal.submitted.v1",
         proposal_id=str(uuid.uuid4()), body_id="body-metrics", session_id="s-1", kind="individual",
         title=f"关于第{n}件事的建议", category=None, lead_proposer="委员", submitted_at=utcnow(),
     )  # fmt: skip
@@ -54,7 +55,7 @@ async def test_lag_outcomes_and_publishes_are_reported(
     async with serve(app) as client:
         topic = f"{namespace}proposal.events"
         events = [submitted(n) for n in range(5)]
-        await publish(kafka.client_config(), topic, [p.registry.envelope(e, subject=e.proposal_id) for e in events])
+        await publish(kafka.client_config(), topic, [e.envelope(subject=e.data["proposal_id"]) for e in events])
 
         # The relay's count: an event written to the outbox goes out.
         envelope = EventEnvelope(

@@ -1580,6 +1580,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/replies/{reply_id}/send-back": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退回答复
+         * @description 退回答复: the body's committee staff send a unit's current reply back before the proposer has
+         *     rated it (ADR 28), naming the suggestions it leaves out; the unit replies again.
+         */
+        post: operations["send_back_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/annual": {
         parameters: {
             query?: never;
@@ -3397,7 +3418,7 @@ export interface components {
          *     a recipient's preferences and of the SMS templates (domain/sms.py).
          * @enum {string}
          */
-        NotificationKind: "proposal_registered" | "proposal_declined" | "proposal_merged" | "proposal_withdrawn" | "proposal_assigned" | "proposal_reassigned" | "assignment_created" | "adjustment_approved" | "adjustment_refused" | "extension_approved" | "extension_refused" | "assignment_due_soon" | "assignment_overdue" | "assignment_reopened" | "co_opinion_received" | "reply_arrived" | "rating_deadline" | "rehandling_opened" | "cosign_invited" | "cosign_deadline" | "cosign_accepted" | "cosign_declined" | "ballot_opened" | "staff_daily_digest" | "leader_daily_digest";
+        NotificationKind: "proposal_registered" | "proposal_declined" | "proposal_merged" | "proposal_withdrawn" | "proposal_assigned" | "proposal_reassigned" | "assignment_created" | "adjustment_approved" | "adjustment_refused" | "extension_approved" | "extension_refused" | "assignment_due_soon" | "assignment_overdue" | "assignment_reopened" | "reply_sent_back" | "co_opinion_received" | "reply_arrived" | "rating_deadline" | "rehandling_opened" | "cosign_invited" | "cosign_deadline" | "cosign_accepted" | "cosign_declined" | "ballot_opened" | "staff_daily_digest" | "leader_daily_digest";
         /** NotificationPublic */
         NotificationPublic: {
             /** Body */
@@ -4381,7 +4402,7 @@ export interface components {
             coverage: components["schemas"]["SuggestionCoverage"][];
             /**
              * Current
-             * @description false for a reply replaced by a later round's
+             * @description false for a reply replaced by a later round's or sent back
              * @default true
              */
             current: boolean;
@@ -4400,6 +4421,21 @@ export interface components {
             replied_at: string;
             /** Round */
             round: number;
+            /** Sent Back At */
+            sent_back_at?: string | null;
+            /**
+             * Sent Back Reason
+             * @description 退回理由
+             */
+            sent_back_reason?: string | null;
+            /**
+             * Sent Back Unanswered
+             * @description the suggestions named as not answered
+             * @default []
+             */
+            sent_back_unanswered: number[];
+            /** @default submitted */
+            status: components["schemas"]["ReplyStatus"];
             /** Text */
             text: string;
             /** Unit Id */
@@ -4407,6 +4443,28 @@ export interface components {
             /** Unit Name */
             unit_name: string;
         };
+        /**
+         * ReplySendBack
+         * @description 退回答复: why the reply goes back to the unit, and which numbered suggestions it leaves out.
+         */
+        ReplySendBack: {
+            /**
+             * Reason
+             * @description 退回理由, shown to the unit
+             */
+            reason: string;
+            /**
+             * Unanswered
+             * @description numbers of the proposal's suggestions the reply does not answer (as in the reply's coverage)
+             * @default []
+             */
+            unanswered: number[];
+        };
+        /**
+         * ReplyStatus
+         * @enum {string}
+         */
+        ReplyStatus: "submitted" | "sent_back";
         /**
          * ReportFormat
          * @enum {string}
@@ -16944,6 +17002,125 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContactPublic"];
+                };
+            };
+            /** @description Bad request (malformed JSON, an invalid cursor or value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Signed in, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The If-Match precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Validation failed; the fields are named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A service it depends on is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    send_back_reply: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes a retry safe: the gateway keeps the first answer to a request with this key (for the same caller, method and path) for a day (GATEWAY_IDEMPOTENCY_TTL_S), and a repeat gets that answer again, marked Idempotent-Replayed: true, without the work being done twice; the same key with another body is a 422 idempotency_key_reused, a repeat while the first still runs a 409 idempotency_in_progress with Retry-After, a key that is not 1 to 255 characters a 400. A 5xx answer is not kept: a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplySendBack"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyPublic"];
                 };
             };
             /** @description Bad request (malformed JSON, an invalid cursor or value) */

@@ -9,14 +9,13 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from contract_events import contract_event
 from fastapi import FastAPI
 
 from devstack.answers import ok as ok
 from devstack.answers import problem as problem
 from devstack.keys import DevKeys
 from devstack.topics import publish
-from proposal_service.events.schemas import ProposalRegistered, ProposalSubmitted
-from proposal_service.events.schemas import registry as proposal_events
 from servicekit.db import utcnow
 
 UNITS_CSV = """编号,名称,上级编号,类型
@@ -71,7 +70,8 @@ class HandlingWorld:
         proposal_id, now = str(uuid.uuid4()), utcnow()
         ref = {"proposal_id": proposal_id, "body_id": self.body_id, "session_id": "s-1", "kind": kind}
         events = [
-            ProposalSubmitted(
+            contract_event(
+                "proposal.submitted.v1",
                 **ref,
                 title=title,
                 category="经济发展",
@@ -83,7 +83,8 @@ class HandlingWorld:
         ]
         if register:
             events.append(
-                ProposalRegistered(
+                contract_event(
+                    "proposal.registered.v1",
                     **ref,
                     number=1,
                     number_label="个0001",
@@ -102,7 +103,7 @@ class HandlingWorld:
         await publish(
             self.bootstrap,
             f"{self.namespace}proposal.events",
-            [proposal_events.envelope(e, subject=proposal_id) for e in events],
+            [e.envelope(subject=proposal_id) for e in events],
         )
         wanted = "awaiting_assignment" if register else "submitted"
         await self.until(f"/proposals/{proposal_id}", lambda v: v.get("status") == wanted)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from assignment_world import HandlingWorld, ok, problem
+from contract_events import contract_event
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
@@ -15,8 +16,6 @@ from assignment_service.domain.supervision import scan_deadlines
 from assignment_service.models import Assignment, Reply
 from devstack.kafka import KafkaBroker
 from devstack.topics import publish, read_topic
-from evaluation_service.events.schemas import EvaluationUnsatisfied
-from evaluation_service.events.schemas import registry as evaluation_events
 from servicekit.db import utcnow
 from servicekit.events import EventEnvelope
 from servicekit.outbox import OutboxMessage
@@ -230,7 +229,8 @@ async def test_separate_units_each_reply_and_an_unsatisfied_rating_reopens_one(
     assert view["outcome"] == "C"  # the one furthest from solved
 
     def unsatisfied(member: str) -> EventEnvelope:
-        payload = EvaluationUnsatisfied(
+        return contract_event(
+            "evaluation.unsatisfied.v1",
             evaluation_id=member,
             proposal_id=pid,
             body_id=w.body_id,
@@ -238,8 +238,7 @@ async def test_separate_units_each_reply_and_an_unsatisfied_rating_reopens_one(
             unit_id=w.units["HS-SW"],
             member_id=member,
             submitted_at=utcnow(),
-        )
-        return evaluation_events.envelope(payload, subject=pid)
+        ).envelope(subject=pid)
 
     # Two proposers unsatisfied with the same reply, one event delivered twice: rehandling opens once.
     first = unsatisfied("m-1")

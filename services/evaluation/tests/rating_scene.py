@@ -8,17 +8,13 @@ import uuid
 from typing import Any
 
 import httpx
+from contract_events import ContractEvent, contract_event
 from fastapi import FastAPI
-from pydantic import BaseModel
 from sqlmodel import func, select
 
-from assignment_service.events.schemas import AssignmentReplied, HandlingCompleted
-from assignment_service.events.schemas import registry as assignment_events
 from devstack.keys import DevKeys
 from devstack.topics import publish
 from evaluation_service.models import Evaluation, RatedItem
-from proposal_service.events.schemas import ProposalMerged, ProposalRegistered
-from proposal_service.events.schemas import registry as proposal_events
 from servicekit.db import utcnow
 from servicekit.outbox import OutboxMessage
 from servicekit.runtime import service_runtime
@@ -42,8 +38,8 @@ class Scene:
     def unit(self, unit_id: str) -> dict[str, str]:
         return self.keys.headers("unit_staff", subject=f"staff-{unit_id}", unit_id=unit_id)
 
-    async def send(self, topic: str, payloads: list[BaseModel], registry: Any) -> None:
-        envelopes = [registry.envelope(p, subject=self.pid) for p in payloads]
+    async def send(self, topic: str, events: list[ContractEvent]) -> None:
+        envelopes = [e.envelope(subject=self.pid) for e in events]
         await publish(self.bootstrap, f"{self.namespace}{topic}", envelopes)
 
     async def registered(self) -> None:
@@ -52,17 +48,18 @@ class Scene:
         await self.send(
             "proposal.events",
             [
-                ProposalRegistered(
+                contract_event(
+                    "proposal.registered.v1",
                     **ref, number=1, number_label="联0001", title="t", content="c", category_id=None, category=None,
                     lead_member_id=self.people["lead"], lead_proposer="刘洋",
                     cosigner_member_ids=[self.people["cosigner"]], group_name=None, key=False, registered_at=utcnow(),
                 ),
-                ProposalMerged(
+                contract_event(
+                    "proposal.merged.v1",
                     **other, primary_id=self.pid, lead_member_id=self.people["merged"], cosigner_member_ids=[],
                     merged_at=utcnow(),
                 ),
             ],
-            proposal_events,
         )  # fmt: skip
 
     async def replied(
@@ -70,16 +67,19 @@ class Scene:
     ) -> None:
         now = utcnow()
         reply_ids = reply_ids or {}
-        replies: list[BaseModel] = [
-            AssignmentReplied(
+        replies = [
+            contract_event(
+                "assignment.replied.v1",
                 reply_id=reply_ids.get(u) or str(uuid.uuid4()), assignment_id=f"a-{u}", proposal_id=self.pid, body_id=BODY, unit_id=u,
                 unit_name=f"单位{u}", role="separate", round=round_, outcome="A", publishable=True, on_time=True,
                 contacted=True, replied_at=now,
             )
             for u in units
         ]  # fmt: skip
-        done = HandlingCompleted(proposal_id=self.pid, body_id=BODY, round=round_, outcome="A", completed_at=now)
-        await self.send("assignment.events", [*replies, done], assignment_events)
+        done = contract_event(
+            "handling.completed.v1", proposal_id=self.pid, body_id=BODY, round=round_, outcome="A", completed_at=now
+        )
+        await self.send("assignment.events", [*replies, done])
 
     async def until_rated_item(self, round_: int) -> None:
         deadline = time.monotonic() + 60

@@ -45,12 +45,10 @@ from typing import Any
 
 import httpx
 import pytest
+from contract_events import ContractEvent, contract_event
 from fastapi import FastAPI
-from pydantic import BaseModel
 from sqlmodel import col, func, select
 
-from assignment_service.events.schemas import AssignmentCreated, AssignmentReplied, HandlingCompleted
-from assignment_service.events.schemas import registry as assignment_events
 from devstack.answers import app_routes
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
@@ -58,8 +56,6 @@ from devstack.topics import publish
 from evaluation_service.main import create_app
 from evaluation_service.models import Evaluation
 from evaluation_service.settings import EvaluationSettings
-from proposal_service.events.schemas import ProposalMerged, ProposalRegistered, ProposalSubmitted
-from proposal_service.events.schemas import registry as proposal_events
 from servicekit.db import utcnow
 from servicekit.events import EventEnvelope
 from servicekit.inbox import InboxMessage
@@ -251,19 +247,20 @@ class Scene:
         proposal: list[EventEnvelope] = []
         assignment: list[EventEnvelope] = []
 
-        def p(subject: str, payload: BaseModel) -> None:
-            proposal.append(proposal_events.envelope(payload, subject=subject))
+        def p(subject: str, event: ContractEvent) -> None:
+            proposal.append(event.envelope(subject=subject))
 
-        def a(subject: str, payload: BaseModel) -> None:
-            assignment.append(assignment_events.envelope(payload, subject=subject))
+        def a(subject: str, event: ContractEvent) -> None:
+            assignment.append(event.envelope(subject=subject))
 
         def registered(
             body: str, pid: str, title: str, lead: str | None, cosigners: list[str], kind: str = "joint"
         ) -> None:
             ref = {"proposal_id": pid, "body_id": body, "session_id": SESSION, "kind": kind}
-            p(pid, ProposalSubmitted(**ref, title=title, category="经济发展", lead_proposer="刘洋", submitted_at=now,
-                                     lead_member_id=lead, cosigner_member_ids=cosigners))  # fmt: skip
-            p(pid, ProposalRegistered(
+            p(pid, contract_event("proposal.submitted.v1", **ref, title=title, category="经济发展", lead_proposer="刘洋",
+                                  submitted_at=now, lead_member_id=lead, cosigner_member_ids=cosigners))  # fmt: skip
+            p(pid, contract_event(
+                "proposal.registered.v1",
                 **ref, number=1, number_label="联0001", title=title, content="内容", category_id=None,
                 category="经济发展", lead_member_id=lead, lead_proposer="刘洋", cosigner_member_ids=cosigners,
                 group_name=None, key=False, registered_at=now,
@@ -273,23 +270,29 @@ class Scene:
             common = {"proposal_id": pid, "body_id": body, "round": 1}
             for code, role in units.items():
                 unit = {"unit_id": ids.units[code], "unit_name": UNITS[code], "role": role}
-                a(pid, AssignmentCreated(**common, **unit, assignment_id=f"{pid}-{code}", due_date=date(2026, 9, 1),
-                                         assigned_at=now))  # fmt: skip
-                a(pid, AssignmentReplied(
+                a(pid, contract_event("assignment.created.v1", **common, **unit, assignment_id=f"{pid}-{code}",
+                                      due_date=date(2026, 9, 1), assigned_at=now))  # fmt: skip
+                a(pid, contract_event(
+                    "assignment.replied.v1",
                     **common, **unit, reply_id=str(uuid.uuid4()), assignment_id=f"{pid}-{code}", outcome="A",
                     publishable=True, on_time=True, contacted=True, replied_at=now,
                 ))  # fmt: skip
             outcomes = {ids.units[code]: "A" for code in units}
-            a(pid, HandlingCompleted(**common, outcome="A", completed_at=now, outcomes=outcomes, on_time=True))
+            a(
+                pid,
+                contract_event(
+                    "handling.completed.v1", **common, outcome="A", completed_at=now, outcomes=outcomes, on_time=True
+                ),
+            )
 
         registered(ids.body, ids.item, TITLE, ids.members["lead"], [ids.members["cosigner"]])
         for b, pid in ids.plenary.items():
             registered(ids.other_body if b == "other" else ids.body, pid, f"建议案{b}", None, [], kind="plenary")
         merged_ref = {"proposal_id": ids.merged_item, "body_id": ids.body, "session_id": SESSION, "kind": "individual"}
-        p(ids.merged_item, ProposalSubmitted(**merged_ref, title="并入的提案", category="经济发展",
-                                             lead_proposer="王芳", submitted_at=now))  # fmt: skip
-        p(ids.merged_item, ProposalMerged(**merged_ref, primary_id=ids.item, lead_member_id=ids.members["merged"],
-                                          cosigner_member_ids=[], merged_at=now))  # fmt: skip
+        p(ids.merged_item, contract_event("proposal.submitted.v1", **merged_ref, title="并入的提案", category="经济发展",
+                                          lead_proposer="王芳", submitted_at=now))  # fmt: skip
+        p(ids.merged_item, contract_event("proposal.merged.v1", **merged_ref, primary_id=ids.item,
+                                          lead_member_id=ids.members["merged"], cosigner_member_ids=[], merged_at=now))  # fmt: skip
         replied(ids.body, ids.item, {"FGW": "lead", "CZJ": "separate"})
         registered(ids.other_body, ids.other_item, OTHER_TITLE, str(uuid.uuid4()), [])
         replied(ids.other_body, ids.other_item, {"SWJ": "lead"})

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from contract_events import contract_event
 from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import col, func, select
@@ -22,8 +23,6 @@ from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from devstack.topics import publish, read_topic
 from evaluation_service.models import AssemblyBallot, BallotElector, BallotVote, StatItem
-from proposal_service.events.schemas import ProposalRegistered
-from proposal_service.events.schemas import registry as proposal_events
 from servicekit.db import utcnow
 from servicekit.events import EventEnvelope
 from servicekit.outbox import OutboxMessage
@@ -61,13 +60,14 @@ class Scene:
         """The service learns the items from proposal.registered, as it would live."""
         envelopes = []
         for pid, kind in ((self.plenary, "plenary"), (self.joint, "joint")):
-            event = ProposalRegistered(
+            event = contract_event(
+                "proposal.registered.v1",
                 proposal_id=pid, body_id=BODY, session_id="session-14-2", kind=kind, number=1, number_label="建0001",
                 title="关于加快建设国家中心城市的建议案", content="c", category_id=None, category=None,
                 lead_member_id=None, lead_proposer=None, cosigner_member_ids=[], group_name="政协常委会", key=False,
                 registered_at=utcnow(),
             )  # fmt: skip
-            envelopes.append(proposal_events.envelope(event, subject=pid))
+            envelopes.append(event.envelope(subject=pid))
         await publish(self.bootstrap, f"{self.namespace}proposal.events", envelopes)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -23,20 +23,16 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from contract_events import ContractEvent, contract_event
 from fastapi import FastAPI
 from openpyxl import load_workbook
-from pydantic import BaseModel
 from pypdf import PdfReader
 from sqlmodel import col, func, select
 
-from assignment_service.events.schemas import AssignmentCreated, AssignmentReplied, HandlingCompleted, HandlingRulesSet
-from assignment_service.events.schemas import registry as assignment_events
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from devstack.topics import publish
 from evaluation_service.models import Evaluation, Rating
-from proposal_service.events.schemas import ProposalDeclined, ProposalRegistered, ProposalSubmitted
-from proposal_service.events.schemas import registry as proposal_events
 from servicekit.db import utcnow
 from servicekit.events import EventEnvelope
 from servicekit.inbox import InboxMessage
@@ -81,17 +77,18 @@ class Year:
     def ref(self, name: str, kind: str) -> dict[str, str]:
         return {"proposal_id": self.ids[name], "body_id": self.body, "session_id": SESSION, "kind": kind}
 
-    def p(self, name: str, payload: BaseModel) -> None:
-        self.events.append(("proposal", proposal_events.envelope(payload, subject=self.ids[name])))
+    def p(self, name: str, event: ContractEvent) -> None:
+        self.events.append(("proposal", event.envelope(subject=self.ids[name])))
 
-    def a(self, name: str, payload: BaseModel) -> None:
-        self.events.append(("assignment", assignment_events.envelope(payload, subject=self.ids[name])))
+    def a(self, name: str, event: ContractEvent) -> None:
+        self.events.append(("assignment", event.envelope(subject=self.ids[name])))
 
     def submitted(self, name: str, kind: str, category: str | None, title: str | None = None) -> dict[str, str]:
         ref = self.ref(name, kind)
         self.p(
             name,
-            ProposalSubmitted(
+            contract_event(
+                "proposal.submitted.v1",
                 **ref, title=title or f"关于事项{name}的建议", category=category, lead_proposer="x",
                 submitted_at=utcnow(), **self.names(),
             ),
@@ -106,7 +103,8 @@ class Year:
         label = f"{NUMBER_PREFIX[kind]}{self.numbers[kind]:04d}"
         self.p(
             name,
-            ProposalRegistered(
+            contract_event(
+                "proposal.registered.v1",
                 **self.ref(name, kind), number=self.numbers[kind], number_label=label,
                 title=title or f"关于事项{name}的建议", content="c", category_id=None, category=category,
                 lead_member_id=f"m-{name}", lead_proposer="x", cosigner_member_ids=[], group_name=None, key=key,
@@ -126,7 +124,8 @@ class Year:
         common = {"proposal_id": self.ids[name], "body_id": self.body}
         self.a(
             name,
-            AssignmentCreated(
+            contract_event(
+                "assignment.created.v1",
                 **common, assignment_id=f"{name}-{unit}", unit_id=unit, unit_name=UNIT_NAMES[unit], role="lead",
                 round=1, due_date=date(2026, 6, 1), assigned_at=utcnow(),
             ),
@@ -135,7 +134,8 @@ class Year:
             return
         self.a(
             name,
-            AssignmentReplied(
+            contract_event(
+                "assignment.replied.v1",
                 **common, reply_id=str(uuid.uuid4()), assignment_id=f"{name}-{unit}", unit_id=unit,
                 unit_name=UNIT_NAMES[unit], role="lead", round=1, outcome=outcome, publishable=True, on_time=on_time,
                 contacted=contacted, replied_at=utcnow(),
@@ -143,8 +143,14 @@ class Year:
         )  # fmt: skip
         self.a(
             name,
-            HandlingCompleted(
-                **common, round=1, outcome=outcome, on_time=on_time, completed_at=utcnow(), outcomes={unit: outcome}
+            contract_event(
+                "handling.completed.v1",
+                **common,
+                round=1,
+                outcome=outcome,
+                on_time=on_time,
+                completed_at=utcnow(),
+                outcomes={unit: outcome},
             ),
         )
         if rating is not None:
@@ -176,7 +182,7 @@ def plant(body: str) -> Year:
     y.handled("i8", "individual", "经济发展", "u2")
     y.named = False  # an event without names, the last one: it does not erase the names known
     ref = y.submitted("i9", "individual", "科教文卫")
-    y.p("i9", ProposalDeclined(**ref, reason="r", note="n", referral="", declined_at=utcnow()))
+    y.p("i9", contract_event("proposal.declined.v1", **ref, reason="r", note="n", referral="", declined_at=utcnow()))
     return y
 
 
@@ -393,7 +399,8 @@ async def test_key_items_name_separate_units_and_older_events_keep_the_neutral_t
     for unit in ("u2", "u1"):
         y.a(
             "i1",
-            AssignmentCreated(
+            contract_event(
+                "assignment.created.v1",
                 proposal_id=y.ids["i1"], body_id=y.body, assignment_id=f"i1-{unit}", unit_id=unit,
                 unit_name=UNIT_NAMES[unit], role="separate", round=1, due_date=date(2026, 6, 1), assigned_at=utcnow(),
             ),
@@ -487,13 +494,11 @@ async def test_the_outcome_classes_are_worded_as_the_body_configured_them(scene:
         y.events.append(
             (
                 "assignment",
-                assignment_events.envelope(
-                    HandlingRulesSet(
-                        body_id="body-wording", kind="*", outcome_classes=["A", "B", "C"],
-                        outcome_labels=labels, set_at=when,
-                    ),
-                    subject="body-wording",
-                ),
+                contract_event(
+                    "assignment.rules_set.v1",
+                    body_id="body-wording", kind="*", outcome_classes=["A", "B", "C"],
+                    outcome_labels=labels, set_at=when,
+                ).envelope(subject="body-wording"),
             )
         )  # fmt: skip
     await scene.plant(y)

@@ -16,34 +16,16 @@ from typing import Any
 
 import httpx
 import pytest
+from contract_events import ContractEvent, contract_event
 from fastapi import FastAPI
-from pydantic import BaseModel
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
-from assignment_service.events.schemas import (
-    AssignmentCreated,
-    AssignmentOverdue,
-    AssignmentReassigned,
-    AssignmentReplied,
-    HandlingCompleted,
-)
-from assignment_service.events.schemas import registry as assignment_events
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from devstack.topics import publish
 from evaluation_service.domain.statistics import percent_text
 from evaluation_service.models import Evaluation, RatedItem, ReplyRecord
-from proposal_service.events.schemas import (
-    ProposalCategoryChanged,
-    ProposalDeclined,
-    ProposalKeyMarked,
-    ProposalMerged,
-    ProposalRegistered,
-    ProposalSubmitted,
-    ProposalWithdrawn,
-)
-from proposal_service.events.schemas import registry as proposal_events
 from servicekit.db import utcnow
 from servicekit.events import EventEnvelope
 from servicekit.inbox import InboxMessage
@@ -75,22 +57,28 @@ class Year:
     def ref(self, name: str, kind: str, session_id: str = SESSION) -> dict[str, str]:
         return {"proposal_id": self.ids[name], "body_id": self.body, "session_id": session_id, "kind": kind}
 
-    def p(self, name: str, payload: BaseModel) -> None:
-        self.proposal.append(proposal_events.envelope(payload, subject=self.ids[name]))
+    def p(self, name: str, event: ContractEvent) -> None:
+        self.proposal.append(event.envelope(subject=self.ids[name]))
 
-    def a(self, name: str, payload: BaseModel) -> None:
-        self.assignment.append(assignment_events.envelope(payload, subject=self.ids[name]))
+    def a(self, name: str, event: ContractEvent) -> None:
+        self.assignment.append(event.envelope(subject=self.ids[name]))
 
     def submitted(self, name: str, kind: str, category: str, session_id: str = SESSION) -> dict[str, str]:
         ref = self.ref(name, kind, session_id)
-        self.p(name, ProposalSubmitted(**ref, title="t", category=category, lead_proposer="x", submitted_at=utcnow()))
+        self.p(
+            name,
+            contract_event(
+                "proposal.submitted.v1", **ref, title="t", category=category, lead_proposer="x", submitted_at=utcnow()
+            ),
+        )
         return ref
 
     def registered(self, name: str, kind: str, category: str, *, key: bool = False, session_id: str = SESSION) -> None:
         ref = self.submitted(name, kind, category, session_id)
         self.p(
             name,
-            ProposalRegistered(
+            contract_event(
+                "proposal.registered.v1",
                 **ref, number=1, number_label="1", title="t", content="c", category_id=None, category=category,
                 lead_member_id=f"m-{name}", lead_proposer="x", cosigner_member_ids=[], group_name=None, key=key,
                 registered_at=utcnow(),
@@ -100,7 +88,8 @@ class Year:
     def created(self, name: str, unit: str, role: str) -> None:
         self.a(
             name,
-            AssignmentCreated(
+            contract_event(
+                "assignment.created.v1",
                 assignment_id=f"{name}-{unit}", proposal_id=self.ids[name], body_id=self.body, unit_id=unit,
                 unit_name=UNIT_NAMES[unit], role=role, round=1, due_date=date(2026, 6, 1), assigned_at=utcnow(),
             ),
@@ -109,7 +98,8 @@ class Year:
     def replied(self, name: str, unit: str, outcome: str, *, on_time: bool, contacted: bool, round_: int = 1) -> None:
         self.a(
             name,
-            AssignmentReplied(
+            contract_event(
+                "assignment.replied.v1",
                 reply_id=str(uuid.uuid4()), assignment_id=f"{name}-{unit}", proposal_id=self.ids[name],
                 body_id=self.body, unit_id=unit, unit_name=UNIT_NAMES[unit], role="lead", round=round_,
                 outcome=outcome, publishable=True, on_time=on_time, contacted=contacted, replied_at=utcnow(),
@@ -117,7 +107,8 @@ class Year:
         )  # fmt: skip
         self.a(
             name,
-            HandlingCompleted(
+            contract_event(
+                "handling.completed.v1",
                 proposal_id=self.ids[name], body_id=self.body, round=round_, outcome=outcome, on_time=on_time,
                 completed_at=utcnow(), outcomes={unit: outcome},
             ),
@@ -126,7 +117,8 @@ class Year:
     def overdue(self, name: str, unit: str) -> None:
         self.a(
             name,
-            AssignmentOverdue(
+            contract_event(
+                "assignment.overdue.v1",
                 assignment_id=f"{name}-{unit}", proposal_id=self.ids[name], body_id=self.body, unit_id=unit,
                 due_date=date(2026, 6, 1), working_days_left=-1, day=date(2026, 6, 2),
             ),
@@ -156,19 +148,28 @@ def plant(body: str) -> Year:
     """
     y = Year(body)
     y.registered("i1", "individual", "经济发展")
-    y.p("i1", ProposalKeyMarked(**y.ref("i1", "individual"), key=True, supervising_leader="副市长"))
+    y.p(
+        "i1",
+        contract_event("proposal.key_marked.v1", **y.ref("i1", "individual"), key=True, supervising_leader="副市长"),
+    )
     y.registered("i2", "joint", "城市建设")
     y.registered("i3", "group", "科教文卫")
     y.registered("i4", "plenary", "城市建设", key=True)
     y.registered("i5", "individual", "经济发展")
     y.registered("i6", "individual", "社会法制")
-    y.p("i6", ProposalCategoryChanged(**y.ref("i6", "individual"), category_id="c-1", category="经济发展"))
+    y.p(
+        "i6",
+        contract_event(
+            "proposal.category_changed.v1", **y.ref("i6", "individual"), category_id="c-1", category="经济发展"
+        ),
+    )
     ref = y.submitted("i7", "individual", "经济发展")
-    y.p("i7", ProposalDeclined(**ref, reason="r", note="n", referral="", declined_at=utcnow()))
+    y.p("i7", contract_event("proposal.declined.v1", **ref, reason="r", note="n", referral="", declined_at=utcnow()))
     ref = y.submitted("i8", "individual", "城市建设")
-    y.p("i8", ProposalMerged(**ref, primary_id=y.ids["i2"], lead_member_id="m-i8", cosigner_member_ids=[], merged_at=utcnow()))  # fmt: skip
+    y.p("i8", contract_event("proposal.merged.v1", **ref, primary_id=y.ids["i2"], lead_member_id="m-i8",
+                             cosigner_member_ids=[], merged_at=utcnow()))  # fmt: skip
     ref = y.submitted("i9", "joint", "科教文卫")
-    y.p("i9", ProposalWithdrawn(**ref, withdrawn_at=utcnow(), note=None))
+    y.p("i9", contract_event("proposal.withdrawn.v1", **ref, withdrawn_at=utcnow(), note=None))
     y.submitted("i10", "individual", "科教文卫")
     y.registered("i11", "individual", "经济发展", session_id=OTHER_SESSION)
 
@@ -188,7 +189,8 @@ def plant(body: str) -> Year:
     y.created("i6", "u1", "lead")
     y.a(
         "i6",
-        AssignmentReassigned(
+        contract_event(
+            "assignment.reassigned.v1",
             assignment_id="i6-u1", proposal_id=y.ids["i6"], body_id=body, previous_unit_id="u1", unit_id="u3",
             unit_name=UNIT_NAMES["u3"], role="lead", round=1, due_date=date(2026, 6, 1), reassigned_at=utcnow(),
         ),

@@ -9,16 +9,14 @@ from datetime import date
 from typing import Any
 
 import uvicorn
+from contract_events import ContractEvent, contract_event
 from fastapi import FastAPI
-from pydantic import BaseModel
 from sqlmodel import col, select
 
-from assignment_service.events import schemas as a
 from devstack import free_port
 from devstack.keys import DevKeys
 from devstack.topics import publish
 from notification_service.models import Notification
-from proposal_service.events import schemas as p
 from servicekit.db import utcnow
 from servicekit.events import EventEnvelope
 from servicekit.runtime import service_runtime
@@ -39,9 +37,8 @@ class World:
     def unit_headers(self, unit_id: str | None = None) -> dict[str, str]:
         return self.keys.headers("unit_staff", subject="unit-acc", unit_id=unit_id or self.unit)
 
-    def envelope(self, payload: BaseModel) -> EventEnvelope:
-        registry = p.registry if payload.__class__.__module__.startswith("proposal") else a.registry
-        return registry.envelope(payload, subject=self.pid)
+    def envelope(self, event: ContractEvent) -> EventEnvelope:
+        return event.envelope(subject=self.pid)
 
     async def send(self, topic: str, envelopes: list[EventEnvelope]) -> None:
         await publish(self.bootstrap, f"{self.namespace}{topic}", envelopes)
@@ -49,27 +46,32 @@ class World:
     def ref(self) -> dict[str, Any]:
         return {"proposal_id": self.pid, "body_id": BODY, "session_id": "s-1", "kind": "joint"}
 
-    def submitted(self) -> p.ProposalSubmitted:
-        return p.ProposalSubmitted(
+    def submitted(self) -> ContractEvent:
+        return contract_event(
+            "proposal.submitted.v1",
             **self.ref(), title="关于加强社区养老服务的建议", category=None, lead_proposer="刘洋",
             submitted_at=utcnow(), lead_member_id=self.lead, cosigner_member_ids=[self.cosigner],
         )  # fmt: skip
 
-    def registered(self) -> p.ProposalRegistered:
-        return p.ProposalRegistered(
+    def registered(self, cosigners: list[str] | None = None) -> ContractEvent:
+        return contract_event(
+            "proposal.registered.v1",
             **self.ref(), number=12, number_label="0012", title="关于加强社区养老服务的建议", content="c",
             category_id=None, category=None, lead_member_id=self.lead, lead_proposer="刘洋",
-            cosigner_member_ids=[self.cosigner], group_name=None, key=False, registered_at=utcnow(),
+            cosigner_member_ids=[self.cosigner] if cosigners is None else cosigners, group_name=None, key=False,
+            registered_at=utcnow(),
         )  # fmt: skip
 
-    def assigned(self) -> a.AssignmentCreated:
-        return a.AssignmentCreated(
+    def assigned(self) -> ContractEvent:
+        return contract_event(
+            "assignment.created.v1",
             assignment_id=str(uuid.uuid4()), proposal_id=self.pid, body_id=BODY, unit_id=self.unit,
             unit_name="市民政局", role="lead", round=1, due_date=date(2026, 6, 2), assigned_at=utcnow(),
         )  # fmt: skip
 
-    def overdue(self) -> a.AssignmentOverdue:
-        return a.AssignmentOverdue(
+    def overdue(self) -> ContractEvent:
+        return contract_event(
+            "assignment.overdue.v1",
             assignment_id=str(uuid.uuid4()), proposal_id=self.pid, body_id=BODY, unit_id=self.unit,
             day=date(2026, 6, 3), due_date=date(2026, 6, 2), working_days_left=0,
         )  # fmt: skip

@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
+from contract_events import contract_event
 from fastapi import FastAPI
 from notification_world import World
 from sqlalchemy import delete
@@ -13,7 +14,6 @@ from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from devstack.topics import read_topic
 from notification_service.settings import NotificationSettings
-from proposal_service.events import schemas as p
 from servicekit.inbox import InboxMessage
 from servicekit.runtime import service_runtime
 
@@ -38,7 +38,9 @@ async def test_events_become_each_recipients_notifications_once(
     world = World(app, dev_keys, kafka.bootstrap, namespace)
     registered = world.envelope(world.registered())
     key_marked = world.envelope(
-        p.ProposalKeyMarked(**world.ref(), key=True, supervising_leader=None)  # ignored, never dead-lettered
+        contract_event(
+            "proposal.key_marked.v1", **world.ref(), key=True, supervising_leader=None
+        )  # ignored, never dead-lettered
     )
     await world.send(
         "proposal.events", [world.envelope(world.submitted()), registered, key_marked, registered]

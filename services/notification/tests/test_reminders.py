@@ -8,19 +8,17 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from contract_events import contract_event
 from fastapi import FastAPI
 from notification_world import World
 from sqlmodel import col, select
 
-from assignment_service.events import schemas as a
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
-from evaluation_service.events import schemas as e
 from notification_service.domain import reminders
 from notification_service.main import create_app
 from notification_service.models import Reminder, ReminderStatus
 from notification_service.settings import NotificationSettings
-from proposal_service.events import schemas as p
 from servicekit.db import utcnow
 from servicekit.runtime import service_runtime
 
@@ -61,12 +59,19 @@ async def test_a_cosign_deadline_reminds_the_invitees_who_have_not_answered_once
     deadline_day = cal.add_working_days(date.today() + timedelta(days=14), 0)
     deadline = datetime.combine(deadline_day, time(10), SHANGHAI).astimezone(UTC)
     silent, answering = world.cosigner, world.stranger
-    invited = p.ProposalCosignInvited(
+    invited = contract_event(
+        "proposal.cosign_invited.v1",
         **world.ref(), title="关于加强社区养老服务的建议", lead_member_id=world.lead, member_ids=[silent, answering],
         deadline=deadline, invited_at=utcnow(),
     )  # fmt: skip
-    answered = p.ProposalCosignAnswered(
-        **world.ref(), title="t", lead_member_id=world.lead, member_id=answering, accepted=True, answered_at=utcnow()
+    answered = contract_event(
+        "proposal.cosign_answered.v1",
+        **world.ref(),
+        title="t",
+        lead_member_id=world.lead,
+        member_id=answering,
+        accepted=True,
+        answered_at=utcnow(),
     )
     envelope = world.envelope(invited)
     await world.send("proposal.events", [envelope, envelope, world.envelope(answered)])
@@ -101,7 +106,8 @@ async def test_a_rating_window_reminder_two_working_days_before_it_closes_ends_w
     await world.send("proposal.events", [world.envelope(world.registered())])
     await world.until(f"member:{world.lead}", 1)
     replied_at = utcnow()
-    reply = a.AssignmentReplied(
+    reply = contract_event(
+        "assignment.replied.v1",
         reply_id="r-1", assignment_id="as-1", proposal_id=world.pid, body_id="body-1", unit_id=world.unit,
         unit_name="市民政局", role="lead", round=1, outcome="A", publishable=True, on_time=True, contacted=True,
         replied_at=replied_at,
@@ -116,11 +122,12 @@ async def test_a_rating_window_reminder_two_working_days_before_it_closes_ends_w
     }
     assert cal.working_days_between(rows[0].day, closes) == 2 and cal.is_working_day(rows[0].day)
 
-    rated = e.EvaluationSubmitted(
+    rated = contract_event(
+        "evaluation.submitted.v1",
         evaluation_id="ev-1", proposal_id=world.pid, body_id="body-1", round=1, unit_id=world.unit,
         member_id=world.lead, contact="satisfied", attitude="satisfied", result="satisfied", submitted_at=utcnow(),
     )  # fmt: skip
-    await world.send("evaluation.events", [e.registry.envelope(rated, subject=world.pid)])
+    await world.send("evaluation.events", [world.envelope(rated)])
     for _ in range(600):
         if any(r.status == ReminderStatus.cancelled for r in await reminders_of(app)):
             break

@@ -162,8 +162,7 @@ async def test_sms_goes_to_those_who_turned_it_on_with_retries_and_refusals_kept
             )
             assert no_phone.json()["sms_enabled"] is False
 
-            registered = world.registered()
-            registered.cosigner_member_ids = [world.cosigner, world.stranger]
+            registered = world.registered(cosigners=[world.cosigner, world.stranger])
             await world.send("proposal.events", [world.envelope(registered)])
 
             async def settled() -> bool:

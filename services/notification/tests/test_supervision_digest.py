@@ -9,17 +9,16 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from contract_events import ContractEvent, contract_event
 from fastapi import FastAPI
 from httpx import AsyncClient
 from notification_world import BODY, World
 from sqlmodel import select
 
-from assignment_service.events import schemas as a
 from devstack.kafka import KafkaBroker
 from devstack.keys import DevKeys
 from notification_service.domain import supervision
 from notification_service.models import AssignmentInfo, ItemInfo, PendingRequest
-from proposal_service.events import schemas as p
 from servicekit.db import utcnow
 from servicekit.runtime import service_runtime
 
@@ -36,21 +35,24 @@ class Item:
     def ref(self) -> dict[str, str]:
         return {"proposal_id": self.pid, "body_id": BODY, "session_id": "s-1", "kind": "individual"}
 
-    def registered(self) -> p.ProposalRegistered:
-        return p.ProposalRegistered(
+    def registered(self) -> ContractEvent:
+        return contract_event(
+            "proposal.registered.v1",
             **self.ref(), number=self.number, number_label=f"{self.number:04d}", title=self.title, content="c",
             category_id=None, category=None, lead_member_id=None, lead_proposer="刘洋", cosigner_member_ids=[],
             group_name=None, key=False, registered_at=utcnow(),
         )  # fmt: skip
 
-    def assigned(self) -> a.AssignmentCreated:
-        return a.AssignmentCreated(
+    def assigned(self) -> ContractEvent:
+        return contract_event(
+            "assignment.created.v1",
             assignment_id=self.assignment, proposal_id=self.pid, body_id=BODY, unit_id=self.unit,
             unit_name=self.unit_name, role="lead", round=1, due_date=DAY - timedelta(days=3), assigned_at=utcnow(),
         )  # fmt: skip
 
-    def overdue(self) -> a.AssignmentOverdue:
-        return a.AssignmentOverdue(
+    def overdue(self) -> ContractEvent:
+        return contract_event(
+            "assignment.overdue.v1",
             assignment_id=self.assignment, proposal_id=self.pid, body_id=BODY, unit_id=self.unit,
             day=DAY, due_date=DAY - timedelta(days=3), working_days_left=-2,
         )  # fmt: skip
@@ -75,24 +77,23 @@ async def test_staff_and_leaders_get_their_daily_digest_once(
     replied = Item("关于老旧小区加装电梯的建议", 9, "u-zjj", "市住房和城市更新局")
     extended = Item("关于完善夜间经济配套的建议", 11, "u-swj", "市商务局")
     items = (parking, elderly, replied, extended)
-    await world.send("proposal.events", [p.registry.envelope(i.registered(), subject=i.pid) for i in items])
-    key = p.ProposalKeyMarked(**elderly.ref(), key=True, supervising_leader="市政府副市长 李明")
-    await world.send("proposal.events", [p.registry.envelope(key, subject=elderly.pid)])
-    events = [a.registry.envelope(i.assigned(), subject=i.pid) for i in items]
-    events += [a.registry.envelope(i.overdue(), subject=i.pid) for i in items]
+    await world.send("proposal.events", [i.registered().envelope(subject=i.pid) for i in items])
+    key = contract_event("proposal.key_marked.v1", **elderly.ref(), key=True, supervising_leader="市政府副市长 李明")
+    await world.send("proposal.events", [key.envelope(subject=elderly.pid)])
+    events = [i.assigned().envelope(subject=i.pid) for i in items]
+    events += [i.overdue().envelope(subject=i.pid) for i in items]
     events.append(
-        a.registry.envelope(
-            a.AssignmentReplied(
-                reply_id="r-1", assignment_id=replied.assignment, proposal_id=replied.pid, body_id=BODY,
-                unit_id=replied.unit, unit_name=replied.unit_name, role="lead", round=1, outcome="A",
-                publishable=True, on_time=False, contacted=True, replied_at=utcnow(),
-            ),
-            subject=replied.pid,
-        )
+        contract_event(
+            "assignment.replied.v1",
+            reply_id="r-1", assignment_id=replied.assignment, proposal_id=replied.pid, body_id=BODY,
+            unit_id=replied.unit, unit_name=replied.unit_name, role="lead", round=1, outcome="A",
+            publishable=True, on_time=False, contacted=True, replied_at=utcnow(),
+        ).envelope(subject=replied.pid)
     )  # fmt: skip
 
-    def extension(item: Item, extension_id: str) -> a.ExtensionRequested:
-        return a.ExtensionRequested(
+    def extension(item: Item, extension_id: str) -> ContractEvent:
+        return contract_event(
+            "assignment.extension_requested.v1",
             extension_id=extension_id, assignment_id=item.assignment, proposal_id=item.pid, body_id=BODY,
             unit_id=item.unit, due_date=DAY - timedelta(days=3), requested_due_date=date(2026, 12, 31),
             reason="需跨部门协调", requested_at=requested_at,
@@ -100,46 +101,38 @@ async def test_staff_and_leaders_get_their_daily_digest_once(
 
     requested_at = datetime(2026, 11, 30, 2, 0, tzinfo=utcnow().tzinfo)
     # An extension requested, then granted: the assignment.extended that follows ends it.
-    events.append(a.registry.envelope(extension(extended, "ext-granted"), subject=extended.pid))
+    events.append(extension(extended, "ext-granted").envelope(subject=extended.pid))
     events.append(
-        a.registry.envelope(
-            a.AssignmentExtended(
-                assignment_id=extended.assignment, proposal_id=extended.pid, body_id=BODY, unit_id=extended.unit,
-                previous_due_date=DAY - timedelta(days=3), due_date=DAY + timedelta(days=60), extended_at=utcnow(),
-            ),
-            subject=extended.pid,
-        )
+        contract_event(
+            "assignment.extended.v1",
+            assignment_id=extended.assignment, proposal_id=extended.pid, body_id=BODY, unit_id=extended.unit,
+            previous_due_date=DAY - timedelta(days=3), due_date=DAY + timedelta(days=60), extended_at=utcnow(),
+        ).envelope(subject=extended.pid)
     )  # fmt: skip
     for request_id, item in (("req-waiting", parking), ("req-refused", elderly)):
         events.append(
-            a.registry.envelope(
-                a.AdjustmentRequested(
-                    request_id=request_id, assignment_id=item.assignment, proposal_id=item.pid, body_id=BODY,
-                    unit_id=item.unit, reason="职能不符", requested_at=requested_at,
-                ),
-                subject=item.pid,
-            )
+            contract_event(
+                "assignment.adjustment_requested.v1",
+                request_id=request_id, assignment_id=item.assignment, proposal_id=item.pid, body_id=BODY,
+                unit_id=item.unit, reason="职能不符", requested_at=requested_at,
+            ).envelope(subject=item.pid)
         )  # fmt: skip
     events.append(
-        a.registry.envelope(
-            a.AdjustmentRefused(
-                request_id="req-refused", assignment_id=elderly.assignment, proposal_id=elderly.pid, body_id=BODY,
-                unit_id=elderly.unit, note=None, refused_at=utcnow(),
-            ),
-            subject=elderly.pid,
-        )
+        contract_event(
+            "assignment.adjustment_refused.v1",
+            request_id="req-refused", assignment_id=elderly.assignment, proposal_id=elderly.pid, body_id=BODY,
+            unit_id=elderly.unit, note=None, refused_at=utcnow(),
+        ).envelope(subject=elderly.pid)
     )  # fmt: skip
-    events.append(a.registry.envelope(extension(elderly, "ext-waiting"), subject=elderly.pid))
-    events.append(a.registry.envelope(extension(parking, "ext-refused"), subject=parking.pid))
+    events.append(extension(elderly, "ext-waiting").envelope(subject=elderly.pid))
+    events.append(extension(parking, "ext-refused").envelope(subject=parking.pid))
     events.append(
-        a.registry.envelope(
-            a.ExtensionRefused(
-                extension_id="ext-refused", assignment_id=parking.assignment, proposal_id=parking.pid, body_id=BODY,
-                unit_id=parking.unit, requested_due_date=date(2026, 12, 31), due_date=DAY - timedelta(days=3),
-                note=None, refused_at=utcnow(),
-            ),
-            subject=parking.pid,
-        )
+        contract_event(
+            "assignment.extension_refused.v1",
+            extension_id="ext-refused", assignment_id=parking.assignment, proposal_id=parking.pid, body_id=BODY,
+            unit_id=parking.unit, requested_due_date=date(2026, 12, 31), due_date=DAY - timedelta(days=3),
+            note=None, refused_at=utcnow(),
+        ).envelope(subject=parking.pid)
     )  # fmt: skip
     await world.send("assignment.events", events)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from contract_events import contract_event
 from fastapi import FastAPI
 from notification_world import World, served
 from pydantic import SecretStr
@@ -27,7 +28,6 @@ from notification_service.domain.webhooks import SIGNATURE_HEADER, TargetRefused
 from notification_service.main import create_app
 from notification_service.models import WebhookSubscription
 from notification_service.settings import NotificationSettings
-from proposal_service.events import schemas as p
 from servicekit.runtime import service_runtime
 
 pytestmark = pytest.mark.integration
@@ -96,7 +96,9 @@ async def test_a_webhook_is_signed_retried_until_delivered_and_redelivered_on_re
 
         world = World(app, dev_keys, kafka.bootstrap, namespace)
         registered = world.envelope(world.registered())
-        key_marked = world.envelope(p.ProposalKeyMarked(**world.ref(), key=True, supervising_leader=None))
+        key_marked = world.envelope(
+            contract_event("proposal.key_marked.v1", **world.ref(), key=True, supervising_leader=None)
+        )
         await world.send("proposal.events", [registered, key_marked])
         await world.send("assignment.events", [world.envelope(world.overdue())])  # not subscribed
 

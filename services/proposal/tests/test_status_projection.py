@@ -8,14 +8,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from contract_events import contract_event
 from proposal_world import World, ok
 
-from assignment_service.events.schemas import AssignmentCreated, HandlingCompleted, RehandlingOpened
-from assignment_service.events.schemas import registry as assignment_events
 from devstack.kafka import KafkaBroker
 from devstack.topics import publish
-from evaluation_service.events.schemas import EvaluationCompleted, EvaluationSubmitted
-from evaluation_service.events.schemas import registry as evaluation_events
 from servicekit.db import utcnow
 from servicekit.events import EventEnvelope
 
@@ -36,46 +33,49 @@ async def test_handling_events_drive_the_status_in_any_order(world: World, kafka
     item = await w.registered("刘洋")
     pid, body_id, now = item["id"], w.body["id"], utcnow()
 
-    def assignment(payload: Any) -> EventEnvelope:
-        return assignment_events.envelope(payload, subject=pid)
+    def event(name: str, **fields: Any) -> EventEnvelope:
+        return contract_event(name, **fields).envelope(subject=pid)
 
-    def evaluation(payload: Any) -> EventEnvelope:
-        return evaluation_events.envelope(payload, subject=pid)
-
-    created = assignment(
-        AssignmentCreated(
-            assignment_id="a-1",
-            proposal_id=pid,
-            body_id=body_id,
-            unit_id="u-fgw",
-            unit_name="市发改委",
-            role="lead",
-            round=1,
-            due_date=date(2027, 6, 30),
-            assigned_at=now,
-        )
+    created = event(
+        "assignment.created.v1",
+        assignment_id="a-1",
+        proposal_id=pid,
+        body_id=body_id,
+        unit_id="u-fgw",
+        unit_name="市发改委",
+        role="lead",
+        round=1,
+        due_date=date(2027, 6, 30),
+        assigned_at=now,
     )
-    replied = assignment(
-        HandlingCompleted(proposal_id=pid, body_id=body_id, round=1, outcome="B", completed_at=now + timedelta(days=60))
+    replied = event(
+        "handling.completed.v1",
+        proposal_id=pid,
+        body_id=body_id,
+        round=1,
+        outcome="B",
+        completed_at=now + timedelta(days=60),
     )
-    rehandling = assignment(
-        RehandlingOpened(
-            proposal_id=pid, body_id=body_id, round=2, due_date=date(2027, 9, 30), opened_at=now + timedelta(days=80)
-        )
+    rehandling = event(
+        "assignment.rehandling_opened.v1",
+        proposal_id=pid,
+        body_id=body_id,
+        round=2,
+        due_date=date(2027, 9, 30),
+        opened_at=now + timedelta(days=80),
     )
-    rated = evaluation(
-        EvaluationSubmitted(
-            evaluation_id="e-1",
-            proposal_id=pid,
-            body_id=body_id,
-            round=1,
-            unit_id="u-fgw",
-            member_id=w.members["刘洋"]["id"],
-            contact="satisfied",
-            attitude="satisfied",
-            result="unsatisfied",
-            submitted_at=now + timedelta(days=70),
-        )
+    rated = event(
+        "evaluation.submitted.v1",
+        evaluation_id="e-1",
+        proposal_id=pid,
+        body_id=body_id,
+        round=1,
+        unit_id="u-fgw",
+        member_id=w.members["刘洋"]["id"],
+        contact="satisfied",
+        attitude="satisfied",
+        result="unsatisfied",
+        submitted_at=now + timedelta(days=70),
     )
     # The first reply arrives before the assignment (two topics, no order between them), and twice.
     await publish(kafka.bootstrap, f"{namespace}assignment.events", [replied, created, replied])
@@ -111,11 +111,16 @@ async def test_handling_events_drive_the_status_in_any_order(world: World, kafka
     )
 
     # The second round's reply and the end of its evaluation close the item.
-    replied_again = assignment(
-        HandlingCompleted(proposal_id=pid, body_id=body_id, round=2, outcome="A", completed_at=now + timedelta(days=90))
+    replied_again = event(
+        "handling.completed.v1",
+        proposal_id=pid,
+        body_id=body_id,
+        round=2,
+        outcome="A",
+        completed_at=now + timedelta(days=90),
     )
-    closed = evaluation(
-        EvaluationCompleted(proposal_id=pid, body_id=body_id, round=2, completed_at=now + timedelta(days=100))
+    closed = event(
+        "evaluation.completed.v1", proposal_id=pid, body_id=body_id, round=2, completed_at=now + timedelta(days=100)
     )
     await publish(kafka.bootstrap, f"{namespace}evaluation.events", [closed])
     await publish(kafka.bootstrap, f"{namespace}assignment.events", [replied_again])

@@ -23,4 +23,10 @@ export const staffRoutes: RouteRecordRaw[] = [
     component: () => import("../views/staff/RequestsView.vue"),
     meta: { roles: [...roles], section: "staff", menu: "staff.menu.requests", order: 3 },
   },
+  {
+    path: "staff/replies",
+    name: "staff-replies",
+    component: () => import("../views/staff/RepliesView.vue"),
+    meta: { roles: [...roles], section: "staff", menu: "staff.menu.replies", order: 4 },
+  },
 ];

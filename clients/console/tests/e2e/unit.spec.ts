@@ -254,3 +254,36 @@ test("a unit never sees another unit's item, through the UI or by its address", 
   const r = await api.get(`${GATEWAY}/api/v1/assignments/${made[0].leadAssignment}`, { headers: bearer(other) });
   expect(r.status()).toBe(404);
 });
+
+test("staff send back a reply that skips a suggestion; the unit sees why and can reply again", async ({ page }) => {
+  await signIn(page, "npc-staff");
+  await page.getByTestId("menu-staff-replies").click();
+  const row = page.getByTestId("reply-items").locator("tr").filter({ hasText: FIRST });
+  await expect(row).toBeVisible();
+  await row.getByRole("button", { name: "查看答复" }).click();
+  const reply = page.getByTestId("staff-reply").filter({ hasText: "体育场馆" });
+  await expect(reply.getByTestId("staff-coverage")).toContainText("未提及");
+  await reply.getByTestId("send-back").click();
+  // The suggestion the reply does not mention is ticked from its coverage; the reason is required.
+  await expect(page.getByTestId("unanswered-2").locator("input")).toBeChecked();
+  await expect(page.getByTestId("unanswered-1").locator("input")).not.toBeChecked();
+  await page.getByTestId("send-back-submit").click();
+  await expect(page.getByText("请填写退回理由")).toBeVisible();
+  await field(page, "send-back-reason").fill("答复未回应第二条建议（场馆开放的安全管理和保险机制），请补充后重新答复。");
+  await page.mouse.move(0, 0); // the dialog as it stands, not the button under the pointer (hover)
+  await checkPage(page, "staff-send-back-dialog");
+  await page.getByTestId("send-back-submit").click();
+  await expect(page.getByRole("dialog")).toBeHidden();
+  await expect(reply.getByTestId("sent-back")).toContainText("已退回");
+  await expect(reply.getByTestId("sent-back")).toContainText("未回应的建议：第 2 条");
+  await expect(reply.getByTestId("send-back")).toHaveCount(0);
+  await checkPage(page, "staff-replies-sent-back");
+
+  await signOut(page);
+  await signIn(page, LEAD);
+  await page.goto(`unit/assignments/${made[0].leadAssignment}`);
+  await expect(page.getByTestId("sent-back")).toContainText("已退回");
+  await expect(page.getByTestId("sent-back-reason")).toContainText("场馆开放的安全管理和保险机制");
+  await expect(page.getByTestId("reply-form")).toBeVisible();
+  await checkPage(page, "unit-desk-sent-back");
+});

@@ -72,6 +72,26 @@ class EventEnvelope(BaseModel):
         return [(k, v) for k, v in headers.items() if v]
 
 
+def wrap(
+    source: str, key: EventKey, data: dict[str, Any], *, subject: str, causation_id: str | None = None
+) -> EventEnvelope:
+    """The envelope of an event's JSON data, with correlation and trace ids from the current request
+    (apart from EventRegistry.envelope so that tests can wrap data built from contracts/ alike)."""
+    event_type, version = key
+    trace = current_trace()
+    return EventEnvelope(
+        source=source,
+        type=event_type,
+        subject=subject,
+        dataschema=data_schema_uri(event_type, version),
+        dataversion=version,
+        correlationid=trace.correlation_id,
+        causationid=causation_id or trace.causation_id,
+        traceparent=trace.traceparent,
+        data=data,
+    )
+
+
 class EventRegistry:
     """The payload models a service knows, each under one ``(type, version)``."""
 
@@ -102,19 +122,8 @@ class EventRegistry:
 
     def envelope(self, payload: BaseModel, *, subject: str, causation_id: str | None = None) -> EventEnvelope:
         """Wraps a payload, taking correlation and trace ids from the current request."""
-        event_type, version = self.key_of(payload)
-        trace = current_trace()
-        return EventEnvelope(
-            source=self.source,
-            type=event_type,
-            subject=subject,
-            dataschema=data_schema_uri(event_type, version),
-            dataversion=version,
-            correlationid=trace.correlation_id,
-            causationid=causation_id or trace.causation_id,
-            traceparent=trace.traceparent,
-            data=json.loads(payload.model_dump_json()),
-        )
+        data = json.loads(payload.model_dump_json())
+        return wrap(self.source, self.key_of(payload), data, subject=subject, causation_id=causation_id)
 
     def json_schemas(self) -> dict[str, dict[str, Any]]:
         """JSON Schema of every payload, named ``<type>.v<version>``, for contracts/."""

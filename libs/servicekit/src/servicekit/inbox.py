@@ -33,6 +33,7 @@ from servicekit.tracing import TraceContext, child_traceparent, set_trace
 log = logging.getLogger(__name__)
 
 P = TypeVar("P", bound=BaseModel)
+P_contra = TypeVar("P_contra", contravariant=True)
 
 _INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
@@ -62,6 +63,13 @@ class ReceivedEvent(Generic[P]):
 Handler = Callable[[AsyncSession, ReceivedEvent[Any]], Awaitable[None]]
 
 
+class UseCase(Protocol[P_contra]):
+    """A domain function applying a consumed event: its reader model passes whole, so a field
+    the consumer reads is named once (in the model), not copied through keyword arguments."""
+
+    def __call__(self, *, session: AsyncSession, event: P_contra) -> Awaitable[None]: ...
+
+
 class Subscriptions:
     """A service's explicit table of the events it handles and the ones it ignores."""
 
@@ -76,6 +84,23 @@ class Subscriptions:
             return handler
 
         return decorate
+
+    def use(self, event_type: str, version: int, model: type[P], use_case: UseCase[P]) -> None:
+        """Applies ``(event_type, version)`` with ``use_case(session=…, event=<its model>)``."""
+
+        async def handle(session: AsyncSession, received: ReceivedEvent[P]) -> None:
+            await use_case(session=session, event=received.payload)
+
+        self.on(event_type, version, model)(handle)
+
+    def use_received(self, event_type: str, version: int, model: type[P], use_case: UseCase[ReceivedEvent[P]]) -> None:
+        """As ``use``, for a use case that also needs the envelope (who sent it, when) or emits
+        the events it causes: it gets the received event, its model at ``event.payload``."""
+
+        async def handle(session: AsyncSession, received: ReceivedEvent[P]) -> None:
+            await use_case(session=session, event=received)
+
+        self.on(event_type, version, model)(handle)
 
     def ignore(self, event_type: str, version: int) -> None:
         self.ignored.add((event_type, version))

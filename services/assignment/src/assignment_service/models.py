@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from servicekit.db import UTCDateTime, utcnow
 from servicekit.inputs import StrictInput
-from servicekit.text import checked_line
+from servicekit.text import checked_line, checked_text
 
 FORBID = ConfigDict(extra="forbid")
 
@@ -424,6 +424,34 @@ class CommitmentCreate(StrictInput, SQLModel):
     target_date: date
 
 
+SEND_BACK_REASON_MAX = 500
+
+
+class ReplyStatus(StrEnum):
+    submitted = "submitted"
+    sent_back = "sent_back"  # 已退回: the body's staff sent it back before the rating; the unit replies again
+
+
+class ReplySendBack(StrictInput, SQLModel):
+    """退回答复: why the reply goes back to the unit, and which numbered suggestions it leaves out."""
+
+    model_config = FORBID  # type: ignore[assignment]
+    reason: str = Field(min_length=1, max_length=SEND_BACK_REASON_MAX, description="退回理由, shown to the unit")
+    unanswered: list[int] = Field(
+        default=[],
+        max_length=50,
+        description="numbers of the proposal's suggestions the reply does not answer (as in the reply's coverage)",
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        checked_text(value)
+        if not value.strip():
+            raise ValueError("the reason must not be blank")
+        return value.strip()
+
+
 class ReplyCreate(StrictInput, SQLModel):
     model_config = FORBID  # type: ignore[assignment]
     text: str = Field(min_length=1, max_length=50_000)
@@ -433,8 +461,8 @@ class ReplyCreate(StrictInput, SQLModel):
 
 
 class Reply(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("assignment_id", "round"),)
-
+    # No unique (assignment, round): a reply sent back is kept and the unit replies again in the
+    # same round (ADR 28); reply() holds the assignment's row lock, so one live reply per round.
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     assignment_id: str = Field(foreign_key="assignment.id", index=True, max_length=36)
     proposal_id: str = Field(max_length=36, index=True)
@@ -445,6 +473,14 @@ class Reply(SQLModel, table=True):
     publishable: bool = True
     replied_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)
     created_by: str = Field(max_length=120)
+    # The first rating of this reply seen from evaluation.submitted: from then on it is the member's.
+    rated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_back_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_back_by: str | None = Field(default=None, max_length=120)
+    sent_back_reason: str | None = Field(default=None, max_length=SEND_BACK_REASON_MAX)
+    sent_back_unanswered: list[int] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class Commitment(SQLModel, table=True):
@@ -501,7 +537,11 @@ class ReplyPublic(SQLModel):
     publishable: bool
     replied_at: datetime
     commitments: list[CommitmentPublic] = []
-    current: bool = Field(default=True, description="false for a reply replaced by a later round's")
+    current: bool = Field(default=True, description="false for a reply replaced by a later round's or sent back")
+    status: ReplyStatus = ReplyStatus.submitted
+    sent_back_at: datetime | None = None
+    sent_back_reason: str | None = Field(default=None, description="退回理由")
+    sent_back_unanswered: list[int] = Field(default=[], description="the suggestions named as not answered")
     coverage: list[SuggestionCoverage] = Field(
         default=[],
         description="which of the proposal's numbered suggestions the reply responds to; for the body's staff "

@@ -128,6 +128,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     public("GET", "/assignments/{assignment_id}/records", "assignment", "list_handling_records", "办理记录"),
     public("POST", "/assignments/{assignment_id}/reply", "assignment", "reply_to_proposal", "答复提案"),
+    public("POST", "/replies/{reply_id}/send-back", "assignment", "send_back_reply", "退回答复"),
     public("GET", "/commitments", "assignment", "list_commitments", "承诺事项"),
     public("POST", "/commitments/{commitment_id}/done", "assignment", "fulfil_commitment", "承诺事项办结"),
     public(

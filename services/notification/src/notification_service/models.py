@@ -107,6 +107,7 @@ class NotificationKind(StrEnum):
     assignment_due_soon = "assignment_due_soon"
     assignment_overdue = "assignment_overdue"
     assignment_reopened = "assignment_reopened"
+    reply_sent_back = "reply_sent_back"
     co_opinion_received = "co_opinion_received"
     reply_arrived = "reply_arrived"
     rating_deadline = "rating_deadline"

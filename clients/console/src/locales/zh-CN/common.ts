@@ -78,6 +78,12 @@ export default {
     suggestion: "建议",
   },
   assignmentRoles: { lead: "主办", co: "协办", separate: "分办" },
+  replies: {
+    sentBack: "已退回",
+    sentBackAt: "退回于 {at}",
+    reason: "退回理由：{reason}",
+    unanswered: "未回应的建议：第 {numbers} 条",
+  },
   errors: {
     network: "网络连接失败，请检查网络后重试。",
     server: "服务暂时不可用，请稍后重试。（{code}）",
@@ -92,5 +98,9 @@ export default {
     validation_failed: "填写内容有误，请检查标出的项目。",
     rate_limited: "操作过于频繁，请稍后再试。",
     internal_error: "服务器出错，请稍后重试。",
+    already_sent_back: "该答复已被退回。",
+    already_rated: "提案人已对该答复进行测评，不能再退回。",
+    reply_not_current: "该答复已不是承办单位的现行答复，不能退回。",
+    unknown_suggestion: "所选建议不在提案的建议编号之内。",
   },
 };

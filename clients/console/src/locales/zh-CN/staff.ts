@@ -1,6 +1,6 @@
 // The committee staff's section (t("staff.…")): review, assignment, requests waiting.
 export default {
-  menu: { review: "提案审查", assignment: "交办", requests: "待审批申请" },
+  menu: { review: "提案审查", assignment: "交办", requests: "待审批申请", replies: "答复审核" },
   filters: {
     sort: "排序",
     sorts: { created_at: "最早提交在前", "-created_at": "最新提交在前", "-updated_at": "最近更新在前" },
@@ -146,5 +146,30 @@ export default {
     newUnit: "改由单位",
     decided: "已处理",
     none: "暂无待审批的申请",
+  },
+  replies: {
+    title: "答复审核",
+    hint: "承办单位的答复及其对提案各条建议的回应（系统比对，仅供参考）；提案人测评前，可将漏答建议的答复退回承办单位重新答复。",
+    show: "办理状态",
+    statuses: { replied: "已答复", assigned: "办理中", rehandling: "重新办理" },
+    none: "没有符合条件的提案",
+    open: "查看答复",
+    noReplies: "尚无答复",
+    unit: "承办单位",
+    round: "第 {n} 轮",
+    repliedAt: "答复于 {at}",
+    superseded: "已被后续答复取代",
+    coverage: "对提案各条建议的回应",
+    answered: "已回应",
+    notAnswered: "未提及",
+    suggestionN: "第 {n} 条：{text}",
+    sendBack: "退回答复",
+    sendBackTitle: "退回答复 · {unit}",
+    reason: "退回理由",
+    reasonPlaceholder: "说明退回的原因，承办单位将收到此说明",
+    reasonRequired: "请填写退回理由",
+    unanswered: "未回应的建议（已按系统比对预选）",
+    submit: "确定退回",
+    sentBack: "答复已退回，承办单位将重新答复",
   },
 };

@@ -19,6 +19,7 @@ from assignment_service.models import (
     HandlingRecordPublic,
     ReplyCreate,
     ReplyPublic,
+    ReplySendBack,
     ScanSummary,
     StageReportCreate,
     StageReportPublic,
@@ -197,6 +198,17 @@ async def reply_to_proposal(
     answer = await handling.reply(
         session=session, outbox=outbox, calendar=calendar, principal=principal, assignment_id=assignment_id, data=data
     )
+    replies = await handling.list_replies(session=session, principal=principal, proposal_id=answer.proposal_id)
+    return next(r for r in replies if r.id == answer.id)
+
+
+@router.post("/replies/{reply_id}/send-back", operation_id="send_back_reply", response_model=ReplyPublic)
+async def send_back_reply(
+    reply_id: str, data: ReplySendBack, session: SessionDep, outbox: OutboxDep, principal: SignedInDep
+) -> ReplyPublic:
+    """退回答复: the body's committee staff send a unit's current reply back before the proposer has
+    rated it (ADR 28), naming the suggestions it leaves out; the unit replies again."""
+    answer = await handling.send_back(session=session, outbox=outbox, principal=principal, reply_id=reply_id, data=data)
     replies = await handling.list_replies(session=session, principal=principal, proposal_id=answer.proposal_id)
     return next(r for r in replies if r.id == answer.id)
 

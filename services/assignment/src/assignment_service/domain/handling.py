@@ -2,23 +2,31 @@
 (答复) with their outcome class, and rehandling (重新办理) after an unsatisfied evaluation."""
 
 from datetime import date
-from typing import Any
 
 from cn_workdays import WorkCalendar
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assignment_service.domain import coverage
-from assignment_service.domain.access import is_body_staff, is_proposer, is_unit_of, require_unit
-from assignment_service.domain.deadlines import local_date, reply_due
+from assignment_service.domain.access import (
+    hidden,
+    is_body_staff,
+    is_proposer,
+    is_unit_of,
+    require_reviewer,
+    require_unit,
+)
+from assignment_service.domain.deadlines import current_calendar, local_date, reply_due
 from assignment_service.domain.items import load_assignment, load_item, unit_names
 from assignment_service.domain.rules import rules_for
+from assignment_service.events.consumed import EvaluationSubmitted, EvaluationUnsatisfied
 from assignment_service.events.schemas import (
     AssignmentReopened,
     AssignmentReplied,
     HandlingCompleted,
     OpinionSent,
     RehandlingOpened,
+    ReplySentBack,
 )
 from assignment_service.models import (
     OPEN_STATUSES,
@@ -34,6 +42,8 @@ from assignment_service.models import (
     Reply,
     ReplyCreate,
     ReplyPublic,
+    ReplySendBack,
+    ReplyStatus,
     Role,
     SuggestionCoverage,
     UnitCommitment,
@@ -213,12 +223,90 @@ async def reply(
 
 
 async def _latest_replies(session: AsyncSession, proposal_id: str) -> dict[str, Reply]:
-    """Each assignment's reply of its latest round: a rehandled reply replaces the first for the outcome."""
+    """Each assignment's reply of its latest round: a rehandled reply replaces the first for the
+    outcome; a reply sent back counts for nothing (the unit's next reply takes its place)."""
     rows = (await session.exec(select(Reply).where(Reply.proposal_id == proposal_id))).all()
     latest: dict[str, Reply] = {}
-    for r in sorted(rows, key=lambda r: r.round):
-        latest[r.assignment_id] = r
+    for r in sorted(rows, key=lambda r: (r.round, r.replied_at)):
+        if r.sent_back_at is None:
+            latest[r.assignment_id] = r
     return latest
+
+
+async def send_back(
+    *, session: AsyncSession, outbox: Outbox, principal: Principal, reply_id: str, data: ReplySendBack
+) -> Reply:
+    """退回答复 (ADR 28): the body's staff send a unit's current reply back before the proposer has
+    rated it; the assignment opens again in the same round (same due date) and the item waits for
+    the new reply."""
+    answer = await session.get(Reply, reply_id)
+    if answer is None:
+        raise hidden("reply", reply_id)
+    assignment, item = await load_assignment(session, principal, answer.assignment_id, for_update=True)
+    require_reviewer(principal, assignment.body_id)
+    # Locked after the assignment, as reply() does, so a concurrent send-back or rating is seen.
+    await session.refresh(answer, with_for_update=True)
+    if answer.sent_back_at is not None:
+        raise conflict("already_sent_back", "the reply has already been sent back to the unit")
+    if answer.rated_at is not None:
+        raise conflict("already_rated", "the proposer has rated this reply; only an unsatisfied rating reopens it")
+    if assignment.round != answer.round or assignment.status != AssignmentStatus.replied:
+        raise conflict("reply_not_current", "only the unit's current reply can be sent back")
+    asks = coverage.suggestions(item.content) if item.content else []
+    count = len(asks) if len(asks) >= 2 else 0
+    unanswered = sorted(set(data.unanswered))
+    if any(not 1 <= n <= count for n in unanswered):
+        raise invalid(
+            "unknown_suggestion",
+            "unanswered",
+            f"the proposal has {count} numbered suggestions; name them by their numbers 1–{count}"
+            if count
+            else "the proposal has no numbered suggestions to name",
+        )
+    now = utcnow()
+    answer.sent_back_at, answer.sent_back_by = now, principal.actor
+    answer.sent_back_reason, answer.sent_back_unanswered = data.reason, unanswered
+    session.add(answer)
+    assignment.status = AssignmentStatus.acknowledged if assignment.acknowledged_at else AssignmentStatus.assigned
+    session.add(assignment)
+    if item.status == HandlingStatus.replied:
+        item.status = HandlingStatus.assigned if item.round <= 1 else HandlingStatus.rehandling
+        session.add(item)
+    names = await unit_names(session, {assignment.unit_id})
+    outbox.add(
+        session,
+        ReplySentBack(
+            reply_id=answer.id,
+            assignment_id=assignment.id,
+            proposal_id=assignment.proposal_id,
+            body_id=assignment.body_id,
+            unit_id=assignment.unit_id,
+            unit_name=names.get(assignment.unit_id, ""),
+            round=answer.round,
+            reason=data.reason,
+            unanswered=unanswered,
+            sent_back_at=now,
+        ),
+        subject=assignment.proposal_id,
+    )
+    await session.commit()
+    return answer
+
+
+async def record_rated(*, session: AsyncSession, event: EvaluationSubmitted) -> None:
+    """evaluation.submitted: the unit's live reply of that round has been rated and can no longer
+    be sent back. Runs in the consumer's transaction; a repeat changes nothing."""
+    query = select(Reply).where(
+        Reply.proposal_id == event.proposal_id,
+        Reply.unit_id == event.unit_id,
+        Reply.round == event.round,
+        col(Reply.sent_back_at).is_(None),
+        col(Reply.rated_at).is_(None),
+    )
+    now = utcnow()
+    for answer in (await session.exec(query.with_for_update())).all():
+        answer.rated_at = now
+        session.add(answer)
 
 
 async def _complete_if_replied(session: AsyncSession, outbox: Outbox, item: ProposalProjection) -> None:
@@ -255,18 +343,13 @@ async def _complete_if_replied(session: AsyncSession, outbox: Outbox, item: Prop
     )
 
 
-async def open_rehandling(
-    *,
-    session: AsyncSession,
-    calendar: WorkCalendar,
-    event: ReceivedEvent[Any],
-    proposal_id: str,
-    unit_id: str,
-    rated_round: int,
-) -> None:
-    """An unsatisfied result reopens the rated unit's assignment in the next round, with the
-    rehandling deadline. Several unsatisfied ratings of one round open that round once; a
-    rating of a round already superseded changes nothing. Runs in the consumer's transaction."""
+async def open_rehandling(*, session: AsyncSession, event: ReceivedEvent[EvaluationUnsatisfied]) -> None:
+    """evaluation.unsatisfied: the result reopens the rated unit's assignment in the next round,
+    with the rehandling deadline. Several unsatisfied ratings of one round open that round once; a
+    rating of a round already superseded changes nothing. Runs in the consumer's transaction,
+    emitting what it causes through the received event (its id is their causation id)."""
+    proposal_id, unit_id, rated_round = event.payload.proposal_id, event.payload.unit_id, event.payload.round
+    calendar = current_calendar()
     item = await session.get(ProposalProjection, proposal_id, with_for_update=True)
     if item is None or item.status not in (HandlingStatus.replied, HandlingStatus.rehandling):
         return
@@ -327,7 +410,8 @@ async def list_replies(*, session: AsyncSession, principal: Principal, proposal_
     if not is_body_staff(principal, item.body_id):
         own = {a.id for a in assignments if is_unit_of(principal, a)}
         member = is_proposer(principal, item)
-        rows = [r for r in rows if r.assignment_id in own or (member and r.publishable)]
+        # A reply sent back was never the unit's answer to the member: the member does not see it.
+        rows = [r for r in rows if r.assignment_id in own or (member and r.publishable and r.sent_back_at is None)]
     latest = await _latest_replies(session, proposal_id)
     names = await unit_names(session, {r.unit_id for r in rows})
     # Reply coverage is a hint for those who can act on it: the body's staff and the replying unit;
@@ -344,6 +428,7 @@ async def list_replies(*, session: AsyncSession, principal: Principal, proposal_
             update={
                 "unit_name": names.get(r.unit_id, ""),
                 "current": (current := latest.get(r.assignment_id)) is not None and current.id == r.id,
+                "status": ReplyStatus.sent_back if r.sent_back_at else ReplyStatus.submitted,
                 "commitments": [CommitmentPublic.model_validate(c) for c in commitments if c.reply_id == r.id],
                 "coverage": [SuggestionCoverage(**vars(c)) for c in coverage.coverage(asks, r.text)]
                 if shows_coverage and asks
@@ -380,7 +465,12 @@ async def list_commitments(
 ) -> tuple[list[UnitCommitment], str | None]:
     """What the replies promised (B class), by target date: a unit its own, the body's staff and
     leaders the body's (or one unit's)."""
-    query = select(Commitment).join(Reply, col(Reply.id) == col(Commitment.reply_id))
+    # A sent-back reply's promises went back with it (the unit's next reply states its own).
+    query = (
+        select(Commitment)
+        .join(Reply, col(Reply.id) == col(Commitment.reply_id))
+        .where(col(Reply.sent_back_at).is_(None))
+    )
     if principal.role == Role_.unit_staff and principal.unit_id:
         query = query.where(Reply.unit_id == principal.unit_id)
     elif principal.role in (Role_.staff, Role_.leader) and principal.body_id:

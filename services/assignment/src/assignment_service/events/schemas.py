@@ -242,3 +242,20 @@ class PlanDeliberated(BaseModel):
     deliberated_on: date
     opinions: int  # how many opinions were recorded (their text stays in the plan)
     recorded_at: datetime
+
+
+@registry.register("assignment.reply_sent_back", 1)
+class ReplySentBack(BaseModel):
+    """The body's staff sent a unit's reply back before it was rated (退回答复, ADR 28): the unit
+    replies again in the same round, and the item waits for that reply before it can be rated."""
+
+    reply_id: str
+    assignment_id: str
+    proposal_id: str
+    body_id: str
+    unit_id: str
+    unit_name: str
+    round: int
+    reason: str
+    unanswered: list[int] = []  # the proposal's suggestions (by number) the staff named as not answered
+    sent_back_at: datetime

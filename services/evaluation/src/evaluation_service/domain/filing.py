@@ -7,11 +7,11 @@ work, so those add rows and never commit.
 """
 
 from collections import Counter
-from datetime import datetime
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from evaluation_service.events.consumed import ProposalSubmitted
 from evaluation_service.models import FiledProposal, FilingCount, FilingStatistics
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import add_to_counters
@@ -23,12 +23,14 @@ def _require_operator(principal: Principal) -> None:
         raise forbidden("cross-body filing counts are for administrators; a body's figures are GET /statistics")
 
 
-async def record_filed_proposal(
-    *, session: AsyncSession, proposal_id: str, kind: str, category: str | None, submitted_at: datetime
-) -> None:
-    session.add(FiledProposal(proposal_id=proposal_id, kind=kind, category=category, submitted_at=submitted_at))
+async def record_filed_proposal(*, session: AsyncSession, event: ProposalSubmitted) -> None:
+    session.add(
+        FiledProposal(
+            proposal_id=event.proposal_id, kind=event.kind, category=event.category, submitted_at=event.submitted_at
+        )
+    )
     counts = FilingCount.__table__  # type: ignore[attr-defined]
-    row = {"kind": kind, "category": category or "", "filed": 1}
+    row = {"kind": event.kind, "category": event.category or "", "filed": 1}
     await add_to_counters(session, counts, [row], keys=["kind", "category"], add=["filed"])
 
 

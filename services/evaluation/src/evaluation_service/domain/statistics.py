@@ -28,15 +28,16 @@ Definitions (written down here, used by the annual report):
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from dataclasses import fields as dc_fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from cn_workdays import WorkCalendar
-from sqlalchemy import Select
+from sqlalchemy import Select, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col
@@ -55,6 +56,9 @@ from evaluation_service.events.consumed import (
 from evaluation_service.models import (
     COLLECTIVE_KINDS,
     KINDS,
+    PART_FIELDS,
+    RATING_FIELDS,
+    TALLY_FIELDS,
     Breakdown,
     Counts,
     Evaluation,
@@ -364,24 +368,74 @@ def kind_set(
     return [k for k in KINDS if k in chosen]
 
 
-def chosen_items(items: Sequence[StatItem], asked: "Asked") -> list[StatItem]:
+G = TypeVar("G", "ItemGroup", "PartGroup")
+
+
+@dataclass(frozen=True)
+class ItemGroup:
+    """Items alike in every field the tallies read, and how many they are (``n``): the database counts a session's
+    items into these (a year's 100,000 items are a few hundred groups) and the tallies add up ``n``; reading and
+    counting the items one by one took over a second at 100,000."""
+
+    kind: str | None
+    category: str | None
+    filed: bool
+    registered: bool
+    declined: bool
+    merged: bool
+    withdrawn: bool
+    key: bool
+    replied: bool
+    replied_on_time: bool | None
+    outcome: str | None
+    first_outcome: str | None
+    overdue: bool
+    n: int = 1
+
+
+@dataclass(frozen=True)
+class PartGroup:
+    """A unit's parts (not reassigned away) alike in every field the unit figures read, and how many (``n``)."""
+
+    unit_id: str
+    unit_name: str
+    role: str
+    replied: bool
+    on_time: bool
+    contacted_before_reply: bool
+    outcome: str | None
+    overdue: bool
+    n: int = 1
+
+
+def _names(group: type[ItemGroup | PartGroup]) -> tuple[str, ...]:
+    return tuple(f.name for f in dc_fields(group) if f.name != "n")
+
+
+GROUP_FIELDS = _names(ItemGroup)
+# The groups are the covering indexes' columns (models.py).
+assert GROUP_FIELDS == TALLY_FIELDS and _names(PartGroup) == PART_FIELDS
+
+
+def _grouped(group: type[Any], rows: Iterable[Any]) -> list[Any]:
+    names = _names(group)
+    counted = Counter(tuple(getattr(r, f) for f in names) for r in rows)
+    return [group(**dict(zip(names, fields, strict=True)), n=n) for fields, n in counted.items()]
+
+
+def groups_of(items: Iterable[StatItem]) -> list[ItemGroup]:
+    """``items`` counted into groups, as the database does it (session_rows)."""
+    return _grouped(ItemGroup, items)
+
+
+def part_groups_of(parts: Iterable[StatUnit]) -> list[PartGroup]:
+    """The parts not reassigned away counted into groups, as the database does it (session_rows)."""
+    return _grouped(PartGroup, (p for p in parts if not p.moved_away))
+
+
+def chosen_items(groups: Sequence[ItemGroup], asked: "Asked") -> list[ItemGroup]:
     """The items ``asked`` for: their kinds, category, key and collective filters."""
-    chosen = [
-        i
-        for i in items
-        if (asked.kinds is None or i.kind in asked.kinds)
-        and (asked.category is None or i.category == asked.category)
-        and (asked.key is None or i.key == asked.key)
-    ]
-    return of_collective(chosen, asked.collective)
-
-
-def of_collective(items: Sequence[StatItem], collective: bool | None) -> list[StatItem]:
-    """The collective items (True), the others (False) or all (None), by kind: not the stored
-    flag, which once counted 建议案 as well."""
-    if collective is None:
-        return list(items)
-    return [i for i in items if (i.kind in COLLECTIVE_KINDS) == collective]
+    return [g for g in groups if asked.admits(g.kind, g.category, g.key)]
 
 
 @dataclass(frozen=True)
@@ -456,15 +510,6 @@ def latest_ratings(rows: Sequence[Evaluation], counted: Sequence[Evaluation] = (
     return Ratings(list(final.values()), first, sum(id(e) in counted_ids for e in final.values()))
 
 
-# The columns of items and ratings the tallies read: the others (titles, JSON unit lists, times) took longer to
-# read than all the counting at 100,000 items. A field missing here is an AttributeError in the API tests.
-ITEM_FIELDS = (
-    "proposal_id", "kind", "category", "filed", "registered", "declined", "merged", "withdrawn", "key", "replied",
-    "replied_on_time", "outcome", "first_outcome", "overdue",
-)  # fmt: skip
-RATING_FIELDS = ("proposal_id", "unit_id", "member_id", "round", "result")
-
-
 def _rows(model: type[SQLModel], fields: tuple[str, ...] | None = None) -> Select[Any]:
     """Plain rows of ``model``'s columns (``fields`` of them), read as the model by attribute: the tallies only
     read them, and a row costs a fraction of an ORM object (a year's 100,000 items, their parts and ratings took
@@ -478,11 +523,13 @@ class SessionRows:
     """Everything a body's (session's) figures are computed from, read once per request: the statistics, the unit
     ranking and the annual report's several views of them are pure functions of it."""
 
-    items: list[StatItem]
+    items: list[ItemGroup]
+    # Ratings, rated items and replies with their item's kind, category and key (item_kind, item_category,
+    # item_key), so that the ratings of the items asked for are chosen by the same filters as the items.
     evaluations: list[Evaluation]
     rated: list[RatedItem]  # only under counted_satisfied (unrated_as_satisfied)
     replies: list[ReplyRecord]  # only under counted_satisfied
-    parts: list[StatUnit]  # the units' parts, the ones reassigned away too; only when asked for
+    parts: list[PartGroup]  # the units' parts, not the ones reassigned away; only when asked for
 
 
 async def session_rows(
@@ -494,22 +541,27 @@ async def session_rows(
     with_parts: bool = False,
 ) -> tuple[EvaluationRules, SessionRows]:
     """The body's rules and the rows of its session (every session with None) for a caller who may see its
-    figures (403 otherwise; 404 for a session the service has no item of). Related rows are read by the session's
-    item ids as a subquery, never by a list of ids: a year's 100,000 ids are more parameters than PostgreSQL's
-    protocol allows (65,535)."""
+    figures (403 otherwise; 404 for a session the service has no item of). Related rows are read joined to the
+    session's items, never by a list of ids: a year's 100,000 ids are more parameters than PostgreSQL's protocol
+    allows (65,535)."""
     rules = await rules_for(session, body_id)
     _may_see(principal, body_id, rules)
     in_scope = [col(StatItem.body_id) == body_id]
     if session_id is not None:
         in_scope.append(col(StatItem.session_id) == session_id)
-    scope = sa_select(col(StatItem.proposal_id)).where(*in_scope)
+    item = StatItem.__table__.c  # type: ignore[attr-defined]
 
     async def of(model: type[SQLModel], fields: tuple[str, ...] | None = None) -> list[Any]:
         proposal_id = model.__table__.c.proposal_id  # type: ignore[attr-defined]
-        return list((await session.exec(_rows(model, fields).where(proposal_id.in_(scope)))).all())  # type: ignore[call-overload]
+        query = _rows(model, fields).add_columns(
+            item.kind.label("item_kind"), item.category.label("item_category"), item.key.label("item_key")
+        )
+        query = query.join(StatItem, col(StatItem.proposal_id) == proposal_id).where(*in_scope)
+        return list((await session.exec(query)).all())  # type: ignore[call-overload]
 
-    query = _rows(StatItem, ITEM_FIELDS).where(*in_scope)
-    items: list[Any] = list((await session.exec(query)).all())  # type: ignore[call-overload]  # read as StatItem
+    grouped = [item[f] for f in GROUP_FIELDS]
+    query = sa_select(*grouped, func.count().label("n")).where(*in_scope).group_by(*grouped)
+    items: list[Any] = list((await session.exec(query)).all())  # type: ignore[call-overload]  # read as ItemGroup
     if session_id is not None and not items:
         raise NotFound("session", session_id)
     counted = rules.unrated_policy == "counted_satisfied"
@@ -518,18 +570,32 @@ async def session_rows(
         evaluations=await of(Evaluation, RATING_FIELDS),
         rated=await of(RatedItem) if counted else [],
         replies=await of(ReplyRecord) if counted else [],
-        parts=await of(StatUnit) if with_parts else [],
+        parts=await _part_groups(session, in_scope) if with_parts else [],
     )
     return rules, rows
 
 
+async def _part_groups(session: AsyncSession, in_scope: list[Any]) -> list[Any]:
+    unit = StatUnit.__table__.c  # type: ignore[attr-defined]
+    grouped = [unit[f] for f in PART_FIELDS]
+    query = (
+        sa_select(*grouped, func.count().label("n"))
+        .join(StatItem, col(StatItem.proposal_id) == unit.proposal_id)
+        .where(*in_scope, unit.moved_away.is_(False))
+        .group_by(*grouped)
+    )
+    return list((await session.exec(query)).all())  # type: ignore[call-overload]  # read as PartGroup
+
+
 def ratings_of(
-    rows: SessionRows, ids: set[str] | None, *, rules: EvaluationRules, calendar: WorkCalendar, today: date
+    rows: SessionRows, asked: "Asked | None", *, rules: EvaluationRules, calendar: WorkCalendar, today: date
 ) -> Ratings:
-    """The ratings of the items ``ids`` (all with None) the satisfaction rates are over."""
+    """The ratings of the items ``asked`` for (all with None) the satisfaction rates are over."""
 
     def of_items(found: Sequence[Any]) -> list[Any]:
-        return list(found) if ids is None else [r for r in found if r.proposal_id in ids]
+        if asked is None:
+            return list(found)
+        return [r for r in found if asked.admits(r.item_kind, r.item_category, r.item_key)]
 
     evaluations = of_items(rows.evaluations)
     if rules.unrated_policy != "counted_satisfied":
@@ -550,10 +616,8 @@ def statistics_of(
     wording: Wording,
     today: date,
 ) -> Statistics:
-    items = chosen_items(rows.items, asked)
-    ids = None if len(items) == len(rows.items) else {i.proposal_id for i in items}
-    ratings = ratings_of(rows, ids, rules=rules, calendar=calendar, today=today)
-    return tally(asked, items, ratings, wording, rules.unrated_policy)
+    ratings = ratings_of(rows, asked, rules=rules, calendar=calendar, today=today)
+    return tally(asked, chosen_items(rows.items, asked), ratings, wording, rules.unrated_policy)
 
 
 def body_today() -> date:
@@ -596,46 +660,67 @@ class Asked:
     key: bool | None = None
     collective: bool | None = None
 
+    def admits(self, kind: str | None, category: str | None, key: bool) -> bool:
+        """Whether an item of ``kind``, ``category`` and ``key`` is one asked for; collective by kind, not by the
+        stored flag, which once counted 建议案 as well."""
+        return (
+            (self.kinds is None or kind in self.kinds)
+            and (self.category is None or category == self.category)
+            and (self.key is None or key == self.key)
+            and (self.collective is None or (kind in COLLECTIVE_KINDS) == self.collective)
+        )
+
     @property
     def one_kind(self) -> str | None:
         """The kind whose own outcome wording applies: the only one asked for."""
         return self.kinds[0] if self.kinds and len(self.kinds) == 1 else None
 
 
-def counts_of(items: Sequence[StatItem]) -> Counts:
+def _count(groups: Iterable[G], which: Callable[[G], object] = bool) -> int:
+    return sum(g.n for g in groups if which(g))
+
+
+def _counter(groups: Iterable[G], of: Callable[[G], str | None]) -> Counter[str]:
+    counted: Counter[str] = Counter()
+    for g in groups:
+        if (value := of(g)) is not None:
+            counted[value] += g.n
+    return counted
+
+
+def counts_of(groups: Sequence[ItemGroup]) -> Counts:
     return Counts(
-        filed=sum(i.filed for i in items),
-        registered=sum(i.registered for i in items),
-        declined=sum(i.declined for i in items),
-        merged=sum(i.merged for i in items),
-        withdrawn=sum(i.withdrawn for i in items),
-        key=sum(i.registered and i.key for i in items),
-        collective=sum(i.registered and i.kind in COLLECTIVE_KINDS for i in items),
+        filed=_count(groups, lambda g: g.filed),
+        registered=_count(groups, lambda g: g.registered),
+        declined=_count(groups, lambda g: g.declined),
+        merged=_count(groups, lambda g: g.merged),
+        withdrawn=_count(groups, lambda g: g.withdrawn),
+        key=_count(groups, lambda g: g.registered and g.key),
+        collective=_count(groups, lambda g: g.registered and g.kind in COLLECTIVE_KINDS),
     )
 
 
-def breakdowns(items: Sequence[StatItem]) -> tuple[dict[str, Breakdown], dict[str, Breakdown]]:
+def breakdowns(groups: Sequence[ItemGroup]) -> tuple[dict[str, Breakdown], dict[str, Breakdown]]:
     """Filed and registered items by kind and by category, each sorted by its key."""
-    filed = [i for i in items if i.filed]  # the others are known only from assignment events so far
-    registered = [i for i in filed if i.registered]
+    filed = [g for g in groups if g.filed]  # the others are known only from assignment events so far
+    registered = [g for g in filed if g.registered]
 
-    def by(of: Callable[[StatItem], str]) -> dict[str, Breakdown]:
-        # counted first, models made last: a model's validated attribute writes, once per item, took seconds
-        f, r = Counter(map(of, filed)), Counter(map(of, registered))
+    def by(of: Callable[[ItemGroup], str]) -> dict[str, Breakdown]:
+        f, r = _counter(filed, of), _counter(registered, of)
         return {k: Breakdown(filed=f[k], registered=r[k]) for k in sorted(f)}
 
-    return by(lambda i: i.kind or ""), by(lambda i: i.category or UNCATEGORISED)
+    return by(lambda g: g.kind or ""), by(lambda g: g.category or UNCATEGORISED)
 
 
 def tally(
-    asked: Asked, items: Sequence[StatItem], ratings: Ratings, wording: Wording, unrated_policy: str
+    asked: Asked, groups: Sequence[ItemGroup], ratings: Ratings, wording: Wording, unrated_policy: str
 ) -> Statistics:
-    """The figures of ``items`` (the ones asked for) as the module's definitions say."""
-    counts = counts_of(items)
-    by_kind, by_category = breakdowns(items)
-    replied = [i for i in items if i.replied]
-    outcomes = wording.ordered(shares(Counter(i.outcome for i in items if i.outcome is not None)))
-    first_outcomes = wording.ordered(shares(Counter(i.first_outcome for i in replied if i.first_outcome is not None)))
+    """The figures of the items ``groups`` count (the ones asked for) as the module's definitions say."""
+    counts = counts_of(groups)
+    by_kind, by_category = breakdowns(groups)
+    replied = [g for g in groups if g.replied]
+    outcomes = wording.ordered(shares(_counter(groups, lambda g: g.outcome)))
+    first_outcomes = wording.ordered(shares(_counter(replied, lambda g: g.first_outcome)))
     return Statistics(
         body_id=asked.body_id,
         session_id=asked.session_id,
@@ -648,14 +733,14 @@ def tally(
         by_kind=by_kind,
         by_category=by_category,
         registration_rate=rate(counts.registered, counts.filed - counts.withdrawn),
-        reply_rate=rate(len(replied), counts.registered),
-        on_time_reply_rate=rate(sum(bool(i.replied_on_time) for i in replied), counts.registered),
+        reply_rate=rate(_count(replied), counts.registered),
+        on_time_reply_rate=rate(_count(replied, lambda g: g.replied_on_time), counts.registered),
         satisfaction_rate=rate(_satisfied(ratings.final), len(ratings.final)),
         first_satisfaction_rate=rate(_satisfied(ratings.first), len(ratings.first)),
         outcomes=outcomes,
         first_outcomes=first_outcomes,
         outcome_labels={cls: wording.label(cls) for cls in outcomes},
-        overdue=sum(i.overdue for i in items),
+        overdue=_count(groups, lambda g: g.overdue),
         unrated_policy=unrated_policy,
         counted_satisfied=ratings.counted,
     )
@@ -725,16 +810,16 @@ def units_of(
         session_id=session_id,
         weights=PerformanceWeightsPublic.model_validate(weights),
         outcome_values=OUTCOME_VALUES,
-        units=unit_tallies([p for p in rows.parts if not p.moved_away], ratings.final, weights),
+        units=unit_tallies(rows.parts, ratings.final, weights),
     )
 
 
 def unit_tallies(
-    parts: Sequence[StatUnit], final: Sequence[Evaluation], weights: PerformanceWeights
+    parts: Sequence[PartGroup], final: Sequence[Evaluation], weights: PerformanceWeights
 ) -> list[UnitPerformance]:
     """Each unit's performance from its parts in the items and the final ratings of its
     replies, best score first (units without a score last), then by name."""
-    by_unit: dict[str, list[StatUnit]] = defaultdict(list)
+    by_unit: dict[str, list[PartGroup]] = defaultdict(list)
     for part in parts:
         by_unit[part.unit_id].append(part)
     ratings_of: dict[str, list[Evaluation]] = defaultdict(list)
@@ -748,7 +833,7 @@ def unit_tallies(
 
 def unit_performance(
     unit_id: str,
-    parts: Sequence[StatUnit],
+    parts: Sequence[PartGroup],
     rated: Sequence[Evaluation],
     weights: PerformanceWeights,
     public_weights: PerformanceWeightsPublic,
@@ -756,12 +841,12 @@ def unit_performance(
     """One unit's figures: co-handlers do not reply, so a co part counts towards ``to_reply``
     only when it did reply."""
     replies = [p for p in parts if p.replied]
-    to_reply = sum(p.role != "co" or p.replied for p in parts)
-    on_time = sum(p.on_time for p in replies)
-    contacted = sum(p.contacted_before_reply for p in replies)
-    outcomes = Counter(p.outcome for p in parts if p.outcome is not None)
+    to_reply = _count(parts, lambda p: p.role != "co" or p.replied)
+    on_time = _count(replies, lambda p: p.on_time)
+    contacted = _count(replies, lambda p: p.contacted_before_reply)
+    outcomes = _counter(parts, lambda p: p.outcome)
     outcome_score = _outcome_score(outcomes)
-    on_time_rate, contact_rate = rate(on_time, to_reply), rate(contacted, len(replies))
+    on_time_rate, contact_rate = rate(on_time, to_reply), rate(contacted, _count(replies))
     satisfaction_rate = rate(_satisfied(rated), len(rated))
     score = _score(
         {
@@ -775,12 +860,12 @@ def unit_performance(
     return UnitPerformance(
         unit_id=unit_id,
         unit_name=next((p.unit_name for p in parts if p.unit_name), ""),
-        assigned=len(parts),
+        assigned=_count(parts),
         to_reply=to_reply,
-        replied=len(replies),
+        replied=_count(replies),
         on_time=on_time,
         contacted_before_reply=contacted,
-        overdue=sum(p.overdue for p in parts),
+        overdue=_count(parts, lambda p: p.overdue),
         rated=len(rated),
         satisfied=_satisfied(rated),
         on_time_rate=on_time_rate,

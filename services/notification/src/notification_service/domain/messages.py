@@ -190,6 +190,15 @@ def reopened(p: ev.AssignmentReopened, item: Item) -> list[Draft]:
     return [Draft(unit(p.unit_id), Kind.assignment_reopened, "提案须重新办理", body, p.proposal_id)]
 
 
+def reply_sent_back(p: ev.ReplySentBack, item: Item) -> list[Draft]:
+    body = f"提案委退回了本单位关于{item.name()}的答复，请重新答复。退回理由：{p.reason.strip()}"
+    if not body.endswith(("。", "！", "？")):
+        body += "。"
+    if p.unanswered:
+        body += f"未答复的建议：第{'、'.join(str(n) for n in p.unanswered)}条。"
+    return [Draft(unit(p.unit_id), Kind.reply_sent_back, "答复被退回", body, p.proposal_id)]
+
+
 # Deadlines in events are instants; members read them as dates in the bodies' time zone.
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -48,6 +48,7 @@ TEMPLATES: dict[str, str] = {
     "assignment_due_soon": "提案${item}办理即将到期，请按时答复。",
     "assignment_overdue": "提案${item}办理已超期，请抓紧办理答复。",
     "assignment_reopened": "提案${item}的答复提案人不满意，须重新办理，请登录平台查看。",
+    "reply_sent_back": "贵单位对提案${item}的答复已被退回，请登录平台查看理由并重新答复。",
     "co_opinion_received": "提案${item}收到协办意见，请在答复前研究吸收。",
     "reply_arrived": "您的提案${item}已答复，请登录平台进行满意度测评。",
     "rating_deadline": "您的提案${item}满意度测评即将截止，请及时测评。",

@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notification_service.domain import notify, reminders
 from notification_service.domain.messages import Draft
+from notification_service.events import consumed as ev
 from notification_service.models import AssignmentInfo, ItemInfo, NotificationKind, PendingRequest
 from notification_service.settings import NotificationSettings
 from servicekit.db import Database, utcnow
@@ -49,48 +50,49 @@ def leader(body_id: str) -> str:
 # --- the projections (in the consumer's transaction; never commit) -----------------------------
 
 
-async def record_assignment(
-    session: AsyncSession,
-    *,
-    assignment_id: str,
-    proposal_id: str,
-    body_id: str,
-    unit_id: str,
-    unit_name: str | None,
-    due_date: date | None,
-) -> None:
-    row = await session.get(AssignmentInfo, assignment_id)
-    if row is None:
-        row = AssignmentInfo(assignment_id=assignment_id, proposal_id=proposal_id, body_id=body_id, unit_id=unit_id)
-    row.unit_name = unit_name or row.unit_name
+def _assignment(event: ev.AssignmentCreated | ev.AssignmentDeadline) -> AssignmentInfo:
+    return AssignmentInfo(
+        assignment_id=event.assignment_id, proposal_id=event.proposal_id, body_id=event.body_id, unit_id=event.unit_id
+    )
+
+
+async def record_assignment(*, session: AsyncSession, event: ev.AssignmentCreated) -> None:
+    row = await session.get(AssignmentInfo, event.assignment_id) or _assignment(event)
+    row.unit_name = event.unit_name or row.unit_name
     if row.due_date is None or not row.overdue:  # an overdue event that came first keeps its date
-        row.due_date = due_date or row.due_date
+        row.due_date = event.due_date or row.due_date
     session.add(row)
 
 
-async def record_overdue(
-    session: AsyncSession, *, assignment_id: str, proposal_id: str, body_id: str, unit_id: str, due_date: date
-) -> None:
-    row = await session.get(AssignmentInfo, assignment_id)
-    if row is None:  # the assignment's own event not seen (yet): keep what this one says
-        row = AssignmentInfo(assignment_id=assignment_id, proposal_id=proposal_id, body_id=body_id, unit_id=unit_id)
-    row.due_date = due_date
+async def record_reassigned(*, session: AsyncSession, event: ev.AssignmentReassigned) -> None:
+    """The previous unit is done with the item, and its adjustment request decided."""
+    await record_done(session, proposal_id=event.proposal_id, unit_id=event.previous_unit_id)
+    await request_decided(session, proposal_id=event.proposal_id, unit_id=event.previous_unit_id)
+    await record_assignment(session=session, event=event)
+
+
+async def record_overdue(*, session: AsyncSession, event: ev.AssignmentDeadline) -> None:
+    # the assignment's own event not seen (yet): keep what this one says
+    row = await session.get(AssignmentInfo, event.assignment_id) or _assignment(event)
+    row.due_date = event.due_date
     row.overdue = True
     session.add(row)
 
 
-async def record_extended(session: AsyncSession, *, assignment_id: str, due_date: date) -> None:
-    row = await session.get(AssignmentInfo, assignment_id)
+async def record_extended(*, session: AsyncSession, event: ev.AssignmentExtended) -> None:
+    """The new deadline; the extension request it grants is decided."""
+    row = await session.get(AssignmentInfo, event.assignment_id)
     if row is not None:
-        row.due_date, row.overdue = due_date, False
+        row.due_date, row.overdue = event.due_date, False
         session.add(row)
+    await request_decided(session, extended_assignment_id=event.assignment_id)
 
 
-async def record_reopened(session: AsyncSession, *, assignment_id: str, due_date: date) -> None:
+async def record_reopened(*, session: AsyncSession, event: ev.AssignmentReopened) -> None:
     """The unit's assignment is open again (rehandling), with a new deadline."""
-    row = await session.get(AssignmentInfo, assignment_id)
+    row = await session.get(AssignmentInfo, event.assignment_id)
     if row is not None:
-        row.due_date, row.overdue, row.done = due_date, False, False
+        row.due_date, row.overdue, row.done = event.due_date, False, False
         session.add(row)
 
 
@@ -151,13 +153,19 @@ async def request_decided(
         await session.delete(row)
 
 
-async def record_key(
-    session: AsyncSession, *, proposal_id: str, body_id: str, key: bool, leader_name: str | None
-) -> None:
-    row = await session.get(ItemInfo, proposal_id)
-    if row is None:
-        row = ItemInfo(proposal_id=proposal_id, body_id=body_id)
-    row.key, row.supervising_leader = key, leader_name if key else None
+async def record_adjustment_refused(*, session: AsyncSession, event: ev.AdjustmentRefused) -> None:
+    await request_decided(session, request_id=event.request_id)
+
+
+async def record_extension_refused(*, session: AsyncSession, event: ev.ExtensionRefused) -> None:
+    await request_decided(session, request_id=event.extension_id)
+
+
+async def record_key(*, session: AsyncSession, event: ev.KeyMarked) -> None:
+    row = await session.get(ItemInfo, event.proposal_id) or ItemInfo(
+        proposal_id=event.proposal_id, body_id=event.body_id
+    )
+    row.key, row.supervising_leader = event.key, event.supervising_leader if event.key else None
     session.add(row)
 
 

@@ -87,6 +87,15 @@ class RehandlingOpened(ItemRef):
     due_date: date
 
 
+class ReplySentBack(ItemRef):
+    reply_id: str
+    assignment_id: str
+    unit_id: str
+    round: int
+    reason: str
+    unanswered: list[int] = []
+
+
 class AssignmentReopened(ItemRef):
     assignment_id: str
     unit_id: str

@@ -1,7 +1,9 @@
 """The public status as a projection of the assignment and evaluation services' events.
 
-Handlers run inside the consumer's transaction (with the inbox row), so they
-never commit; a redelivered event is dropped by the inbox before it gets here.
+One use case per event, taking the received event: its reader model (events/consumed.py) whole,
+and its envelope, whose source, type and time the timeline records. They run inside the
+consumer's transaction (with the inbox row), so they never commit; a redelivered event is
+dropped by the inbox before it gets here.
 """
 
 from datetime import datetime
@@ -9,8 +11,10 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from proposal_service.domain.status import HANDLING_RANK, PUBLIC_STATUSES, moves_forward
+from proposal_service.events.consumed import AssignmentCreated, AssignmentReassigned, HandlingStage, PlanDeliberated
 from proposal_service.models import HandlingUnit, Proposal, ProposalStatus, TimelineEntry
-from servicekit.inbox import DeadLetter
+from servicekit.events import EventKey
+from servicekit.inbox import DeadLetter, ReceivedEvent
 
 
 async def _item(session: AsyncSession, proposal_id: str) -> Proposal:
@@ -51,62 +55,75 @@ def _advance(
     )
 
 
-async def record_assignment(
-    *,
+async def _record_assignment(
     session: AsyncSession,
-    proposal_id: str,
-    assignment_id: str,
-    unit_id: str,
-    unit_name: str,
-    role: str,
-    round_: int,
+    received: ReceivedEvent[AssignmentCreated] | ReceivedEvent[AssignmentReassigned],
     at: datetime,
-    actor: str,
-    action: str,
 ) -> None:
     """An assignment was made or moved to another unit: the item's handling units and status."""
-    item = await _item(session, proposal_id)
-    unit = await session.get(HandlingUnit, assignment_id) or HandlingUnit(
-        assignment_id=assignment_id, proposal_id=proposal_id, unit_id=unit_id, unit_name=unit_name, role=role
+    event = received.payload
+    item = await _item(session, event.proposal_id)
+    unit = await session.get(HandlingUnit, event.assignment_id) or HandlingUnit(
+        assignment_id=event.assignment_id,
+        proposal_id=event.proposal_id,
+        unit_id=event.unit_id,
+        unit_name=event.unit_name,
+        role=event.role,
     )
-    unit.unit_id, unit.unit_name, unit.role = unit_id, unit_name, role
+    unit.unit_id, unit.unit_name, unit.role = event.unit_id, event.unit_name, event.role
     session.add(unit)
     _advance(
         session,
         item,
         status=ProposalStatus.assigned,
-        round_=round_,
+        round_=event.round,
         at=at,
-        actor=actor,
-        action=action,
-        note=f"{unit_name}（{role}）",
+        actor=received.envelope.source,
+        action=received.envelope.type,
+        note=f"{event.unit_name}（{event.role}）",
     )
 
 
-async def record_handling_stage(
-    *,
-    session: AsyncSession,
-    proposal_id: str,
-    status: ProposalStatus,
-    round_: int,
-    at: datetime,
-    actor: str,
-    action: str,
-) -> None:
+async def record_assigned(*, session: AsyncSession, event: ReceivedEvent[AssignmentCreated]) -> None:
+    await _record_assignment(session, event, event.payload.assigned_at)
+
+
+async def record_reassigned(*, session: AsyncSession, event: ReceivedEvent[AssignmentReassigned]) -> None:
+    await _record_assignment(session, event, event.payload.reassigned_at)
+
+
+# Events that move an item to a handling stage, and the stage they move it to.
+STAGES: dict[EventKey, ProposalStatus] = {
+    ("handling.completed", 1): ProposalStatus.replied,
+    ("assignment.rehandling_opened", 1): ProposalStatus.rehandling,
+    ("evaluation.submitted", 1): ProposalStatus.evaluated,
+    ("evaluation.completed", 1): ProposalStatus.closed,
+}
+
+
+async def record_handling_stage(*, session: AsyncSession, event: ReceivedEvent[HandlingStage]) -> None:
+    """One of STAGES: the item moves to its stage, at the time the event was published."""
+    envelope = event.envelope
     _advance(
-        session, await _item(session, proposal_id), status=status, round_=round_, at=at, actor=actor, action=action
+        session,
+        await _item(session, event.payload.proposal_id),
+        status=STAGES[envelope.key],
+        round_=event.payload.round,
+        at=envelope.time,
+        actor=envelope.source,
+        action=envelope.type,
     )
 
 
-async def record_note(
-    *, session: AsyncSession, proposal_id: str, at: datetime, actor: str, action: str, note: str
-) -> None:
+async def record_plan_deliberated(*, session: AsyncSession, event: ReceivedEvent[PlanDeliberated]) -> None:
     """A step of another service that changes no status but belongs on the item's timeline (the
     standing committee's deliberation of a motion's plan)."""
-    item = await _item(session, proposal_id)
+    p = event.payload
+    item = await _item(session, p.proposal_id)
+    note = f"{p.meeting}于{p.deliberated_on}听取和审议《{p.plan_title}》"
     session.add(
         TimelineEntry(
-            proposal_id=item.id, at=at, actor=actor, actor_name=None, action=action,
-            from_status=item.status, to_status=item.status, note=note,
+            proposal_id=item.id, at=p.recorded_at, actor=event.envelope.source, actor_name=None,
+            action=event.envelope.type, from_status=item.status, to_status=item.status, note=note,
         )
     )  # fmt: skip
