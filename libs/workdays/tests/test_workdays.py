@@ -281,6 +281,9 @@ def test_load_replacement_from_a_file(tmp_path: Path) -> None:
     assert local.is_working_day(date(2028, 10, 7))  # a Saturday worked
     assert local.add_working_days(date(2028, 9, 29), 1) == date(2028, 10, 4)
     assert not local.covers(date(2024, 10, 1)) and local.is_working_day(date(2024, 10, 1))
+    # what a service loads at start: the configured file, or the shipped data when none is configured
+    assert WorkCalendar.configured(path).years == (2028,)
+    assert WorkCalendar.configured(None) is WorkCalendar.default()
 
 
 @pytest.mark.parametrize(

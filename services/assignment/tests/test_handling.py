@@ -11,7 +11,7 @@ from contract_events import contract_event
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
-from assignment_service.domain.deadlines import local_date
+from assignment_service.domain.deadlines import current_calendar, local_date
 from assignment_service.domain.supervision import scan_deadlines
 from assignment_service.models import Assignment, Reply
 from devstack.kafka import KafkaBroker
@@ -376,7 +376,7 @@ async def test_the_scanner_reminds_once_a_day_on_working_days(
     (a_late,) = await w.assign(late, ("FGW", "lead"))
     (a_soon,) = await w.assign(soon, ("CZJ", "lead"))
     await w.assign(later, ("SWJ", "lead"))
-    calendar = w.app.state.calendar
+    calendar = current_calendar()
     day = calendar.next_working_day(local_date(utcnow()))  # the scan's day: a working day, today or soon
     async with service_runtime(w.app).database.session() as session:
         for assignment_id, due in (

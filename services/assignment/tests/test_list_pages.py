@@ -11,7 +11,7 @@ from assignment_world import HandlingWorld, ok, problem
 from sqlalchemy import update
 from sqlmodel import col
 
-from assignment_service.domain.deadlines import local_date
+from assignment_service.domain.deadlines import current_calendar, local_date
 from assignment_service.models import Assignment
 from servicekit.db import utcnow
 from servicekit.pagination import encode_cursor
@@ -97,7 +97,7 @@ async def test_a_cursor_the_list_did_not_issue_is_a_422_naming_cursor(world: Han
 async def test_supervision_lists_page_most_urgent_first(world: HandlingWorld) -> None:
     w, c = world, world.client
     made = [(await w.assign(await w.registered(f"督办 {i}"), ("FGW", "lead")))[0]["id"] for i in range(6)]
-    calendar = w.app.state.calendar
+    calendar = current_calendar()
     today = local_date(utcnow())
     late = {made[0]: today - timedelta(days=3), made[1]: today - timedelta(days=30), made[2]: today - timedelta(days=9)}
     soon = {made[3]: calendar.add_working_days(today, 3), made[4]: calendar.add_working_days(today, 1)}

@@ -9,7 +9,7 @@ from assignment_world import HandlingWorld, ok, problem
 from sqlalchemy import update
 from sqlmodel import col
 
-from assignment_service.domain.deadlines import local_date
+from assignment_service.domain.deadlines import current_calendar, local_date
 from assignment_service.models import Assignment, ProposalProjection
 from servicekit.db import utcnow
 from servicekit.runtime import service_runtime
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 async def test_the_board_counts_overdue_and_due_soon_per_unit_and_leader(world: HandlingWorld) -> None:
     w, c = world, world.client
-    calendar = w.app.state.calendar
+    calendar = current_calendar()
     today = local_date(utcnow())
     late, later, soon, far = [await w.registered(f"督办提案 {i}") for i in range(4)]
     (a_late,) = await w.assign(late, ("FGW", "lead"))

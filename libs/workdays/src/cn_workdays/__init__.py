@@ -106,6 +106,11 @@ class WorkCalendar:
         return _shipped_calendar()
 
     @classmethod
+    def configured(cls, path: str | PathLike[str] | None) -> WorkCalendar:
+        """The operator's replacement file when one is configured, the shipped data otherwise."""
+        return cls.from_file(path) if path else cls.default()
+
+    @classmethod
     def from_file(cls, path: str | PathLike[str]) -> WorkCalendar:
         """An operator's replacement calendar: one JSON document in the shipped format.
 

@@ -20,8 +20,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(settings: AssignmentSettings | None = None) -> FastAPI:
     settings = settings or AssignmentSettings()
-    calendar = WorkCalendar.from_file(settings.calendar_file) if settings.calendar_file else WorkCalendar.default()
-    use_calendar(calendar)
+    calendar = WorkCalendar.configured(settings.calendar_file)
+    use_calendar(calendar)  # the one place: requests (CalendarDep) and event handlers read it back
     app = service_app(
         title="Assignment service",
         settings=settings,
@@ -30,7 +30,6 @@ def create_app(settings: AssignmentSettings | None = None) -> FastAPI:
         router=router,
         subscriptions=subscriptions,
     )
-    app.state.calendar = calendar
     app.state.routing_models = RoutingModels(min_age_s=settings.routing_retrain_min_age_s)
     runtime = service_runtime(app)
     if settings.reminders_enabled:

@@ -24,9 +24,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         router=router,
         subscriptions=subscriptions,
     )
-    app.state.calendar = (
-        WorkCalendar.from_file(settings.calendar_file) if settings.calendar_file else WorkCalendar.default()
-    )
+    app.state.calendar = WorkCalendar.configured(settings.calendar_file)
     # The PDF report's Chinese font: a misconfigured file is refused at start-up, but the font
     # (23 MiB parsed) and the report libraries (reportlab, openpyxl, pygal: 37 MiB) are loaded
     # when the first report is made, not in every process that never makes one.

@@ -3,12 +3,13 @@ from typing import Annotated
 from cn_workdays import WorkCalendar
 from fastapi import Depends, Request
 
+from assignment_service.domain.deadlines import current_calendar
 from assignment_service.domain.suggestions import RoutingModels
 
 
-async def calendar_of(request: Request) -> WorkCalendar:
-    calendar: WorkCalendar = request.app.state.calendar
-    return calendar
+async def calendar_of() -> WorkCalendar:
+    """The process's working-day calendar, set once at start-up (main.py): event handlers need it too."""
+    return current_calendar()
 
 
 async def routing_models_of(request: Request) -> RoutingModels:
